@@ -1,0 +1,531 @@
+//! Column builders that collect parsed lines into Arrow record batches.
+//!
+//! [`Batches`] holds one builder per event table. Each parsed line is appended straight
+//! into the typed Arrow builders of its table (no intermediate row struct is kept), and
+//! [`Batches::finish`] hands out one [`RecordBatch`] per table that received rows. Zone
+//! enrichment of endpoints (`src_zone`, `dst_zone`) happens here, on append, because it
+//! needs the event's addresses and the [`ZoneMap`] and nothing else.
+//!
+//! The builders are reused from batch to batch, so their buffers settle at the batch size
+//! and steady-state ingest does not reallocate.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, RecordBatch, StringBuilder,
+    StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt64Builder,
+};
+use arrow::datatypes::Int32Type;
+
+use crate::event::{AuthEvent, Event, HttpEvent, Micros, NetworkEvent};
+use crate::schema::Table;
+use crate::zones::{Zone, ZoneMap};
+
+/// The columns every event carries, borrowed for one append.
+#[derive(Debug, Clone, Copy)]
+pub struct Common<'a> {
+    /// Event time, UTC microseconds.
+    pub time: Micros,
+    /// Receive time, UTC microseconds.
+    pub received_at: Micros,
+    /// Zone of the reporting device, when known.
+    pub zone: Option<Zone>,
+    /// Reporting device.
+    pub device: Option<&'a str>,
+    /// Name of the parser that accepted the line (for `unparsed`, the one that was tried).
+    pub format: Option<&'a str>,
+    /// Where the line came from.
+    pub source: &'a str,
+    /// The line as text.
+    pub raw: &'a str,
+    /// The original bytes when they differ from the UTF-8 of `raw` (another encoding, or
+    /// invalid UTF-8 that was replaced).
+    pub raw_bytes: Option<&'a [u8]>,
+}
+
+type DictBuilder = StringDictionaryBuilder<Int32Type>;
+
+#[derive(Default)]
+struct CommonColumns {
+    time: TimestampMicrosecondBuilder,
+    received_at: TimestampMicrosecondBuilder,
+    zone: DictBuilder,
+    device: DictBuilder,
+    format: DictBuilder,
+    source: StringBuilder,
+    raw: StringBuilder,
+    raw_bytes: BinaryBuilder,
+}
+
+impl CommonColumns {
+    fn append(&mut self, c: &Common<'_>) {
+        self.time.append_value(c.time);
+        self.received_at.append_value(c.received_at);
+        self.zone.append_option(c.zone.map(Zone::as_str));
+        self.device.append_option(c.device);
+        self.format.append_option(c.format);
+        self.source.append_value(c.source);
+        self.raw.append_value(c.raw);
+        self.raw_bytes.append_option(c.raw_bytes);
+    }
+
+    fn finish(&mut self, columns: &mut Vec<ArrayRef>) {
+        columns.push(Arc::new(self.time.finish().with_timezone("UTC")));
+        columns.push(Arc::new(self.received_at.finish().with_timezone("UTC")));
+        columns.push(Arc::new(self.zone.finish()));
+        columns.push(Arc::new(self.device.finish()));
+        columns.push(Arc::new(self.format.finish()));
+        columns.push(Arc::new(self.source.finish()));
+        columns.push(Arc::new(self.raw.finish()));
+        columns.push(Arc::new(self.raw_bytes.finish()));
+    }
+}
+
+#[derive(Default)]
+struct NetworkColumns {
+    common: CommonColumns,
+    src_ip: StringBuilder,
+    src_port: UInt16Builder,
+    src_zone: DictBuilder,
+    dst_ip: StringBuilder,
+    dst_port: UInt16Builder,
+    dst_zone: DictBuilder,
+    protocol: DictBuilder,
+    action: DictBuilder,
+    rule: DictBuilder,
+    bytes_in: UInt64Builder,
+    bytes_out: UInt64Builder,
+    packets: UInt64Builder,
+    duration_ms: UInt64Builder,
+    src_intf: DictBuilder,
+    dst_intf: DictBuilder,
+    app: DictBuilder,
+    threat_name: StringBuilder,
+    threat_severity: DictBuilder,
+    nat_src_ip: StringBuilder,
+    nat_src_port: UInt16Builder,
+    nat_dst_ip: StringBuilder,
+    nat_dst_port: UInt16Builder,
+}
+
+impl NetworkColumns {
+    fn append(&mut self, c: &Common<'_>, e: &NetworkEvent<'_>, zones: &ZoneMap) {
+        self.common.append(c);
+        self.src_ip.append_option(e.src_ip);
+        self.src_port.append_option(e.src_port);
+        self.src_zone
+            .append_option(endpoint_zone(zones, e.src_device_zone, e.src_ip, e.src_intf));
+        self.dst_ip.append_option(e.dst_ip);
+        self.dst_port.append_option(e.dst_port);
+        self.dst_zone
+            .append_option(endpoint_zone(zones, e.dst_device_zone, e.dst_ip, e.dst_intf));
+        self.protocol.append_option(e.protocol);
+        self.action.append_option(e.action);
+        self.rule.append_option(e.rule);
+        self.bytes_in.append_option(e.bytes_in);
+        self.bytes_out.append_option(e.bytes_out);
+        self.packets.append_option(e.packets);
+        self.duration_ms.append_option(e.duration_ms);
+        self.src_intf.append_option(e.src_intf);
+        self.dst_intf.append_option(e.dst_intf);
+        self.app.append_option(e.app);
+        self.threat_name.append_option(e.threat_name);
+        self.threat_severity.append_option(e.threat_severity);
+        self.nat_src_ip.append_option(e.nat_src_ip);
+        self.nat_src_port.append_option(e.nat_src_port);
+        self.nat_dst_ip.append_option(e.nat_dst_ip);
+        self.nat_dst_port.append_option(e.nat_dst_port);
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns = Vec::with_capacity(Table::Network.schema().fields().len());
+        self.common.finish(&mut columns);
+        columns.push(Arc::new(self.src_ip.finish()));
+        columns.push(Arc::new(self.src_port.finish()));
+        columns.push(Arc::new(self.src_zone.finish()));
+        columns.push(Arc::new(self.dst_ip.finish()));
+        columns.push(Arc::new(self.dst_port.finish()));
+        columns.push(Arc::new(self.dst_zone.finish()));
+        columns.push(Arc::new(self.protocol.finish()));
+        columns.push(Arc::new(self.action.finish()));
+        columns.push(Arc::new(self.rule.finish()));
+        columns.push(Arc::new(self.bytes_in.finish()));
+        columns.push(Arc::new(self.bytes_out.finish()));
+        columns.push(Arc::new(self.packets.finish()));
+        columns.push(Arc::new(self.duration_ms.finish()));
+        columns.push(Arc::new(self.src_intf.finish()));
+        columns.push(Arc::new(self.dst_intf.finish()));
+        columns.push(Arc::new(self.app.finish()));
+        columns.push(Arc::new(self.threat_name.finish()));
+        columns.push(Arc::new(self.threat_severity.finish()));
+        columns.push(Arc::new(self.nat_src_ip.finish()));
+        columns.push(Arc::new(self.nat_src_port.finish()));
+        columns.push(Arc::new(self.nat_dst_ip.finish()));
+        columns.push(Arc::new(self.nat_dst_port.finish()));
+        columns
+    }
+}
+
+#[derive(Default)]
+struct HttpColumns {
+    common: CommonColumns,
+    src_ip: StringBuilder,
+    src_zone: DictBuilder,
+    user: StringBuilder,
+    method: DictBuilder,
+    url: StringBuilder,
+    url_host: StringBuilder,
+    url_path: StringBuilder,
+    status: UInt16Builder,
+    bytes_in: UInt64Builder,
+    bytes_out: UInt64Builder,
+    content_type: DictBuilder,
+    user_agent: StringBuilder,
+    category: DictBuilder,
+    action: DictBuilder,
+    duration_ms: UInt64Builder,
+    dst_ip: StringBuilder,
+    cache_result: DictBuilder,
+}
+
+impl HttpColumns {
+    fn append(&mut self, c: &Common<'_>, e: &HttpEvent<'_>, zones: &ZoneMap) {
+        self.common.append(c);
+        self.src_ip.append_option(e.src_ip);
+        self.src_zone
+            .append_option(endpoint_zone(zones, None, e.src_ip, None));
+        self.user.append_option(e.user);
+        self.method.append_option(e.method);
+        self.url.append_option(e.url);
+        self.url_host.append_option(e.url_host);
+        self.url_path.append_option(e.url_path);
+        self.status.append_option(e.status);
+        self.bytes_in.append_option(e.bytes_in);
+        self.bytes_out.append_option(e.bytes_out);
+        self.content_type.append_option(e.content_type);
+        self.user_agent.append_option(e.user_agent);
+        self.category.append_option(e.category);
+        self.action.append_option(e.action);
+        self.duration_ms.append_option(e.duration_ms);
+        self.dst_ip.append_option(e.dst_ip);
+        self.cache_result.append_option(e.cache_result);
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns = Vec::with_capacity(Table::Http.schema().fields().len());
+        self.common.finish(&mut columns);
+        columns.push(Arc::new(self.src_ip.finish()));
+        columns.push(Arc::new(self.src_zone.finish()));
+        columns.push(Arc::new(self.user.finish()));
+        columns.push(Arc::new(self.method.finish()));
+        columns.push(Arc::new(self.url.finish()));
+        columns.push(Arc::new(self.url_host.finish()));
+        columns.push(Arc::new(self.url_path.finish()));
+        columns.push(Arc::new(self.status.finish()));
+        columns.push(Arc::new(self.bytes_in.finish()));
+        columns.push(Arc::new(self.bytes_out.finish()));
+        columns.push(Arc::new(self.content_type.finish()));
+        columns.push(Arc::new(self.user_agent.finish()));
+        columns.push(Arc::new(self.category.finish()));
+        columns.push(Arc::new(self.action.finish()));
+        columns.push(Arc::new(self.duration_ms.finish()));
+        columns.push(Arc::new(self.dst_ip.finish()));
+        columns.push(Arc::new(self.cache_result.finish()));
+        columns
+    }
+}
+
+#[derive(Default)]
+struct AuthColumns {
+    common: CommonColumns,
+    user: StringBuilder,
+    user_domain: DictBuilder,
+    src_ip: StringBuilder,
+    src_zone: DictBuilder,
+    src_host: StringBuilder,
+    dst_host: StringBuilder,
+    protocol: DictBuilder,
+    logon_type: DictBuilder,
+    activity: DictBuilder,
+    outcome: DictBuilder,
+    reason: StringBuilder,
+    event_code: Int32Builder,
+    is_mfa: BooleanBuilder,
+    is_privileged: BooleanBuilder,
+}
+
+impl AuthColumns {
+    fn append(&mut self, c: &Common<'_>, e: &AuthEvent<'_>, zones: &ZoneMap) {
+        self.common.append(c);
+        self.user.append_option(e.user);
+        self.user_domain.append_option(e.user_domain);
+        self.src_ip.append_option(e.src_ip);
+        self.src_zone
+            .append_option(endpoint_zone(zones, None, e.src_ip, None));
+        self.src_host.append_option(e.src_host);
+        // The host logged on to is the reporting device unless the message names another.
+        self.dst_host.append_option(e.dst_host.or(c.device));
+        self.protocol.append_option(e.protocol);
+        self.logon_type.append_option(e.logon_type);
+        self.activity.append_option(e.activity);
+        self.outcome.append_option(e.outcome);
+        self.reason.append_option(e.reason);
+        self.event_code.append_option(e.event_code);
+        self.is_mfa.append_option(e.is_mfa);
+        self.is_privileged.append_option(e.is_privileged);
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns = Vec::with_capacity(Table::Auth.schema().fields().len());
+        self.common.finish(&mut columns);
+        columns.push(Arc::new(self.user.finish()));
+        columns.push(Arc::new(self.user_domain.finish()));
+        columns.push(Arc::new(self.src_ip.finish()));
+        columns.push(Arc::new(self.src_zone.finish()));
+        columns.push(Arc::new(self.src_host.finish()));
+        columns.push(Arc::new(self.dst_host.finish()));
+        columns.push(Arc::new(self.protocol.finish()));
+        columns.push(Arc::new(self.logon_type.finish()));
+        columns.push(Arc::new(self.activity.finish()));
+        columns.push(Arc::new(self.outcome.finish()));
+        columns.push(Arc::new(self.reason.finish()));
+        columns.push(Arc::new(self.event_code.finish()));
+        columns.push(Arc::new(self.is_mfa.finish()));
+        columns.push(Arc::new(self.is_privileged.finish()));
+        columns
+    }
+}
+
+#[derive(Default)]
+struct UnparsedColumns {
+    common: CommonColumns,
+    error: StringBuilder,
+    format_guess: DictBuilder,
+}
+
+impl UnparsedColumns {
+    fn append(&mut self, c: &Common<'_>, error: &str, format_guess: Option<&str>) {
+        self.common.append(c);
+        self.error.append_value(error);
+        self.format_guess.append_option(format_guess);
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns = Vec::with_capacity(Table::Unparsed.schema().fields().len());
+        self.common.finish(&mut columns);
+        columns.push(Arc::new(self.error.finish()));
+        columns.push(Arc::new(self.format_guess.finish()));
+        columns
+    }
+}
+
+/// The zone of one end of a flow: the zone the device itself logged (PAN-OS zone names,
+/// mapped through the interface table), else the address's range, else the interface.
+fn endpoint_zone(
+    zones: &ZoneMap,
+    device_zone: Option<&str>,
+    ip: Option<&str>,
+    interface: Option<&str>,
+) -> Option<&'static str> {
+    device_zone
+        .and_then(|z| zones.zone_of_interface(z))
+        .or_else(|| ip.and_then(|ip| zones.zone_of_ip_str(ip)))
+        .or_else(|| interface.and_then(|i| zones.zone_of_interface(i)))
+        .map(Zone::as_str)
+}
+
+/// Rows appended to each table since the last [`Batches::finish`], and in total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Rows in `network`.
+    pub network: u64,
+    /// Rows in `http`.
+    pub http: u64,
+    /// Rows in `auth`.
+    pub auth: u64,
+    /// Rows in `unparsed`.
+    pub unparsed: u64,
+}
+
+impl RowCounts {
+    /// Rows across all tables.
+    pub fn total(&self) -> u64 {
+        self.network + self.http + self.auth + self.unparsed
+    }
+
+    /// Rows of one event table (zero for tables ingest does not fill).
+    pub fn get(&self, table: Table) -> u64 {
+        match table {
+            Table::Network => self.network,
+            Table::Http => self.http,
+            Table::Auth => self.auth,
+            Table::Unparsed => self.unparsed,
+            Table::Alerts => 0,
+        }
+    }
+
+    fn bump(&mut self, table: Table) {
+        match table {
+            Table::Network => self.network += 1,
+            Table::Http => self.http += 1,
+            Table::Auth => self.auth += 1,
+            Table::Unparsed => self.unparsed += 1,
+            Table::Alerts => {}
+        }
+    }
+}
+
+/// Builders for every event table, filled line by line and drained as record batches.
+pub struct Batches {
+    zones: Arc<ZoneMap>,
+    network: NetworkColumns,
+    http: HttpColumns,
+    auth: AuthColumns,
+    unparsed: UnparsedColumns,
+    pending: RowCounts,
+}
+
+impl Batches {
+    /// Empty builders that enrich endpoints with `zones`.
+    pub fn new(zones: Arc<ZoneMap>) -> Self {
+        Batches {
+            zones,
+            network: NetworkColumns::default(),
+            http: HttpColumns::default(),
+            auth: AuthColumns::default(),
+            unparsed: UnparsedColumns::default(),
+            pending: RowCounts::default(),
+        }
+    }
+
+    /// Appends a parsed event to its table.
+    pub fn push(&mut self, common: &Common<'_>, event: &Event<'_>) {
+        let table = match event {
+            Event::Network(e) => {
+                self.network.append(common, e, &self.zones);
+                Table::Network
+            }
+            Event::Http(e) => {
+                self.http.append(common, e, &self.zones);
+                Table::Http
+            }
+            Event::Auth(e) => {
+                self.auth.append(common, e, &self.zones);
+                Table::Auth
+            }
+        };
+        self.pending.bump(table);
+    }
+
+    /// Appends a line that no parser accepted, with the reason and the format that was
+    /// tried or guessed.
+    pub fn push_unparsed(&mut self, common: &Common<'_>, error: &str, format_guess: Option<&str>) {
+        self.unparsed.append(common, error, format_guess);
+        self.pending.bump(Table::Unparsed);
+    }
+
+    /// Rows waiting in the builders.
+    pub fn pending(&self) -> RowCounts {
+        self.pending
+    }
+
+    /// Drains the builders: one record batch per table that received rows.
+    pub fn finish(&mut self) -> Vec<(Table, RecordBatch)> {
+        let mut out = Vec::with_capacity(4);
+        for table in Table::EVENT_TABLES {
+            if self.pending.get(table) == 0 {
+                continue;
+            }
+            let columns = match table {
+                Table::Network => self.network.finish(),
+                Table::Http => self.http.finish(),
+                Table::Auth => self.auth.finish(),
+                Table::Unparsed => self.unparsed.finish(),
+                Table::Alerts => continue,
+            };
+            let batch = RecordBatch::try_new(table.schema(), columns)
+                .expect("builders are declared in schema order with schema types");
+            out.push((table, batch));
+        }
+        self.pending = RowCounts::default();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Array, AsArray};
+
+    use super::*;
+    use crate::zones::ZoneConfig;
+
+    fn zones() -> Arc<ZoneMap> {
+        let core = ZoneConfig { cidrs: vec!["10.10.0.0/16".into()], ..Default::default() };
+        let internet = ZoneConfig { interfaces: vec!["untrust".into()], ..Default::default() };
+        Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Internet, &internet)]).unwrap())
+    }
+
+    fn common<'a>(raw: &'a str) -> Common<'a> {
+        Common {
+            time: 1_700_000_000_000_000,
+            received_at: 1_700_000_000_500_000,
+            zone: Some(Zone::Core),
+            device: Some("fw-core"),
+            format: Some("iptables"),
+            source: "test",
+            raw,
+            raw_bytes: None,
+        }
+    }
+
+    #[test]
+    fn batches_match_schemas_and_enrich_zones() {
+        let mut batches = Batches::new(zones());
+        let net = NetworkEvent {
+            src_ip: Some("10.10.1.1"),
+            dst_ip: Some("192.168.9.9"),
+            dst_intf: Some("untrust"),
+            dst_port: Some(443),
+            ..Default::default()
+        };
+        batches.push(&common("a"), &Event::Network(net));
+        batches.push(&common("b"), &Event::Auth(AuthEvent::default()));
+        batches.push_unparsed(&common("c"), "no parser recognised the line", None);
+        assert_eq!(batches.pending().total(), 3);
+
+        let out = batches.finish();
+        assert_eq!(out.len(), 3);
+        for (table, batch) in &out {
+            assert_eq!(batch.schema(), table.schema());
+            assert_eq!(batch.num_rows(), 1);
+        }
+        let network = &out[0].1;
+        let src_zone = network.column_by_name("src_zone").unwrap().as_dictionary::<Int32Type>();
+        let dst_zone = network.column_by_name("dst_zone").unwrap().as_dictionary::<Int32Type>();
+        let value = |d: &arrow::array::DictionaryArray<Int32Type>| {
+            d.values().as_string::<i32>().value(d.keys().value(0) as usize).to_owned()
+        };
+        assert_eq!(value(src_zone), "core");
+        // 192.168.9.9 is in no range, so the interface decides.
+        assert_eq!(value(dst_zone), "internet");
+
+        let auth = &out[1].1;
+        let dst_host = auth.column_by_name("dst_host").unwrap().as_string::<i32>();
+        assert_eq!(dst_host.value(0), "fw-core");
+        assert_eq!(batches.pending().total(), 0);
+        assert!(batches.finish().is_empty());
+    }
+
+    #[test]
+    fn builders_are_reusable_after_finish() {
+        let mut batches = Batches::new(zones());
+        for round in 0..3 {
+            for _ in 0..=round {
+                batches.push_unparsed(&common("x"), "e", Some("guess"));
+            }
+            let out = batches.finish();
+            assert_eq!(out[0].1.num_rows(), round + 1);
+            assert!(out[0].1.column_by_name("raw_bytes").unwrap().is_null(0));
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! From one raw line to one row: decode, syslog envelope, format, zone.
+//!
+//! [`LineParser`] is built once per source from its [`ParseSettings`] and then fed the
+//! framed lines of that source. For each line it
+//!
+//! 1. decodes the bytes into text with the source's encoding, keeping the original bytes
+//!    whenever the text is not their exact UTF-8 (Shift_JIS appliances, broken bytes);
+//! 2. reads the syslog envelope when there is one (a line that claims RFC 5424 but breaks
+//!    its grammar is rejected with the reason, never guessed at);
+//! 3. picks the format: the source's forced one, or by cheap content checks in a fixed
+//!    order when the format is `auto`;
+//! 4. appends exactly one row, to the event table of the format or to `unparsed` with
+//!    the reason, so that lines in always equals rows out.
+
+use std::borrow::Cow;
+
+use chrono_tz::Tz;
+use encoding_rs::Encoding;
+
+use crate::batch::{Batches, Common};
+use crate::error::ParseError;
+use crate::event::{Event, Micros};
+use crate::parsers::{iptables, squid, sshd};
+use crate::syslog::{self, SyslogMessage, TimeContext};
+use crate::zones::{Zone, ZoneMap};
+
+/// A log format sanso parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Linux netfilter LOG lines.
+    Iptables,
+    /// Squid native access.log.
+    Squid,
+    /// OpenSSH, PAM, sudo and su lines from auth.log.
+    Sshd,
+}
+
+impl Format {
+    /// Every format, in the order automatic detection tries them: the cheapest, most
+    /// specific checks first; Squid last because a native access.log line has no marker
+    /// beyond its shape.
+    pub const ALL: [Format; 3] = [Format::Iptables, Format::Sshd, Format::Squid];
+
+    /// The name configuration, `--format` and the `format` column use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Iptables => iptables::NAME,
+            Format::Squid => squid::NAME,
+            Format::Sshd => sshd::NAME,
+        }
+    }
+
+    /// Looks a format up by name; `auto` is not a format but the absence of one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn looks_like(self, app: Option<&str>, msg: &str) -> bool {
+        match self {
+            Format::Iptables => iptables::looks_like(msg),
+            Format::Squid => squid::looks_like(msg),
+            Format::Sshd => sshd::looks_like(app, msg),
+        }
+    }
+
+    fn parse<'m>(self, app: Option<&str>, msg: &'m str) -> Result<Event<'m>, ParseError> {
+        match self {
+            Format::Iptables => iptables::parse(msg).map(Event::Network),
+            Format::Squid => squid::parse(msg).map(Event::Http),
+            Format::Sshd => sshd::parse(app, msg).map(Event::Auth),
+        }
+    }
+}
+
+/// Per-source parse settings, from configuration.
+#[derive(Debug, Clone)]
+pub struct ParseSettings {
+    /// The parser; `None` detects the format of each line from its content.
+    pub format: Option<Format>,
+    /// Forces the reporting zone of every line (otherwise from the device).
+    pub zone: Option<Zone>,
+    /// Forces the device name (otherwise the syslog host name, else the peer address).
+    pub device: Option<String>,
+    /// Character encoding of the source's bytes.
+    pub encoding: &'static Encoding,
+    /// Timezone of timestamps that carry none.
+    pub timezone: Tz,
+}
+
+impl Default for ParseSettings {
+    fn default() -> Self {
+        ParseSettings {
+            format: None,
+            zone: None,
+            device: None,
+            encoding: encoding_rs::UTF_8,
+            timezone: chrono_tz::Asia::Tokyo,
+        }
+    }
+}
+
+/// One framed line and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct RawLine<'a> {
+    /// The line's bytes, without its terminator.
+    pub bytes: &'a [u8],
+    /// When it was received, UTC microseconds.
+    pub received_at: Micros,
+    /// Where it came from, for the `source` column.
+    pub source: &'a str,
+    /// The sending peer's address as text, the device of last resort.
+    pub peer: Option<&'a str>,
+}
+
+/// Parses lines of one source into [`Batches`].
+///
+/// It owns the source's [`TimeContext`], whose offset cache makes zone-less timestamps
+/// cheap to resolve; hence one parser per source and `&mut self` to parse.
+pub struct LineParser {
+    settings: ParseSettings,
+    zones: std::sync::Arc<ZoneMap>,
+    time: TimeContext,
+}
+
+impl LineParser {
+    /// A parser for a source with `settings`, resolving device zones through `zones`.
+    pub fn new(settings: ParseSettings, zones: std::sync::Arc<ZoneMap>) -> Self {
+        let time = TimeContext::new(settings.timezone, 0);
+        LineParser { settings, zones, time }
+    }
+
+    /// The settings this parser was built with.
+    pub fn settings(&self) -> &ParseSettings {
+        &self.settings
+    }
+
+    /// Parses one line and appends exactly one row to `out`.
+    pub fn parse_into(&mut self, line: &RawLine<'_>, out: &mut Batches) {
+        self.time.received_at = line.received_at;
+        let (text, raw_bytes) = self.decode(line.bytes);
+        let envelope = if syslog::looks_like_syslog(&text) {
+            match syslog::parse(&text, &self.time) {
+                Ok(message) => Some(message),
+                Err(err) if claims_rfc5424(&text) => {
+                    let common = self.common(line, &text, raw_bytes, None, None, None);
+                    out.push_unparsed(&common, &err.to_string(), Some("syslog"));
+                    return;
+                }
+                // A loose line that only looked like syslog: parse it whole.
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        let msg = envelope.as_ref().map_or(&*text, |m| m.msg);
+        let app = envelope.as_ref().and_then(|m| m.app_name);
+        match self.parse_message(app, msg) {
+            Ok((format, event)) => {
+                let common =
+                    self.common(line, &text, raw_bytes, envelope.as_ref(), event_time(&event), Some(format));
+                out.push(&common, &event);
+            }
+            Err((guess, err)) => {
+                let common = self.common(line, &text, raw_bytes, envelope.as_ref(), None, guess);
+                out.push_unparsed(&common, &err.to_string(), guess.or(app));
+            }
+        }
+    }
+
+    fn parse_message<'m>(
+        &self,
+        app: Option<&str>,
+        msg: &'m str,
+    ) -> Result<(&'static str, Event<'m>), (Option<&'static str>, ParseError)> {
+        let format = self
+            .settings
+            .format
+            .or_else(|| Format::ALL.into_iter().find(|f| f.looks_like(app, msg)))
+            .ok_or((None, ParseError::NoFormat))?;
+        format
+            .parse(app, msg)
+            .map(|event| (format.name(), event))
+            .map_err(|err| (Some(format.name()), err))
+    }
+
+    /// Decodes the line's bytes. The original bytes come back too unless the text is
+    /// exactly their UTF-8, so that evidence is never lost to decoding.
+    fn decode<'b>(&self, bytes: &'b [u8]) -> (Cow<'b, str>, Option<&'b [u8]>) {
+        if self.settings.encoding == encoding_rs::UTF_8 {
+            return match std::str::from_utf8(bytes) {
+                Ok(text) => (Cow::Borrowed(text), None),
+                Err(_) => (String::from_utf8_lossy(bytes), Some(bytes)),
+            };
+        }
+        let (text, _, _) = self.settings.encoding.decode(bytes);
+        let raw_bytes = match &text {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(_) => Some(bytes),
+        };
+        (text, raw_bytes)
+    }
+
+    fn common<'c>(
+        &'c self,
+        line: &RawLine<'c>,
+        text: &'c str,
+        raw_bytes: Option<&'c [u8]>,
+        envelope: Option<&SyslogMessage<'c>>,
+        event_time: Option<Micros>,
+        format: Option<&'c str>,
+    ) -> Common<'c> {
+        let device = self
+            .settings
+            .device
+            .as_deref()
+            .or_else(|| envelope.and_then(|m| m.hostname))
+            .or(line.peer);
+        let zone = self
+            .settings
+            .zone
+            .or_else(|| device.and_then(|d| self.zones.zone_of_device(d)))
+            .or_else(|| line.peer.and_then(|p| self.zones.zone_of_ip_str(p)));
+        Common {
+            time: event_time
+                .or_else(|| envelope.and_then(|m| m.time))
+                .unwrap_or(line.received_at),
+            received_at: line.received_at,
+            zone,
+            device,
+            format,
+            source: line.source,
+            raw: text,
+            raw_bytes,
+        }
+    }
+}
+
+fn event_time(event: &Event<'_>) -> Option<Micros> {
+    match event {
+        Event::Network(e) => e.time,
+        Event::Http(e) => e.time,
+        Event::Auth(e) => e.time,
+    }
+}
+
+/// `<PRI>` followed by a version digit and a space: the sender promises RFC 5424.
+fn claims_rfc5424(text: &str) -> bool {
+    let bytes = text.trim_start_matches('\u{feff}').as_bytes();
+    let Some(rest) = bytes.strip_prefix(b"<") else { return false };
+    let Some(close) = rest.iter().position(|&b| b == b'>') else { return false };
+    let after = &rest[close + 1..];
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=3).contains(&digits) && after.get(digits) == Some(&b' ')
+}

@@ -1,0 +1,48 @@
+//! Errors of the lake and of queries over it.
+
+use std::path::PathBuf;
+
+use sanso_ingest::schema::Table;
+
+/// Writing to or reading from the lake failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LakeError {
+    /// A file system operation failed, for example because the disk is full.
+    #[error("lake: {}: {source}", path.display())]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Encoding a Parquet file failed.
+    #[error("lake: writing {}: {source}", path.display())]
+    Parquet {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+    /// An Arrow compute step (concatenating, sorting, splitting) failed.
+    #[error("lake: {0}")]
+    Arrow(#[source] arrow::error::ArrowError),
+    /// A batch handed to the writer does not have its table's schema.
+    #[error("lake: batch for table `{table}` does not have the table's schema")]
+    SchemaMismatch {
+        /// The table the batch was meant for.
+        table: Table,
+    },
+}
+
+/// A query could not be planned or run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The lake could not be opened.
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    /// DataFusion rejected or failed the query; its message says why.
+    #[error("{0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+}

@@ -1,0 +1,78 @@
+//! Where a table's rows live on disk.
+//!
+//! ```text
+//! <lake>/<table>/date=YYYY-MM-DD/zone=<zone>/part-<written>-<writer>-<seq>.parquet
+//! ```
+//!
+//! `date` is the UTC date of the rows' event time and `zone` the reporting device's zone
+//! (`unknown` when it could not be resolved). Both are hive partitions, so a query that
+//! filters on them opens only the matching folders. Files being written carry a leading
+//! dot and a `.tmp` suffix and are invisible to readers until renamed.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate};
+use sanso_ingest::schema::Table;
+
+/// The partition value of rows whose zone is unknown.
+pub const UNKNOWN_ZONE: &str = "unknown";
+
+/// The suffix of finished data files; anything else in the lake is ignored by readers.
+pub const FILE_EXTENSION: &str = ".parquet";
+
+/// One partition folder of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Partition {
+    /// The table.
+    pub table: Table,
+    /// UTC date of the rows' event time.
+    pub date: NaiveDate,
+    /// Zone of the reporting device, or [`UNKNOWN_ZONE`].
+    pub zone: String,
+}
+
+impl Partition {
+    /// The partition of rows with event time `micros` (UTC) and `zone`.
+    pub fn for_row(table: Table, micros: i64, zone: Option<&str>) -> Self {
+        let date = DateTime::from_timestamp_micros(micros)
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        Partition {
+            table,
+            date,
+            zone: zone.unwrap_or(UNKNOWN_ZONE).to_owned(),
+        }
+    }
+
+    /// The partition's folder below the lake root.
+    pub fn dir(&self, root: &Path) -> PathBuf {
+        root.join(self.table.name())
+            .join(format!("date={}", self.date.format("%Y-%m-%d")))
+            .join(format!("zone={}", self.zone))
+    }
+}
+
+/// A table's folder below the lake root.
+pub fn table_dir(root: &Path, table: Table) -> PathBuf {
+    root.join(table.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_folder_follows_hive_layout() {
+        // 2026-11-25T23:30:00Z is already the 26th in Tokyo; partitions use the UTC date.
+        let p = Partition::for_row(Table::Network, 1_764_113_400_000_000, Some("core"));
+        assert_eq!(
+            p.dir(Path::new("/lake")),
+            Path::new("/lake/network/date=2025-11-25/zone=core")
+        );
+        let unknown = Partition::for_row(Table::Auth, 0, None);
+        assert_eq!(
+            unknown.dir(Path::new("l")),
+            Path::new("l/auth/date=1970-01-01/zone=unknown")
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! SQL over the lake through DataFusion.
+//!
+//! [`Lake::open`] registers one listing table per sanso table, each reading the Parquet
+//! files below `<lake>/<table>/` with `date` and `zone` as hive partition columns. The
+//! table schemas are sanso's own ([`Table::file_schema`]), not inferred from files, so an
+//! empty lake is queryable and a file from another writer cannot change a table's shape.
+//! Filters on `date` and `zone` prune folders, and filters on other columns are pushed
+//! into the Parquet scan, where row-group statistics and bloom filters skip data.
+//!
+//! The surface is read-only: statements that would create, change or drop anything are
+//! refused at planning.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, SchemaRef};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use sanso_ingest::schema::Table;
+
+use crate::error::{LakeError, QueryError};
+use crate::lake::{FILE_EXTENSION, table_dir};
+
+/// The partition columns every table gets from the folder layout.
+pub const PARTITION_COLUMNS: [&str; 2] = ["date", "zone"];
+
+/// An opened lake: a DataFusion session with every table registered.
+pub struct Lake {
+    root: PathBuf,
+    ctx: SessionContext,
+}
+
+impl Lake {
+    /// Opens the lake at `root`, creating its table folders if they are missing.
+    pub async fn open(root: impl AsRef<Path>) -> Result<Self, QueryError> {
+        let root = root.as_ref();
+        std::fs::create_dir_all(root).map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
+        let root = root
+            .canonicalize()
+            .map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
+        let mut config = SessionConfig::new().with_information_schema(true);
+        let parquet = &mut config.options_mut().execution.parquet;
+        parquet.pushdown_filters = true;
+        parquet.reorder_filters = true;
+        let ctx = SessionContext::new_with_config(config);
+        for table in Table::ALL {
+            let dir = table_dir(&root, table);
+            std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io { path: dir.clone(), source })?;
+            let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(FILE_EXTENSION)
+                .with_table_partition_cols(
+                    PARTITION_COLUMNS.iter().map(|c| (c.to_string(), DataType::Utf8)).collect(),
+                );
+            let config = ListingTableConfig::new(url)
+                .with_listing_options(options)
+                .with_schema(table.file_schema());
+            ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
+        }
+        Ok(Lake { root, ctx })
+    }
+
+    /// The lake's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The DataFusion session, for callers that build plans themselves.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs one read-only SQL query and collects its result.
+    pub async fn sql(&self, query: &str) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let frame = self.ctx.sql_with_options(query, options).await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect().await?;
+        Ok((schema, batches))
+    }
+}

@@ -1,0 +1,325 @@
+//! The TOML configuration: zones, lake, listeners and sources.
+//!
+//! Every value is checked while the file is read, so a mistake is reported with the
+//! file, line and key it sits on (the `toml` crate attaches the location to errors that
+//! the field deserializers raise). Without `--config` the embedded example
+//! (`src/default-config.toml`) applies.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use encoding_rs::Encoding;
+use sanso_ingest::line::{Format, ParseSettings};
+use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
+use serde::{Deserialize, Deserializer};
+
+/// The embedded three-zone example configuration.
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+/// The configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be opened.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The configuration file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or a value is wrong; the message names line and key.
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        /// The configuration file.
+        path: PathBuf,
+        /// The parser's error, with its location.
+        source: Box<toml::de::Error>,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Timezone of timestamps that carry none.
+    #[serde(default = "default_timezone", deserialize_with = "timezone")]
+    pub timezone: Tz,
+    /// Zone membership, keyed by zone id.
+    #[serde(default)]
+    pub zones: BTreeMap<Zone, ZoneConfig>,
+    /// The Parquet lake.
+    #[serde(default)]
+    pub lake: LakeConfig,
+    /// The HTTP listener for `/metrics` and `/health`.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Where logs come from.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[lake]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LakeConfig {
+    /// Root folder of the lake; `--data` overrides it.
+    #[serde(default = "default_lake_path")]
+    pub path: PathBuf,
+    /// Rows after which a partition is written.
+    #[serde(default = "default_flush_rows")]
+    pub flush_rows: usize,
+    /// Milliseconds after which buffered rows are written.
+    #[serde(default = "default_flush_interval_ms")]
+    pub flush_interval_ms: u64,
+}
+
+impl Default for LakeConfig {
+    fn default() -> Self {
+        LakeConfig {
+            path: default_lake_path(),
+            flush_rows: default_flush_rows(),
+            flush_interval_ms: default_flush_interval_ms(),
+        }
+    }
+}
+
+impl LakeConfig {
+    /// The flush interval as a duration.
+    pub fn flush_interval(&self) -> Duration {
+        Duration::from_millis(self.flush_interval_ms)
+    }
+}
+
+/// `[http]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address of the HTTP listener.
+    #[serde(default = "default_http_listen")]
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { listen: default_http_listen() }
+    }
+}
+
+/// What kind of source a `[[sources]]` table describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A syslog listener.
+    Syslog,
+}
+
+/// Syslog transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyslogProtocol {
+    /// One message per datagram.
+    Udp,
+    /// A stream framed by newlines or octet counts (RFC 6587).
+    Tcp,
+    /// TCP inside TLS (RFC 5425).
+    Tls,
+}
+
+/// TCP framing as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FramingConfig {
+    /// Octet counting when a frame starts with a digit, newline otherwise.
+    #[default]
+    Auto,
+    /// Newline-terminated frames.
+    Newline,
+    /// `LEN SP MSG` frames.
+    OctetCounting,
+}
+
+/// One `[[sources]]` table. The keys sit directly in the table (no nesting or
+/// flattening) so that the TOML reader can point at the line of a wrong value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// The kind of source.
+    pub kind: SourceKind,
+    /// `udp`, `tcp` or `tls`.
+    pub protocol: SyslogProtocol,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Framing for `tcp` and `tls`.
+    #[serde(default)]
+    pub framing: FramingConfig,
+    /// PEM certificate chain, for `tls`.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key, for `tls`.
+    pub tls_key: Option<PathBuf>,
+    /// Longest message accepted; longer ones are cut and marked.
+    #[serde(default = "default_max_line")]
+    pub max_line_bytes: usize,
+    /// A parser name, or `auto` (the default).
+    #[serde(default, deserialize_with = "format")]
+    pub format: Option<Format>,
+    /// Forces the zone of every line.
+    #[serde(default)]
+    pub zone: Option<Zone>,
+    /// Forces the device name of every line.
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Character encoding of the bytes, e.g. `utf-8` or `shift_jis`.
+    #[serde(default = "default_encoding", deserialize_with = "encoding")]
+    pub encoding: &'static Encoding,
+}
+
+impl SourceConfig {
+    /// The ingest crate's settings for this source.
+    pub fn parse_settings(&self, timezone: Tz) -> ParseSettings {
+        ParseSettings {
+            format: self.format,
+            zone: self.zone,
+            device: self.device.clone(),
+            encoding: self.encoding,
+            timezone,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from `path`, or the embedded example without one.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                Config::parse(&text, path)
+            }
+            None => Config::parse(DEFAULT_CONFIG, Path::new("<embedded default config>")),
+        }
+    }
+
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|source| ConfigError::Invalid {
+            path: origin.to_owned(),
+            source: Box::new(source),
+        })
+    }
+
+    /// The zone map. Ranges were validated while reading, so building cannot fail on
+    /// them.
+    pub fn zone_map(&self) -> ZoneMap {
+        ZoneMap::new(self.zones.iter().map(|(zone, config)| (*zone, config)))
+            .expect("CIDRs are validated when the configuration is read")
+    }
+}
+
+fn default_timezone() -> Tz {
+    chrono_tz::Asia::Tokyo
+}
+
+fn default_lake_path() -> PathBuf {
+    PathBuf::from("./sanso-data")
+}
+
+fn default_flush_rows() -> usize {
+    65_536
+}
+
+fn default_flush_interval_ms() -> u64 {
+    5_000
+}
+
+fn default_http_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9898))
+}
+
+fn default_encoding() -> &'static Encoding {
+    encoding_rs::UTF_8
+}
+
+fn default_max_line() -> usize {
+    1 << 20
+}
+
+fn timezone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse::<Tz>()
+        .map_err(|_| serde::de::Error::custom(format!("unknown timezone `{name}` (expected an IANA name such as Asia/Tokyo)")))
+}
+
+fn format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
+    let name = String::deserialize(d)?;
+    if name == "auto" {
+        return Ok(None);
+    }
+    Format::from_name(&name).map(Some).ok_or_else(|| {
+        let known: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+        serde::de::Error::custom(format!("unknown format `{name}` (expected auto, {})", known.join(", ")))
+    })
+}
+
+fn encoding<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Encoding, D::Error> {
+    let label = String::deserialize(d)?;
+    Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+        serde::de::Error::custom(format!("unknown encoding `{label}` (expected a WHATWG label such as utf-8 or shift_jis)"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_config_is_valid() {
+        let config = Config::load(None).unwrap();
+        assert_eq!(config.timezone, chrono_tz::Asia::Tokyo);
+        assert_eq!(config.zones.len(), 3);
+        assert_eq!(config.sources.len(), 2);
+        let map = config.zone_map();
+        assert_eq!(map.zone_of_device("fw-core"), Some(Zone::Core));
+        assert_eq!(map.zone_of_ip_str("10.20.1.1"), Some(Zone::Lgwan));
+    }
+
+    fn error_of(text: &str) -> String {
+        Config::parse(text, Path::new("city.toml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let err = error_of("timezone = \"Asia/Tokyo\"\n\n[lake]\nflush_rowz = 3\n");
+        assert!(err.starts_with("city.toml: "), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("flush_rowz"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_reported_where_they_stand() {
+        let err = error_of("[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nformat = \"fortigat\"\n");
+        assert!(err.contains("line 5") && err.contains("unknown format `fortigat`"), "{err}");
+        let err = error_of("[zones.core]\ncidrs = [\"10.0.0.0/40\"]\n");
+        assert!(err.contains("line 2") && err.contains("10.0.0.0/40"), "{err}");
+        let err = error_of("timezone = \"Asia/Tokio\"\n");
+        assert!(err.contains("line 1") && err.contains("Asia/Tokio"), "{err}");
+        let err = error_of("[zones.dmz]\ncidrs = []\n");
+        assert!(err.contains("dmz"), "{err}");
+        let err = error_of("[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nencoding = \"klingon\"\n");
+        assert!(err.contains("line 5") && err.contains("klingon"), "{err}");
+    }
+
+    #[test]
+    fn shift_jis_sources_are_accepted() {
+        let config = Config::parse(
+            "[[sources]]\nkind = \"syslog\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:1\"\nencoding = \"shift_jis\"\nzone = \"internet\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let source = &config.sources[0];
+        assert_eq!(source.encoding, encoding_rs::SHIFT_JIS);
+        assert_eq!(source.zone, Some(Zone::Internet));
+    }
+}

@@ -1,0 +1,191 @@
+//! One generated log line, and the step that turns a drafted message into it.
+//!
+//! Generators first produce a [`Draft`]: the device and what it says, without a time.
+//! Rendering stamps the time in the device's own way (a JST RFC 3164 header without PRI,
+//! as rsyslog writes files; epoch seconds for Squid), so the same draft type serves the
+//! ordinary traffic, which knows its times at once, and the attack scenarios, which are
+//! drafted at plan time and placed later.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Asia::Tokyo;
+
+use super::city::{Device, Role};
+use super::scenario::{Label, Scenario};
+use super::squid::{SQUID_PRI, SquidEntry};
+
+/// One line of one device's log, with its ground truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLine {
+    /// The device that wrote the line (`fw-core`, `proxy-inet`, `srv-lgwan01`, ...).
+    pub device: &'static str,
+    /// The zone the configuration puts the device in (`core`, `lgwan`, `internet`).
+    pub zone: &'static str,
+    /// The device's file under `sanso demo --out` (`fw-core.log`,
+    /// `proxy-inet-access.log`, `srv-core01-auth.log`, ...).
+    pub file: &'static str,
+    /// The line exactly as the device writes it to that file, without a newline.
+    pub line: String,
+    /// When the event happened. For syslog-stamped devices this is the whole second the
+    /// header shows (the header has no sub-second part); for Squid it is the millisecond
+    /// the line shows.
+    pub time: DateTime<Utc>,
+    /// The attack scenario the line belongs to; `None` for ordinary traffic.
+    pub scenario: Option<Scenario>,
+    attack_src: Option<Ipv4Addr>,
+    dev: &'static Device,
+    pri: u8,
+}
+
+impl DemoLine {
+    /// For an attack line, the source address its scenario's detection keys on (the
+    /// ground truth's `src_ip`): the guessing host, the scanner, the host that broke the
+    /// zone boundary, the uploading client. `None` for ordinary traffic.
+    pub fn attack_src(&self) -> Option<Ipv4Addr> {
+        self.attack_src
+    }
+
+    /// The line as a device would send it to a remote syslog collector: RFC 3164 with
+    /// PRI (`<4>` kern.warning for netfilter, `<38>` auth.info for sshd, `<86>`
+    /// authpriv.info for PAM, `<85>` authpriv.notice for sudo) and the header in
+    /// Asia/Tokyo time. Squid lines, which carry no syslog header in access.log, are
+    /// wrapped the way `access_log syslog:local4.info` sends them:
+    /// `<166>Nov 26 09:15:02 proxy-inet squid[1342]: <native line>`.
+    pub fn to_syslog(&self) -> String {
+        match self.dev.role {
+            Role::Proxy => {
+                let mut out = String::with_capacity(self.line.len() + 48);
+                let _ = write!(out, "<{}>", self.pri);
+                push_header(&mut out, self.time);
+                let _ = write!(
+                    out,
+                    " {} squid[{}]: {}",
+                    self.device, self.dev.pid, self.line
+                );
+                out
+            }
+            Role::Firewall | Role::Server => format!("<{}>{}", self.pri, self.line),
+        }
+    }
+}
+
+/// What a device says, before it is given a time.
+#[derive(Debug)]
+pub(crate) struct Draft {
+    pub(crate) dev: &'static Device,
+    pub(crate) body: Body,
+}
+
+/// The message of a draft, by how the device writes it.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// A syslog program message: `tag[pid]: msg`, or `tag: msg` without a pid (sudo).
+    Program {
+        pri: u8,
+        tag: &'static str,
+        pid: Option<u32>,
+        msg: String,
+    },
+    /// A kernel message at kern.warning (netfilter LOG).
+    Kernel { msg: String },
+    /// A Squid native access.log entry.
+    Squid(SquidEntry),
+}
+
+/// PRI of netfilter LOG lines: kern (0) × 8 + warning (4), UFW's default log level.
+const KERN_WARNING: u8 = 4;
+
+impl Draft {
+    /// Stamps the draft with its time and ground truth (`None`: ordinary traffic). `boot` is
+    /// when the device booted, for the kernel's uptime stamp.
+    pub(crate) fn render(
+        self,
+        at: DateTime<Utc>,
+        boot: DateTime<Utc>,
+        label: Option<Label>,
+    ) -> DemoLine {
+        let dev = self.dev;
+        let (time, pri, line) = match self.body {
+            Body::Squid(entry) => {
+                // Squid prints milliseconds; flooring keeps `time` equal to what the line
+                // shows, and generators only ever hand out millisecond-aligned anchors, so
+                // flooring never moves a line before one emitted earlier.
+                let time = floor_millis(at);
+                (time, SQUID_PRI, entry.line(time))
+            }
+            Body::Program { pri, tag, pid, msg } => {
+                // rsyslog stamps whole seconds. Rounding up (not down) keeps every line at
+                // or after the moment it was generated, which the time-ordered merge needs.
+                let time = ceil_second(at);
+                let mut line = syslog_prefix(time, dev, msg.len() + tag.len() + 10);
+                line.push_str(tag);
+                if let Some(pid) = pid {
+                    let _ = write!(line, "[{pid}]");
+                }
+                line.push_str(": ");
+                line.push_str(&msg);
+                (time, pri, line)
+            }
+            Body::Kernel { msg } => {
+                let time = ceil_second(at);
+                let mut line = syslog_prefix(time, dev, msg.len() + 32);
+                line.push_str("kernel: ");
+                if dev.kernel_stamp {
+                    // printk's "[%5lu.%06lu] " uptime, from the precise event time.
+                    let up = (at - boot).num_microseconds().unwrap_or(0).max(0);
+                    let _ = write!(line, "[{:>5}.{:06}] ", up / 1_000_000, up % 1_000_000);
+                }
+                line.push_str(&msg);
+                (time, KERN_WARNING, line)
+            }
+        };
+        debug_assert!(
+            !line.contains(['\r', '\n']),
+            "a demo line must stay one line"
+        );
+        DemoLine {
+            device: dev.name,
+            zone: dev.zone.id(),
+            file: dev.file,
+            line,
+            time,
+            scenario: label.map(|l| l.scenario),
+            attack_src: label.map(|l| l.src),
+            dev,
+            pri,
+        }
+    }
+}
+
+/// `Mmm dd hh:mm:ss host ` in Asia/Tokyo, as rsyslog writes it to a file.
+fn syslog_prefix(time: DateTime<Utc>, dev: &Device, extra: usize) -> String {
+    let mut line = String::with_capacity(16 + dev.name.len() + 2 + extra);
+    push_header(&mut line, time);
+    line.push(' ');
+    line.push_str(dev.name);
+    line.push(' ');
+    line
+}
+
+/// The RFC 3164 timestamp (`Nov  6 09:15:02`: space-padded day, no year) in JST, where the
+/// city's devices keep their clocks.
+fn push_header(out: &mut String, time: DateTime<Utc>) {
+    let _ = write!(
+        out,
+        "{}",
+        time.with_timezone(&Tokyo).format("%b %e %H:%M:%S")
+    );
+}
+
+fn ceil_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    match t.timestamp_subsec_nanos() {
+        0 => t,
+        sub => t + TimeDelta::nanoseconds(1_000_000_000 - i64::from(sub)),
+    }
+}
+
+fn floor_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - TimeDelta::nanoseconds(i64::from(t.timestamp_subsec_nanos() % 1_000_000))
+}

@@ -1,0 +1,956 @@
+//! Ordinary traffic: the city at work, with nothing wrong.
+//!
+//! Activities arrive as a Poisson process (a mean of [`LINES_PER_SECOND`] lines a second
+//! over all devices). Each activity is one thing a person or a machine does, and writes
+//! the lines every device involved would write: a page view is a firewall line for the new
+//! proxy connection plus Squid lines for the page and what it pulls in; an SSH session is
+//! a firewall line, sshd's and PAM's login lines, perhaps sudo, and the logout minutes
+//! later. Lines that lie in the future wait in a [`Queue`] until the clock passes them, so
+//! the output is in time order.
+//!
+//! # Keeping it clean
+//!
+//! Precision tests need ordinary traffic that no sane rule would flag, yet real traffic has
+//! typos and blocked packets. The generator lets them happen and caps them per source with
+//! sliding windows ([`Limits`]) well below the rule thresholds of the design brief: at most
+//! one authentication failure per source in 10 minutes and no successful login from that
+//! source for 6 minutes after it (OMZ-15 counts 5, OMZ-16 10 accounts, OMZ-19 looks 5
+//! minutes ahead); at most 2 firewall blocks per source in 10 minutes (OMZ-02 raises at 10,
+//! OMZ-11 at 20 hosts or 50 ports); at most 2 proxy refusals per client an hour (OMZ-09
+//! raises at 5 domains); at most 2 POSTs from one client to one host in 10 minutes, and
+//! never a PUT (exfiltration is a burst of them). Every flow that crosses a zone boundary
+//! goes through a gateway the model allows.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::Ipv4Addr;
+
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::auth::{Account, SshConn, cron_session, logind, sudo_command, sudo_session};
+use super::city::{
+    Access, CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, Device, FILE_SANITISER, INTERNET_SITES,
+    LGWAN_SITES, MAIL_RELAY, PROXY_INET, PROXY_LGWAN, SCREEN_TRANSFER, SUBRESOURCES, Site, Zone,
+    host, is_terminal, owner,
+};
+use super::line::{Body, DemoLine, Draft};
+use super::netfilter::{Packet, Verdict};
+use super::queue::Queue;
+use super::sample::{exp_gap, gap, linux_port, weighted, windows_port};
+use super::squid::{Hier, SquidEntry};
+
+/// Mean ordinary lines per second over the whole city. Attack bursts are sized against
+/// the run's length at this rate.
+pub(crate) const LINES_PER_SECOND: f64 = 20.0;
+
+/// Mean lines one activity of [`MIX`] writes, measured over long runs (the test
+/// `ordinary_rate_is_nominal` keeps it honest). Activities arrive at
+/// `LINES_PER_SECOND / LINES_PER_ACTIVITY` a second.
+const LINES_PER_ACTIVITY: f64 = 1.87;
+
+/// ChaCha stream of the ordinary traffic.
+const ORDINARY_STREAM: u64 = 2;
+
+/// Something a person or machine does.
+#[derive(Debug, Clone, Copy)]
+enum Activity {
+    /// A permitted connection through the zone's firewall.
+    Flow(Zone),
+    /// Something the zone's firewall drops: NetBIOS chatter, a port the policy closes.
+    Block(Zone),
+    /// A page view through the zone's proxy.
+    Web(Zone),
+    /// A staff member's SSH session on the zone's server.
+    Session(Zone),
+    /// A backup or configuration-management job logging in over SSH.
+    Service(Zone),
+    /// A staff member mistyping a password (or one-time code) and giving up.
+    Typo(Zone),
+}
+
+/// Relative frequency of each activity. Roughly: half the lines are firewall lines, a
+/// third proxy lines, a tenth authentication; a typo comes about once an hour per server.
+const MIX: [(Activity, u32); 16] = [
+    (Activity::Flow(Zone::Core), 9_000),
+    (Activity::Flow(Zone::Lgwan), 14_000),
+    (Activity::Flow(Zone::Internet), 8_000),
+    (Activity::Block(Zone::Core), 700),
+    (Activity::Block(Zone::Lgwan), 1_100),
+    (Activity::Block(Zone::Internet), 700),
+    (Activity::Web(Zone::Internet), 8_000),
+    (Activity::Web(Zone::Lgwan), 4_500),
+    (Activity::Session(Zone::Core), 120),
+    (Activity::Session(Zone::Lgwan), 150),
+    (Activity::Session(Zone::Internet), 150),
+    (Activity::Service(Zone::Lgwan), 220),
+    (Activity::Service(Zone::Internet), 220),
+    (Activity::Typo(Zone::Core), 2),
+    (Activity::Typo(Zone::Lgwan), 2),
+    (Activity::Typo(Zone::Internet), 2),
+];
+
+/// A permitted service: who connects, where, how often.
+#[derive(Debug, Clone, Copy)]
+struct Service {
+    /// `None`: any staff terminal of the zone.
+    from: Option<Ipv4Addr>,
+    to: Ipv4Addr,
+    udp: bool,
+    port: u16,
+    weight: u32,
+}
+
+const fn terminals_to(to: Ipv4Addr, udp: bool, port: u16, weight: u32) -> Service {
+    Service {
+        from: None,
+        to,
+        udp,
+        port,
+        weight,
+    }
+}
+
+const fn host_to(from: Ipv4Addr, to: Ipv4Addr, udp: bool, port: u16, weight: u32) -> Service {
+    Service {
+        from: Some(from),
+        to,
+        udp,
+        port,
+        weight,
+    }
+}
+
+const TCP: bool = false;
+const UDP: bool = true;
+
+/// Terminals use the domain controller, the file server and the zone's business systems.
+const CORE_SERVICES: [Service; 9] = {
+    let z = Zone::Core;
+    [
+        terminals_to(z.server(host::DC), UDP, 53, 20),
+        terminals_to(z.server(host::DC), TCP, 88, 10),
+        terminals_to(z.server(host::DC), TCP, 389, 8),
+        terminals_to(z.server(host::DC), UDP, 123, 2),
+        terminals_to(z.server(host::FILE), TCP, 445, 15),
+        terminals_to(z.server(host::APP), TCP, 443, 25),
+        terminals_to(z.server(host::SSH_SERVER), TCP, 443, 10),
+        terminals_to(z.server(host::DB), TCP, 1521, 6),
+        terminals_to(z.server(host::PRINT), TCP, 445, 4),
+    ]
+};
+
+/// As core, plus mail, and the sanctioned crossings to the internet zone: the screen
+/// transfer and file sanitiser gateways, and text-only mail from the relay.
+const LGWAN_SERVICES: [Service; 11] = {
+    let z = Zone::Lgwan;
+    [
+        terminals_to(z.server(host::DC), UDP, 53, 20),
+        terminals_to(z.server(host::DC), TCP, 88, 10),
+        terminals_to(z.server(host::DC), TCP, 389, 8),
+        terminals_to(z.server(host::FILE), TCP, 445, 15),
+        terminals_to(z.server(host::MAIL), TCP, 993, 10),
+        terminals_to(z.server(host::MAIL), TCP, 587, 3),
+        terminals_to(z.server(host::APP), TCP, 443, 14),
+        terminals_to(z.server(host::SSH_SERVER), TCP, 443, 6),
+        terminals_to(SCREEN_TRANSFER, TCP, 443, 10),
+        terminals_to(FILE_SANITISER, TCP, 443, 4),
+        host_to(MAIL_RELAY, z.server(host::MAIL), TCP, 25, 3),
+    ]
+};
+
+/// Terminals use the DC and srv-inet01 (file exchange); the zone's own servers talk only
+/// to the security cloud: proxy-inet to its parent proxy, the DC to its DNS, the mail
+/// relay to its mail relay.
+const INTERNET_SERVICES: [Service; 9] = {
+    let z = Zone::Internet;
+    [
+        terminals_to(z.server(host::DC), UDP, 53, 20),
+        terminals_to(z.server(host::DC), TCP, 88, 8),
+        terminals_to(z.server(host::DC), TCP, 389, 6),
+        terminals_to(z.server(host::SSH_SERVER), TCP, 443, 10),
+        terminals_to(z.server(host::SSH_SERVER), TCP, 445, 6),
+        host_to(z.server(host::PROXY), CLOUD_PROXY, TCP, 8080, 6),
+        host_to(z.server(host::DC), CLOUD_DNS, UDP, 53, 4),
+        host_to(CLOUD_MAIL, MAIL_RELAY, TCP, 25, 3),
+        host_to(MAIL_RELAY, CLOUD_MAIL, TCP, 25, 2),
+    ]
+};
+
+/// A packet the firewall drops, from a staff terminal.
+#[derive(Debug, Clone, Copy)]
+struct Dropped {
+    to: Ipv4Addr,
+    udp: bool,
+    /// NetBIOS sends from its own port; everything else from an ephemeral one.
+    sport: Option<u16>,
+    port: u16,
+    payload: u16,
+    weight: u32,
+}
+
+const fn dropped(to: Ipv4Addr, udp: bool, port: u16, weight: u32) -> Dropped {
+    Dropped {
+        to,
+        udp,
+        sport: None,
+        port,
+        payload: 0,
+        weight,
+    }
+}
+
+/// Windows name-service (137) and browser (138) broadcasts, which the firewall sees on
+/// its terminal interface and drops.
+const fn netbios(zone: Zone, port: u16, payload: u16, weight: u32) -> Dropped {
+    Dropped {
+        to: zone.terminal_broadcast(),
+        udp: true,
+        sport: Some(port),
+        port,
+        payload,
+        weight,
+    }
+}
+
+/// Windows tries NetBIOS session (139) beside SMB; staff try RDP or SSH where only admins
+/// may; a hard-wired resolver ignores the zone's DNS.
+const CORE_DROPS: [Dropped; 5] = {
+    let z = Zone::Core;
+    [
+        netbios(z, 137, 50, 6),
+        netbios(z, 138, 201, 3),
+        dropped(z.server(host::FILE), TCP, 139, 3),
+        dropped(z.server(host::SSH_SERVER), TCP, 22, 1),
+        dropped(z.server(host::DC), TCP, 3389, 1),
+    ]
+};
+
+const LGWAN_DROPS: [Dropped; 5] = {
+    let z = Zone::Lgwan;
+    [
+        netbios(z, 137, 50, 6),
+        netbios(z, 138, 201, 3),
+        dropped(z.server(host::FILE), TCP, 139, 3),
+        dropped(z.server(host::SSH_SERVER), TCP, 22, 1),
+        dropped(z.server(host::DC), TCP, 3389, 1),
+    ]
+};
+
+const INTERNET_DROPS: [Dropped; 5] = {
+    let z = Zone::Internet;
+    [
+        netbios(z, 137, 50, 6),
+        netbios(z, 138, 201, 3),
+        dropped(z.server(host::SSH_SERVER), TCP, 139, 3),
+        dropped(z.server(host::DC), TCP, 3389, 1),
+        dropped(Ipv4Addr::new(8, 8, 8, 8), UDP, 53, 2),
+    ]
+};
+
+/// Automation that logs in to the lgwan and internet servers: nightly-style backup pulls
+/// and configuration runs, from hosts in the server segment.
+const SERVICE_ACCOUNTS: [(&str, u32, u8); 2] = [("svc-backup", 995, 60), ("ansible", 996, 61)];
+
+/// What admins run under sudo.
+const SUDO_COMMANDS: [&str; 8] = [
+    "/usr/bin/systemctl status nginx",
+    "/usr/bin/systemctl restart nginx",
+    "/usr/bin/journalctl -u nginx --since today",
+    "/usr/bin/tail -n 200 /var/log/syslog",
+    "/usr/bin/apt-get update",
+    "/usr/bin/df -h",
+    "/usr/sbin/ss -tlnp",
+    "/usr/bin/systemctl restart chrony",
+];
+
+const TEN_MINUTES: TimeDelta = TimeDelta::minutes(10);
+
+/// Caps that keep the ordinary traffic under every rule threshold (see the module doc).
+mod budget {
+    pub(super) const AUTH_FAILURES: usize = 1;
+    pub(super) const FW_BLOCKS: usize = 2;
+    pub(super) const PROXY_DENIALS_PER_HOUR: usize = 2;
+    pub(super) const POSTS_PER_HOST: usize = 2;
+    /// No successful login from a source this long after its failure.
+    pub(super) const QUIET_AFTER_FAILURE: chrono::TimeDelta = chrono::TimeDelta::minutes(6);
+}
+
+/// What a sliding-window cap counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    AuthFailure(Ipv4Addr),
+    FwBlock(Ipv4Addr),
+    Denied(Ipv4Addr),
+    Post(Ipv4Addr, &'static str),
+}
+
+/// Sliding-window caps per source. Activities come in time order, so each window only
+/// ever drops entries from its front. Memory is bounded by the number of sources.
+#[derive(Debug, Default)]
+struct Limits {
+    recent: HashMap<Key, VecDeque<DateTime<Utc>>>,
+    quiet_until: HashMap<Ipv4Addr, DateTime<Utc>>,
+}
+
+impl Limits {
+    /// Counts one event for `key` at `now` if fewer than `max` happened in `window`.
+    fn take(&mut self, key: Key, now: DateTime<Utc>, window: TimeDelta, max: usize) -> bool {
+        let seen = self.recent.entry(key).or_default();
+        while seen.front().is_some_and(|&t| now - t >= window) {
+            seen.pop_front();
+        }
+        let ok = seen.len() < max;
+        if ok {
+            seen.push_back(now);
+        }
+        ok
+    }
+
+    fn may_log_in(&self, src: Ipv4Addr, now: DateTime<Utc>) -> bool {
+        self.quiet_until.get(&src).is_none_or(|&until| now >= until)
+    }
+}
+
+/// The ordinary traffic generator; an endless source of time-ordered lines.
+pub(crate) struct Ordinary {
+    rng: ChaCha8Rng,
+    boot: DateTime<Utc>,
+    /// Staff terminals per zone (by `Zone as usize`), without the reserved attackers.
+    terminals: [Vec<Ipv4Addr>; 3],
+    /// Where each admin of a zone logs in from, in `Zone::admins` order.
+    admin_src: [Vec<Ipv4Addr>; 3],
+    /// When the next activity happens.
+    clock: DateTime<Utc>,
+    /// When cron next runs sysstat on the servers (`5-55/10 * * * *`).
+    next_cron: DateTime<Utc>,
+    queue: Queue,
+    limits: Limits,
+    /// The last pid handed out on each server.
+    pids: [u32; 3],
+    /// The last systemd-logind session id on each server.
+    sessions: [u32; 3],
+}
+
+impl Ordinary {
+    /// Ordinary traffic from `start`, keeping clear of the `reserved` attack sources.
+    pub(crate) fn new(
+        seed: u64,
+        start: DateTime<Utc>,
+        boot: DateTime<Utc>,
+        reserved: &std::collections::BTreeSet<Ipv4Addr>,
+    ) -> Ordinary {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(ORDINARY_STREAM);
+        let terminals = Zone::ALL.map(|zone| {
+            (0..zone.terminal_count())
+                .map(|i| zone.terminal(i))
+                .filter(|ip| !reserved.contains(ip))
+                .collect::<Vec<_>>()
+        });
+        let admin_src = Zone::ALL.map(|zone| {
+            let admins = zone.admins().len();
+            let pool = &terminals[zone as usize];
+            (0..admins)
+                .map(|k| match zone {
+                    Zone::Core | Zone::Lgwan => zone.server(host::JUMP),
+                    // Internet-zone admins work at their own, evenly spread terminals.
+                    Zone::Internet => pool[k * pool.len() / admins],
+                })
+                .collect()
+        });
+        let pids = [(); 3].map(|()| rng.random_range(1500..9000));
+        let sessions = [(); 3].map(|()| rng.random_range(100..2000));
+        let clock = start + exp_gap(&mut rng, mean_gap());
+        Ordinary {
+            rng,
+            boot,
+            terminals,
+            admin_src,
+            clock,
+            next_cron: next_sysstat(start),
+            queue: Queue::default(),
+            limits: Limits::default(),
+            pids,
+            sessions,
+        }
+    }
+
+    /// The next ordinary line in time order.
+    pub(crate) fn next_line(&mut self) -> DemoLine {
+        loop {
+            // Nothing generated from here on is earlier than the next activity or cron
+            // run, so queued lines up to that moment are final.
+            if let Some(line) = self.queue.pop_until(self.clock.min(self.next_cron)) {
+                return line;
+            }
+            if self.next_cron <= self.clock {
+                self.cron();
+                self.next_cron += TEN_MINUTES;
+            } else {
+                let activity = weighted(&mut self.rng, &MIX, |&(_, w)| w).0;
+                self.run(activity);
+                self.clock += exp_gap(&mut self.rng, mean_gap());
+            }
+        }
+    }
+
+    fn run(&mut self, activity: Activity) {
+        match activity {
+            Activity::Flow(zone) => self.flow(zone),
+            Activity::Block(zone) => self.block(zone),
+            Activity::Web(zone) => self.web(zone),
+            Activity::Session(zone) => self.session(zone),
+            Activity::Service(zone) => self.service(zone),
+            Activity::Typo(zone) => self.typo(zone),
+        }
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, draft: Draft) {
+        self.queue.push(draft.render(at, self.boot, None));
+    }
+
+    fn terminal(&mut self, zone: Zone) -> Ipv4Addr {
+        let pool = &self.terminals[zone as usize];
+        pool[self.rng.random_range(0..pool.len())]
+    }
+
+    fn next_pid(&mut self, zone: Zone) -> u32 {
+        let pid = &mut self.pids[zone as usize];
+        *pid += self.rng.random_range(1..40);
+        *pid
+    }
+
+    fn client_port(&mut self, src: Ipv4Addr) -> u16 {
+        if is_terminal(src) {
+            windows_port(&mut self.rng)
+        } else {
+            linux_port(&mut self.rng)
+        }
+    }
+
+    /// The first packet of a connection `src` → `dst`:`port`, as `zone`'s firewall logs it.
+    fn syn(
+        &mut self,
+        at: DateTime<Utc>,
+        zone: Zone,
+        verdict: Verdict,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        port: u16,
+    ) {
+        let sport = self.client_port(src);
+        let pkt = Packet::syn(&mut self.rng, verdict, src, dst, sport, port);
+        self.push(at, pkt.draft(zone.firewall()));
+    }
+
+    fn flow(&mut self, zone: Zone) {
+        let services: &[Service] = match zone {
+            Zone::Core => &CORE_SERVICES,
+            Zone::Lgwan => &LGWAN_SERVICES,
+            Zone::Internet => &INTERNET_SERVICES,
+        };
+        let svc = *weighted(&mut self.rng, services, |s| s.weight);
+        let src = match svc.from {
+            Some(ip) => ip,
+            None => self.terminal(zone),
+        };
+        if svc.udp {
+            // DNS queries and NTP requests are a few dozen bytes.
+            let payload = if svc.port == 123 {
+                48
+            } else {
+                self.rng.random_range(28..60)
+            };
+            let sport = self.client_port(src);
+            let pkt = Packet::udp(
+                &mut self.rng,
+                Verdict::Allow,
+                src,
+                svc.to,
+                (sport, svc.port),
+                payload,
+            );
+            self.push(self.clock, pkt.draft(zone.firewall()));
+        } else {
+            self.syn(self.clock, zone, Verdict::Allow, src, svc.to, svc.port);
+        }
+    }
+
+    fn block(&mut self, zone: Zone) {
+        let drops: &[Dropped] = match zone {
+            Zone::Core => &CORE_DROPS,
+            Zone::Lgwan => &LGWAN_DROPS,
+            Zone::Internet => &INTERNET_DROPS,
+        };
+        let drop = *weighted(&mut self.rng, drops, |d| d.weight);
+        let src = self.terminal(zone);
+        if !self.limits.take(
+            Key::FwBlock(src),
+            self.clock,
+            TEN_MINUTES,
+            budget::FW_BLOCKS,
+        ) {
+            return self.flow(zone);
+        }
+        if drop.udp {
+            let sport = match drop.sport {
+                Some(port) => port,
+                None => windows_port(&mut self.rng),
+            };
+            let payload = if drop.payload > 0 {
+                drop.payload
+            } else {
+                self.rng.random_range(28..45)
+            };
+            let pkt = Packet::udp(
+                &mut self.rng,
+                Verdict::Block,
+                src,
+                drop.to,
+                (sport, drop.port),
+                payload,
+            );
+            self.push(self.clock, pkt.draft(zone.firewall()));
+        } else {
+            self.syn(self.clock, zone, Verdict::Block, src, drop.to, drop.port);
+        }
+    }
+
+    fn web(&mut self, zone: Zone) {
+        let (proxy, sites, named): (&'static _, &'static [Site], f64) = match zone {
+            Zone::Internet => (&PROXY_INET, &INTERNET_SITES, 0.15),
+            Zone::Core | Zone::Lgwan => (&PROXY_LGWAN, &LGWAN_SITES, 0.3),
+        };
+        let client = self.terminal(zone);
+        let site = weighted(&mut self.rng, sites, |s| s.weight);
+        let t0 = self.clock;
+        if site.access == Access::Denied
+            && !self.limits.take(
+                Key::Denied(client),
+                t0,
+                TimeDelta::hours(1),
+                budget::PROXY_DENIALS_PER_HOUR,
+            )
+        {
+            return self.flow(zone);
+        }
+        let user = if self.rng.random_bool(named) {
+            owner(client)
+        } else {
+            "-"
+        };
+        // Browsers keep proxy connections alive; some page views open a new one.
+        if self.rng.random_bool(0.4) {
+            self.syn(
+                t0,
+                zone,
+                Verdict::Allow,
+                client,
+                zone.server(host::PROXY),
+                8080,
+            );
+        }
+        let upstream = match (zone, site.addr) {
+            (Zone::Internet, _) => Hier::Parent(CLOUD_PROXY),
+            (_, Some(addr)) => Hier::Direct(addr),
+            (_, None) => Hier::None,
+        };
+        // The proxy's own connection upstream, when it opens a new one: to the security
+        // cloud from proxy-inet, straight to the LGWAN-ASP server from proxy-lgwan.
+        let proxy_ip = zone.server(host::PROXY);
+        match upstream {
+            Hier::Parent(parent) if self.rng.random_bool(0.04) => {
+                self.syn(t0, zone, Verdict::Allow, proxy_ip, parent, 8080);
+            }
+            Hier::Direct(origin) if self.rng.random_bool(0.3) => {
+                let port = if site.access == Access::Plain {
+                    80
+                } else {
+                    443
+                };
+                self.syn(t0, zone, Verdict::Allow, proxy_ip, origin, port);
+            }
+            _ => {}
+        }
+        let t = t0 + gap(&mut self.rng, 0.002, 0.05);
+        let base = Visit {
+            proxy,
+            client,
+            user,
+            upstream,
+        };
+        match site.access {
+            Access::Denied => {
+                let e = base.entry(
+                    self.rng.random_range(0..3),
+                    "TCP_DENIED",
+                    403,
+                    self.rng.random_range(3_800..4_200),
+                    "CONNECT",
+                    format!("{}:443", site.host),
+                    Hier::None,
+                    "text/html",
+                );
+                self.push(t, e);
+            }
+            Access::Tunnel => {
+                let ms = self.rng.random_range(800..240_000);
+                let bytes = self.rng.random_range(3_000..2_500_000);
+                let e = base.entry(
+                    ms,
+                    "TCP_TUNNEL",
+                    200,
+                    bytes,
+                    "CONNECT",
+                    format!("{}:443", site.host),
+                    upstream,
+                    "-",
+                );
+                self.push(t + TimeDelta::milliseconds(i64::from(ms)), e);
+            }
+            Access::Bumped | Access::Plain => self.page(&base, site, t),
+        }
+    }
+
+    /// A page and the sub-resources it pulls in, perhaps followed by a form POST.
+    fn page(&mut self, v: &Visit, site: &'static Site, mut t: DateTime<Utc>) {
+        let Some(&(path, ctype)) = site.pages.choose(&mut self.rng) else {
+            return;
+        };
+        let scheme = if site.access == Access::Bumped {
+            "https"
+        } else {
+            "http"
+        };
+        let url = |path: &str| format!("{scheme}://{}{path}", site.host);
+        let (result, status, ctype, hier) = match self.rng.random_range(0..100) {
+            0..70 => ("TCP_MISS", 200, ctype, v.upstream),
+            70..80 => ("TCP_REFRESH_UNMODIFIED", 304, "-", v.upstream),
+            80..85 => ("TCP_MISS", 302, "text/html", v.upstream),
+            85..88 => ("TCP_MISS", 404, "text/html", v.upstream),
+            _ => ("TCP_MEM_HIT", 200, ctype, Hier::None),
+        };
+        let bytes = self.body_size(status, ctype);
+        let ms = self.duration(bytes, hier);
+        t += TimeDelta::milliseconds(i64::from(ms));
+        let e = v.entry(ms, result, status, bytes, "GET", url(path), hier, ctype);
+        self.push(t, e);
+
+        if status == 200 && ctype == "text/html" {
+            for _ in 0..self.rng.random_range(0..=4) {
+                let &(sub, ctype) = SUBRESOURCES
+                    .choose(&mut self.rng)
+                    .unwrap_or(&SUBRESOURCES[0]);
+                let (result, status, ctype, hier) = match self.rng.random_range(0..100) {
+                    0..50 => ("TCP_MISS", 200, ctype, v.upstream),
+                    50..75 => ("TCP_HIT", 200, ctype, Hier::None),
+                    75..85 => ("TCP_MEM_HIT", 200, ctype, Hier::None),
+                    _ => ("TCP_REFRESH_UNMODIFIED", 304, "-", v.upstream),
+                };
+                let bytes = self.body_size(status, ctype);
+                let ms = self.duration(bytes, hier);
+                t += gap(&mut self.rng, 0.01, 0.6);
+                let e = v.entry(ms, result, status, bytes, "GET", url(sub), hier, ctype);
+                self.push(t, e);
+            }
+        }
+
+        if let Some(post) = site.post
+            && self.rng.random_bool(0.1)
+            && self.limits.take(
+                Key::Post(v.client, site.host),
+                t,
+                TEN_MINUTES,
+                budget::POSTS_PER_HOST,
+            )
+        {
+            // Google's gen_204 beacon answers 204; a form answers with a page.
+            let (status, bytes) = if post.ends_with("_204") {
+                (204, self.rng.random_range(250..400))
+            } else {
+                (200, self.rng.random_range(3_000..20_000))
+            };
+            let ms = self.rng.random_range(40..900);
+            t += gap(&mut self.rng, 1.0, 30.0);
+            let e = v.entry(
+                ms,
+                "TCP_MISS",
+                status,
+                bytes,
+                "POST",
+                url(post),
+                v.upstream,
+                "text/html",
+            );
+            self.push(t, e);
+        }
+    }
+
+    fn body_size(&mut self, status: u16, ctype: &str) -> u64 {
+        let range = match (status, ctype) {
+            (304, _) => 250..450,
+            (302, _) => 400..900,
+            (404, _) => 1_200..4_000,
+            (_, "text/html") => 8_000..120_000,
+            (_, "text/css") => 3_000..60_000,
+            (_, "application/javascript") => 10_000..400_000,
+            (_, "image/png") => 1_000..150_000,
+            (_, "image/jpeg") => 20_000..500_000,
+            (_, "image/x-icon") => 1_000..20_000,
+            (_, "font/woff2") => 30_000..300_000,
+            (_, "application/json") => 200..20_000,
+            (_, "application/ocsp-response") => 1_500..2_500,
+            (_, "application/octet-stream") => 200_000..30_000_000,
+            _ => 8_000..300_000,
+        };
+        self.rng.random_range(range)
+    }
+
+    /// How long Squid took: a round trip, plus the body at the path's throughput.
+    fn duration(&mut self, bytes: u64, hier: Hier) -> u32 {
+        let (rtt, bytes_per_ms) = match hier {
+            Hier::None => (0..3, 20_000..60_000),
+            Hier::Parent(_) | Hier::Direct(_) => (15..120, 300..6_000),
+        };
+        let rtt = self.rng.random_range(rtt);
+        let transfer = bytes / self.rng.random_range(bytes_per_ms);
+        rtt + u32::try_from(transfer).unwrap_or(u32::MAX)
+    }
+
+    /// A staff member's session on `zone`'s server. Core demands a key, then a one-time
+    /// code (`AuthenticationMethods publickey,keyboard-interactive`).
+    fn session(&mut self, zone: Zone) {
+        let admins = zone.admins();
+        let k = self.rng.random_range(0..admins.len());
+        let (user, uid) = admins[k];
+        let src = self.admin_src[zone as usize][k];
+        let t = self.clock;
+        if !self.limits.may_log_in(src, t) {
+            return self.flow(zone);
+        }
+        let (conn, mut t) = self.ssh_connect(zone, src, t);
+        match zone {
+            Zone::Core => {
+                self.push(t, conn.partial_publickey(user));
+                // Reading the code off the token takes a few seconds.
+                t += gap(&mut self.rng, 3.0, 12.0);
+                self.push(t, conn.accepted("keyboard-interactive/pam", user));
+            }
+            Zone::Lgwan | Zone::Internet => {
+                let method = if self.rng.random_bool(0.2) {
+                    "password"
+                } else {
+                    "publickey"
+                };
+                self.push(t, conn.accepted(method, user));
+            }
+        }
+        let session = self.open_session(zone, &conn, (user, uid), t);
+        let end = t + gap(&mut self.rng, 60.0, 1800.0);
+        if self.rng.random_bool(0.5) {
+            let dev = zone.ssh_server();
+            let tty = self.rng.random_range(0..4);
+            let mut at = t;
+            for _ in 0..self.rng.random_range(1..=2) {
+                at += gap(&mut self.rng, 10.0, 50.0);
+                let cmd = SUDO_COMMANDS
+                    .choose(&mut self.rng)
+                    .unwrap_or(&SUDO_COMMANDS[0]);
+                self.push(at, sudo_command(dev, user, tty, cmd));
+                at += TimeDelta::milliseconds(4);
+                self.push(at, sudo_session(dev, Some((user, uid))));
+                at += gap(&mut self.rng, 0.1, 20.0);
+                self.push(at, sudo_session(dev, None));
+            }
+        }
+        self.close_session(zone, &conn, user, session, end);
+    }
+
+    /// Backup and configuration runs on the lgwan and internet servers: a key login, a
+    /// few seconds of work, a logout.
+    fn service(&mut self, zone: Zone) {
+        let &(user, uid, from) = SERVICE_ACCOUNTS
+            .choose(&mut self.rng)
+            .unwrap_or(&SERVICE_ACCOUNTS[0]);
+        let (conn, t) = self.ssh_connect(zone, zone.server(from), self.clock);
+        self.push(t, conn.accepted("publickey", user));
+        let session = self.open_session(zone, &conn, (user, uid), t);
+        let end = t + gap(&mut self.rng, 2.0, 40.0);
+        self.close_session(zone, &conn, user, session, end);
+    }
+
+    /// A staff member fumbles the password (the one-time code on core) and gives up.
+    fn typo(&mut self, zone: Zone) {
+        let admins = zone.admins();
+        let k = self.rng.random_range(0..admins.len());
+        let (user, _) = admins[k];
+        let src = self.admin_src[zone as usize][k];
+        let t = self.clock;
+        if !self
+            .limits
+            .take(Key::AuthFailure(src), t, TEN_MINUTES, budget::AUTH_FAILURES)
+        {
+            return self.flow(zone);
+        }
+        self.limits
+            .quiet_until
+            .insert(src, t + budget::QUIET_AFTER_FAILURE);
+        let acct = Account {
+            name: user,
+            valid: true,
+        };
+        let (conn, mut t) = self.ssh_connect(zone, src, t);
+        if zone == Zone::Core {
+            self.push(t, conn.partial_publickey(user));
+            t += gap(&mut self.rng, 3.0, 12.0);
+            self.push(t, conn.failed("keyboard-interactive/pam", acct));
+        } else {
+            self.push(t, conn.pam_auth_failure(acct));
+            t += gap(&mut self.rng, 1.6, 3.2);
+            self.push(t, conn.failed("password", acct));
+        }
+        t += gap(&mut self.rng, 3.0, 20.0);
+        self.push(t, conn.closed_preauth(acct));
+    }
+
+    /// A new TCP connection to `zone`'s sshd: the firewall line if the client is on
+    /// another segment, and when sshd has the client's first message.
+    fn ssh_connect(
+        &mut self,
+        zone: Zone,
+        src: Ipv4Addr,
+        t: DateTime<Utc>,
+    ) -> (SshConn, DateTime<Utc>) {
+        let port = self.client_port(src);
+        if is_terminal(src) {
+            let pkt = Packet::syn(
+                &mut self.rng,
+                Verdict::Allow,
+                src,
+                zone.server(host::SSH_SERVER),
+                port,
+                22,
+            );
+            self.push(t, pkt.draft(zone.firewall()));
+        }
+        let conn = SshConn {
+            dev: zone.ssh_server(),
+            pid: self.next_pid(zone),
+            src,
+            port,
+        };
+        (conn, t + gap(&mut self.rng, 0.2, 1.5))
+    }
+
+    fn open_session(
+        &mut self,
+        zone: Zone,
+        conn: &SshConn,
+        (user, uid): (&str, u32),
+        t: DateTime<Utc>,
+    ) -> u32 {
+        let id = &mut self.sessions[zone as usize];
+        *id += 1;
+        let id = *id;
+        self.push(
+            t + TimeDelta::milliseconds(11),
+            conn.session_opened(user, uid),
+        );
+        let msg = format!("New session {id} of user {user}.");
+        self.push(t + TimeDelta::milliseconds(19), logind(conn.dev, msg));
+        id
+    }
+
+    fn close_session(
+        &mut self,
+        zone: Zone,
+        conn: &SshConn,
+        user: &str,
+        session: u32,
+        end: DateTime<Utc>,
+    ) {
+        let dev = zone.ssh_server();
+        self.push(end, conn.received_disconnect());
+        self.push(end + TimeDelta::microseconds(300), conn.disconnected(user));
+        self.push(end + TimeDelta::milliseconds(2), conn.session_closed(user));
+        let msg = format!("Session {session} logged out. Waiting for processes to exit.");
+        self.push(end + TimeDelta::milliseconds(6), logind(dev, msg));
+        self.push(
+            end + TimeDelta::milliseconds(9),
+            logind(dev, format!("Removed session {session}.")),
+        );
+    }
+
+    /// Debian's sysstat job (`5-55/10 * * * * root debian-sa1 1 1`) on every server.
+    fn cron(&mut self) {
+        let at = self.next_cron;
+        for zone in Zone::ALL {
+            let dev = zone.ssh_server();
+            let pid = self.next_pid(zone);
+            let t = at + gap(&mut self.rng, 0.0, 0.4);
+            self.push(t, cron_session(dev, pid, true));
+            let t = t + gap(&mut self.rng, 0.05, 0.6);
+            self.push(t, cron_session(dev, pid, false));
+        }
+    }
+}
+
+/// One client's page view, for building its Squid lines.
+struct Visit {
+    proxy: &'static Device,
+    client: Ipv4Addr,
+    user: &'static str,
+    upstream: Hier,
+}
+
+impl Visit {
+    #[allow(clippy::too_many_arguments)] // one per access.log field
+    fn entry(
+        &self,
+        duration_ms: u32,
+        result: &'static str,
+        status: u16,
+        bytes: u64,
+        method: &'static str,
+        url: String,
+        hier: Hier,
+        content_type: &'static str,
+    ) -> Draft {
+        Draft {
+            dev: self.proxy,
+            body: Body::Squid(SquidEntry {
+                duration_ms,
+                client: self.client,
+                result,
+                status,
+                bytes,
+                method,
+                url,
+                user: self.user,
+                hier,
+                content_type,
+            }),
+        }
+    }
+}
+
+fn mean_gap() -> f64 {
+    LINES_PER_ACTIVITY / LINES_PER_SECOND
+}
+
+/// The first `hh:m5:01` at or after `t` (minute ≡ 5 mod 10; JST is a whole-hour offset,
+/// so UTC minutes are the same).
+fn next_sysstat(t: DateTime<Utc>) -> DateTime<Utc> {
+    let base = t
+        .with_second(1)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(t);
+    let minute = i64::from(base.minute());
+    let mut next = base + TimeDelta::minutes((5 - minute % 10).rem_euclid(10));
+    if next < t {
+        next += TEN_MINUTES;
+    }
+    next
+}

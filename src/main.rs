@@ -1,0 +1,75 @@
+//! `sanso`: the command-line entry point that wires sources, parsers, the lake and the
+//! query surface together. Library crates keep typed errors; this binary is the one
+//! place they become `anyhow` reports, and the exit code: 0 success, 1 runtime failure,
+//! 2 bad usage or bad configuration.
+
+mod cli;
+mod config;
+mod demo;
+mod import;
+mod ingestor;
+mod metrics;
+mod output;
+mod run;
+mod sources;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, ConfigError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("sanso: {err:#}");
+            if err.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.global.config.as_deref())?;
+    let data = cli.global.data.clone().unwrap_or_else(|| config.lake.path.clone());
+    match cli.command {
+        Command::Run(args) => run::run(&config, &data, &args),
+        Command::Import(args) => import::import(&config, &data, &args),
+        Command::Demo(args) => demo_command(&args),
+        Command::Sql(args) => output::sql(&data, &args),
+    }
+}
+
+fn demo_command(args: &cli::DemoArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let spec = args.spec();
+    if let Some(dir) = &args.out {
+        let summary = demo::write_files(&spec, dir)
+            .with_context(|| format!("writing demo files to {}", dir.display()))?;
+        println!("{summary}");
+        return Ok(());
+    }
+    let Some(addr) = args.send else {
+        anyhow::bail!("sanso demo needs --out DIR or --send ADDR");
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let transport = if args.udp { demo::Transport::Udp } else { demo::Transport::Tcp };
+    let sent = runtime
+        .block_on(demo::send(&spec, addr, transport, args.rate))
+        .with_context(|| format!("sending the demo feed to {addr}"))?;
+    println!("sent {sent} lines to {addr}");
+    Ok(())
+}

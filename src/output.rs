@@ -1,0 +1,97 @@
+//! `sanso sql`: run one query over the lake and print the result.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use sanso_query::Lake;
+
+use crate::cli::{OutputFormat, SqlArgs};
+
+/// Runs the query in `args` against the lake at `data`.
+pub fn sql(data: &Path, args: &SqlArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let (schema, batches) = runtime.block_on(async {
+        let lake = Lake::open(data).await?;
+        lake.sql(&args.query).await
+    })?;
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(File::create(path).with_context(|| format!("creating {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    write_result(&mut out, args.format, schema, &batches)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a query result in `format`.
+pub fn write_result(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Table => {
+            writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
+        }
+        OutputFormat::Csv => {
+            let (schema, batches) = plain_strings(&schema, batches)?;
+            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            if batches.is_empty() {
+                writer.write(&RecordBatch::new_empty(schema))?;
+            }
+            for batch in &batches {
+                writer.write(batch)?;
+            }
+        }
+        OutputFormat::Json => {
+            let (_, batches) = plain_strings(&schema, batches)?;
+            let mut writer = arrow::json::ArrayWriter::new(out);
+            let refs: Vec<&RecordBatch> = batches.iter().collect();
+            writer.write_batches(&refs)?;
+            writer.finish()?;
+        }
+        OutputFormat::Parquet => {
+            let mut buffer = Vec::new();
+            let mut writer = parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
+            for batch in batches {
+                writer.write(batch)?;
+            }
+            writer.close()?;
+            out.write_all(&buffer)?;
+        }
+    }
+    Ok(())
+}
+
+/// CSV and JSON writers want plain strings, not dictionaries.
+fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch]) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Dictionary(_, value) => f.as_ref().clone().with_data_type(value.as_ref().clone()),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let plain = Arc::new(Schema::new(fields));
+    let batches = batches
+        .iter()
+        .map(|batch| {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(plain.fields())
+                .map(|(column, field)| cast(column, field.data_type()))
+                .collect::<Result<Vec<ArrayRef>, _>>()?;
+            Ok(RecordBatch::try_new(plain.clone(), columns)?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((plain, batches))
+}

@@ -1,0 +1,175 @@
+//! Helpers for the end-to-end tests: run the real `sanso` binary against a lake in a
+//! temporary folder, on free loopback ports.
+
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn sanso() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sanso"))
+}
+
+/// Runs `sanso` to completion and insists that it succeeded.
+pub fn sanso_ok(args: &[&str]) -> Output {
+    let output = sanso().args(args).output().expect("running sanso");
+    assert!(
+        output.status.success(),
+        "sanso {args:?} failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A loopback port free for both TCP and UDP at the time of asking.
+pub fn free_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A running `sanso run`, stopped with SIGTERM when dropped.
+pub struct Server {
+    pub child: Child,
+    pub data: PathBuf,
+    pub syslog_port: u16,
+    pub http_port: u16,
+}
+
+impl Server {
+    /// Starts `sanso run` with `extra_sources` (TOML) besides UDP and TCP syslog on one
+    /// free port, and a short flush interval.
+    pub fn start(dir: &Path, extra_sources: &str) -> Server {
+        let syslog_port = free_port();
+        let http_port = free_port();
+        let data = dir.join("lake");
+        let config = dir.join("sanso.toml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"timezone = "Asia/Tokyo"
+[zones.core]
+cidrs = ["10.10.0.0/16"]
+devices = ["fw-core", "srv-core01", "term-core"]
+[zones.lgwan]
+cidrs = ["10.20.0.0/16"]
+devices = ["fw-lgwan", "srv-lgwan01", "proxy-lgwan"]
+[zones.internet]
+cidrs = ["10.30.0.0/16"]
+devices = ["fw-inet", "srv-inet01", "proxy-inet"]
+[lake]
+flush_interval_ms = 300
+[http]
+listen = "127.0.0.1:{http_port}"
+[[sources]]
+kind = "syslog"
+protocol = "udp"
+listen = "127.0.0.1:{syslog_port}"
+[[sources]]
+kind = "syslog"
+protocol = "tcp"
+listen = "127.0.0.1:{syslog_port}"
+{extra_sources}
+"#
+            ),
+        )
+        .unwrap();
+        let child = sanso()
+            .args(["--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting sanso run");
+        let server = Server { child, data, syslog_port, http_port };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if self.http_get("/health").is_some_and(|body| body.contains("ok")) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("sanso run did not become healthy");
+    }
+
+    /// The body of a GET on the HTTP listener.
+    pub fn http_get(&self, path: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+    }
+
+    /// The value of a counter (summed over its label sets) from /metrics.
+    pub fn metric(&self, name: &str) -> u64 {
+        let body = self.http_get("/metrics").unwrap_or_default();
+        body.lines()
+            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
+    /// Waits until `sanso_lines_received_total`, and the rows made of them
+    /// (`sanso_rows_total`, counted as batches are cut), reach `lines`.
+    pub fn wait_for_lines(&self, lines: u64) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self.metric("sanso_lines_received_total") >= lines && self.metric("sanso_rows_total") >= lines {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "sanso received {} of {lines} lines",
+            self.metric("sanso_lines_received_total")
+        );
+    }
+
+    /// Stops the server with SIGTERM, as an operator would, and waits for it.
+    pub fn stop(mut self) -> PathBuf {
+        self.terminate();
+        self.data.clone()
+    }
+
+    fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let status = self.child.wait().expect("waiting for sanso");
+        assert!(status.success(), "sanso run exited with {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs a query over the lake and returns its CSV rows, header dropped.
+pub fn sql_rows(data: &Path, query: &str) -> Vec<String> {
+    let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "csv", query]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.lines().skip(1).map(str::to_owned).collect()
+}
+
+/// A single number from a query.
+pub fn sql_count(data: &Path, query: &str) -> u64 {
+    sql_rows(data, query)[0].trim().parse().unwrap()
+}
