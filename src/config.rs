@@ -38,6 +38,16 @@ pub enum ConfigError {
         /// The parser's error, with its location.
         source: Box<toml::de::Error>,
     },
+    /// A `[[sources]]` table lacks a key its kind needs, or has one it does not take.
+    #[error("{}: line {line}: {message}", path.display())]
+    Source {
+        /// The configuration file.
+        path: PathBuf,
+        /// Line of the `[[sources]]` table.
+        line: usize,
+        /// What is wrong, naming the key.
+        message: String,
+    },
 }
 
 /// The whole configuration file.
@@ -56,9 +66,57 @@ pub struct Config {
     /// The HTTP listener for `/metrics` and `/health`.
     #[serde(default)]
     pub http: HttpConfig,
-    /// Where logs come from.
-    #[serde(default)]
-    pub sources: Vec<SourceConfig>,
+    /// Where logs come from, as written; [`Config::sources`] gives them checked.
+    #[serde(default, rename = "sources")]
+    raw_sources: Vec<toml::Spanned<SourceConfig>>,
+    /// The sources, checked against their kind.
+    #[serde(skip)]
+    pub sources: Vec<Source>,
+}
+
+/// A checked `[[sources]]` table.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A syslog listener.
+    Syslog {
+        /// Transport.
+        protocol: SyslogProtocol,
+        /// Address to listen on.
+        listen: SocketAddr,
+        /// Framing of TCP and TLS streams.
+        framing: FramingConfig,
+        /// Certificate and key files, for TLS.
+        tls: Option<(PathBuf, PathBuf)>,
+        /// Longest message kept whole.
+        max_line_bytes: usize,
+        /// How lines are parsed.
+        parse: ParseSettings,
+    },
+    /// A file followed as it grows, across rotation, from a checkpoint.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Where to begin when there is no checkpoint yet.
+        start_at: StartAt,
+        /// How lines are parsed.
+        parse: ParseSettings,
+    },
+    /// Standard input, read until it ends.
+    Stdin {
+        /// How lines are parsed.
+        parse: ParseSettings,
+    },
+}
+
+/// Where a followed file is first read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartAt {
+    /// The whole file, then what is appended.
+    #[default]
+    Beginning,
+    /// Only what is appended after sanso starts.
+    End,
 }
 
 /// `[lake]`.
@@ -112,8 +170,12 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
-    /// A syslog listener.
+    /// A syslog listener: `protocol`, `listen`, and for TLS `tls_cert` and `tls_key`.
     Syslog,
+    /// A followed file: `path`, optionally `start_at`.
+    File,
+    /// Standard input.
+    Stdin,
 }
 
 /// Syslog transport.
@@ -141,17 +203,18 @@ pub enum FramingConfig {
     OctetCounting,
 }
 
-/// One `[[sources]]` table. The keys sit directly in the table (no nesting or
-/// flattening) so that the TOML reader can point at the line of a wrong value.
+/// One `[[sources]]` table as written. The keys of every kind sit directly in the table
+/// (no nesting or flattening) so that the TOML reader can point at the line of a wrong
+/// value; which keys a kind needs is checked afterwards, against the table's line.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// The kind of source.
     pub kind: SourceKind,
     /// `udp`, `tcp` or `tls`.
-    pub protocol: SyslogProtocol,
+    pub protocol: Option<SyslogProtocol>,
     /// Address to listen on.
-    pub listen: SocketAddr,
+    pub listen: Option<SocketAddr>,
     /// Framing for `tcp` and `tls`.
     #[serde(default)]
     pub framing: FramingConfig,
@@ -162,6 +225,10 @@ pub struct SourceConfig {
     /// Longest message accepted; longer ones are cut and marked.
     #[serde(default = "default_max_line")]
     pub max_line_bytes: usize,
+    /// The file to follow.
+    pub path: Option<PathBuf>,
+    /// Where to begin a file without a checkpoint.
+    pub start_at: Option<StartAt>,
     /// A parser name, or `auto` (the default).
     #[serde(default, deserialize_with = "format")]
     pub format: Option<Format>,
@@ -177,14 +244,69 @@ pub struct SourceConfig {
 }
 
 impl SourceConfig {
-    /// The ingest crate's settings for this source.
-    pub fn parse_settings(&self, timezone: Tz) -> ParseSettings {
+    fn parse_settings(&self, timezone: Tz) -> ParseSettings {
         ParseSettings {
             format: self.format,
             zone: self.zone,
             device: self.device.clone(),
             encoding: self.encoding,
             timezone,
+        }
+    }
+
+    /// Checks that the keys fit the kind; the error says which key is wrong.
+    fn check(&self, timezone: Tz) -> Result<Source, String> {
+        let parse = self.parse_settings(timezone);
+        let syslog_keys = [
+            ("protocol", self.protocol.is_some()),
+            ("listen", self.listen.is_some()),
+            ("framing", self.framing != FramingConfig::Auto),
+            ("tls_cert", self.tls_cert.is_some()),
+            ("tls_key", self.tls_key.is_some()),
+        ];
+        let file_keys = [("path", self.path.is_some()), ("start_at", self.start_at.is_some())];
+        let foreign = |keys: &[(&'static str, bool)], kind: &str| {
+            keys.iter()
+                .find(|(_, present)| *present)
+                .map(|(key, _)| format!("`{key}` does not apply to a source of kind \"{kind}\""))
+        };
+        match self.kind {
+            SourceKind::Syslog => {
+                if let Some(err) = foreign(&file_keys, "syslog") {
+                    return Err(err);
+                }
+                let protocol = self.protocol.ok_or("a syslog source needs `protocol` (udp, tcp or tls)")?;
+                let listen = self.listen.ok_or("a syslog source needs `listen`, e.g. \"127.0.0.1:5514\"")?;
+                let tls = match (protocol, &self.tls_cert, &self.tls_key) {
+                    (SyslogProtocol::Tls, Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+                    (SyslogProtocol::Tls, _, _) => {
+                        return Err("a TLS syslog source needs `tls_cert` and `tls_key`".into());
+                    }
+                    (_, None, None) => None,
+                    (_, _, _) => return Err("`tls_cert` and `tls_key` apply only to protocol \"tls\"".into()),
+                };
+                Ok(Source::Syslog {
+                    protocol,
+                    listen,
+                    framing: self.framing,
+                    tls,
+                    max_line_bytes: self.max_line_bytes,
+                    parse,
+                })
+            }
+            SourceKind::File => {
+                if let Some(err) = foreign(&syslog_keys, "file") {
+                    return Err(err);
+                }
+                let path = self.path.clone().ok_or("a file source needs `path`")?;
+                Ok(Source::File { path, start_at: self.start_at.unwrap_or_default(), parse })
+            }
+            SourceKind::Stdin => {
+                if let Some(err) = foreign(&syslog_keys, "stdin").or_else(|| foreign(&file_keys, "stdin")) {
+                    return Err(err);
+                }
+                Ok(Source::Stdin { parse })
+            }
         }
     }
 }
@@ -204,10 +326,19 @@ impl Config {
 
     /// Parses configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|source| ConfigError::Invalid {
+        let mut config: Config = toml::from_str(text).map_err(|source| ConfigError::Invalid {
             path: origin.to_owned(),
             source: Box::new(source),
-        })
+        })?;
+        for raw in &config.raw_sources {
+            let source = raw.get_ref().check(config.timezone).map_err(|message| ConfigError::Source {
+                path: origin.to_owned(),
+                line: line_of(text, raw.span().start),
+                message,
+            })?;
+            config.sources.push(source);
+        }
+        Ok(config)
     }
 
     /// The zone map. Ranges were validated while reading, so building cannot fail on
@@ -216,6 +347,11 @@ impl Config {
         ZoneMap::new(self.zones.iter().map(|(zone, config)| (*zone, config)))
             .expect("CIDRs are validated when the configuration is read")
     }
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn default_timezone() -> Tz {
@@ -318,8 +454,21 @@ mod tests {
             Path::new("c.toml"),
         )
         .unwrap();
-        let source = &config.sources[0];
-        assert_eq!(source.encoding, encoding_rs::SHIFT_JIS);
-        assert_eq!(source.zone, Some(Zone::Internet));
+        let Source::Syslog { parse, .. } = &config.sources[0] else { panic!("syslog source expected") };
+        assert_eq!(parse.encoding, encoding_rs::SHIFT_JIS);
+        assert_eq!(parse.zone, Some(Zone::Internet));
+    }
+
+    #[test]
+    fn source_keys_are_checked_against_their_kind() {
+        let err = error_of("timezone = \"UTC\"\n\n[[sources]]\nkind = \"syslog\"\nprotocol = \"tls\"\nlisten = \"127.0.0.1:6514\"\n");
+        assert_eq!(err, "city.toml: line 3: a TLS syslog source needs `tls_cert` and `tls_key`");
+        let err = error_of("[[sources]]\nkind = \"file\"\n\n[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n");
+        assert_eq!(err, "city.toml: line 1: a file source needs `path`");
+        let err = error_of("[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n");
+        assert_eq!(err, "city.toml: line 1: `listen` does not apply to a source of kind \"file\"");
+        let config = Config::parse("[[sources]]\nkind = \"file\"\npath = \"/var/log/auth.log\"\nstart_at = \"end\"\n[[sources]]\nkind = \"stdin\"\n", Path::new("c.toml")).unwrap();
+        assert!(matches!(&config.sources[0], Source::File { start_at: StartAt::End, .. }));
+        assert!(matches!(&config.sources[1], Source::Stdin { .. }));
     }
 }

@@ -10,11 +10,10 @@ use anyhow::Context;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
-use sanso_query::WriterOptions;
 
 use crate::cli::ImportArgs;
 use crate::config::Config;
-use crate::ingestor::Ingestor;
+use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -30,12 +29,8 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
         timezone: config.timezone,
     };
     let mut parser = LineParser::new(settings, zones.clone());
-    let options = WriterOptions {
-        flush_rows: config.lake.flush_rows,
-        flush_interval: config.lake.flush_interval(),
-    };
-    let mut ingestor = Ingestor::new(data, options, zones, Metrics::new())
-        .with_context(|| format!("opening the lake at {}", data.display()))?;
+    let policy = FlushPolicy { rows: config.lake.flush_rows, interval: config.lake.flush_interval() };
+    let mut ingestor = Ingestor::new(data, policy, zones, Metrics::new(), None)?;
     for path in &args.files {
         import_one(&mut ingestor, &mut parser, path).with_context(|| format!("importing {}", path.display()))?;
     }
@@ -96,7 +91,10 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &PathBuf) 
             source: &source,
             peer: None,
         };
-        ingestor.ingest(parser, &raw, &label)?;
+        ingestor.ingest(parser, &raw, &label);
+        if ingestor.is_full() {
+            ingestor.flush()?;
+        }
     }
     progress.finish_and_clear();
     Ok(())

@@ -1,53 +1,94 @@
 //! The synchronous heart shared by `sanso run` and `sanso import`: parse lines into
-//! batches and hand full batches to the lake writer.
+//! batches, buffer them in the lake writer, and flush by rows or by age.
 //!
 //! It runs on a thread of its own, away from the async runtime that does network I/O,
 //! because parsing and Parquet encoding are CPU-bound.
+//!
+//! Every flush writes all buffered partitions at once. That keeps the lake and the
+//! checkpoints of followed files consistent: a checkpoint taken with a flush covers
+//! exactly the lines whose rows that flush made visible (see [`crate::checkpoint`]).
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context;
 use sanso_ingest::batch::{Batches, RowCounts};
 use sanso_ingest::line::{LineParser, RawLine};
 use sanso_ingest::zones::ZoneMap;
+use sanso_query::LakeWriter;
 use sanso_query::lake::FlushStats;
-use sanso_query::{LakeError, LakeWriter, WriterOptions};
 
+use crate::checkpoint::{Checkpoints, FilePosition};
 use crate::metrics::Metrics;
 
 /// Rows collected before the builders are drained into a record batch.
 const BATCH_ROWS: usize = 8192;
 
+/// When buffered rows are written to the lake.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushPolicy {
+    /// Flush once this many rows are buffered.
+    pub rows: usize,
+    /// Flush once the oldest buffered row has waited this long.
+    pub interval: Duration,
+}
+
 /// Parses lines and writes the resulting rows to the lake.
 pub struct Ingestor {
     batches: Batches,
     writer: LakeWriter,
+    policy: FlushPolicy,
     metrics: Metrics,
+    checkpoints: Option<Checkpoints>,
+    positions: BTreeMap<PathBuf, FilePosition>,
     totals: RowCounts,
     lines: u64,
 }
 
 impl Ingestor {
-    /// An ingestor writing into the lake at `data`.
-    pub fn new(data: &Path, options: WriterOptions, zones: Arc<ZoneMap>, metrics: Metrics) -> Result<Self, LakeError> {
+    /// An ingestor writing into the lake at `data`; with `checkpoints`, every flush also
+    /// commits the positions reported through [`Ingestor::advance`].
+    pub fn new(
+        data: &Path,
+        policy: FlushPolicy,
+        zones: Arc<ZoneMap>,
+        metrics: Metrics,
+        checkpoints: Option<Checkpoints>,
+    ) -> anyhow::Result<Self> {
         Ok(Ingestor {
             batches: Batches::new(zones),
-            writer: LakeWriter::new(data, options)?,
+            writer: LakeWriter::new(data).with_context(|| format!("opening the lake at {}", data.display()))?,
+            policy,
             metrics,
+            checkpoints,
+            positions: BTreeMap::new(),
             totals: RowCounts::default(),
             lines: 0,
         })
     }
 
     /// Parses one line; drains the builders when a batch is full.
-    pub fn ingest(&mut self, parser: &mut LineParser, line: &RawLine<'_>, source_label: &str) -> Result<(), LakeError> {
+    pub fn ingest(&mut self, parser: &mut LineParser, line: &RawLine<'_>, source_label: &str) {
         parser.parse_into(line, &mut self.batches);
         self.lines += 1;
         self.metrics.lines_received.with_label_values(&[source_label]).inc();
         if self.batches.pending().total() as usize >= BATCH_ROWS {
-            self.drain()?;
+            self.drain();
         }
-        Ok(())
+    }
+
+    /// Whether the buffered rows have reached the flush threshold; callers that ingest
+    /// in a loop check it to bound memory between ticks.
+    pub fn is_full(&self) -> bool {
+        self.writer.pending_rows() >= self.policy.rows
+    }
+
+    /// Notes that every line of `file` before `position` has been ingested; the next
+    /// flush commits it.
+    pub fn advance(&mut self, file: &Path, position: FilePosition) {
+        self.positions.insert(file.to_owned(), position);
     }
 
     /// Lines parsed so far.
@@ -66,45 +107,54 @@ impl Ingestor {
         }
     }
 
-    /// Periodic work: drain partial batches and write partitions that waited too long.
-    pub fn tick(&mut self) -> Result<(), LakeError> {
-        self.drain()?;
-        let stats = self.writer.flush_expired();
-        self.record(stats)
+    /// Flushes when the policy says so: enough rows buffered, or the oldest too old.
+    pub fn flush_if_due(&mut self) -> anyhow::Result<()> {
+        self.drain();
+        let full = self.writer.pending_rows() >= self.policy.rows;
+        let aged = self.writer.oldest_pending().is_some_and(|t| t.elapsed() >= self.policy.interval);
+        if full || aged { self.flush() } else { Ok(()) }
     }
 
-    /// Writes everything buffered; called at shutdown and at the end of an import.
-    pub fn flush(&mut self) -> Result<(), LakeError> {
-        self.drain()?;
-        let stats = self.writer.flush_all();
-        self.record(stats)
+    /// Writes everything buffered, with the file positions it covers.
+    pub fn flush(&mut self) -> anyhow::Result<()> {
+        self.drain();
+        let result = self.commit();
+        if result.is_err() {
+            self.metrics.lake_write_errors.inc();
+        }
+        result
     }
 
-    fn drain(&mut self) -> Result<(), LakeError> {
+    fn commit(&mut self) -> anyhow::Result<()> {
+        let prepared = self.writer.prepare_all()?;
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.stage(&self.positions, prepared.paths())?;
+        }
+        let stats = prepared.commit()?;
+        if let Some(checkpoints) = &mut self.checkpoints {
+            checkpoints.promote(&self.positions)?;
+        }
+        self.record(&stats);
+        Ok(())
+    }
+
+    fn drain(&mut self) {
         let pending = self.batches.pending();
         for (table, batch) in self.batches.finish() {
             self.metrics.rows.with_label_values(&[table.name()]).inc_by(batch.num_rows() as u64);
-            let stats = self.writer.append(table, &batch);
-            self.record(stats)?;
+            // Batches come from our own builders, so their schema always matches.
+            self.writer
+                .append(table, &batch)
+                .expect("batches from the builders have their table's schema");
         }
         self.totals.network += pending.network;
         self.totals.http += pending.http;
         self.totals.auth += pending.auth;
         self.totals.unparsed += pending.unparsed;
-        Ok(())
     }
 
-    fn record(&self, stats: Result<FlushStats, LakeError>) -> Result<(), LakeError> {
-        match stats {
-            Ok(stats) => {
-                self.metrics.lake_files.inc_by(stats.files);
-                self.metrics.lake_bytes.inc_by(stats.bytes);
-                Ok(())
-            }
-            Err(err) => {
-                self.metrics.lake_write_errors.inc();
-                Err(err)
-            }
-        }
+    fn record(&self, stats: &FlushStats) {
+        self.metrics.lake_files.inc_by(stats.files);
+        self.metrics.lake_bytes.inc_by(stats.bytes);
     }
 }

@@ -3,6 +3,7 @@
 //! place they become `anyhow` reports, and the exit code: 0 success, 1 runtime failure,
 //! 2 bad usage or bad configuration.
 
+mod checkpoint;
 mod cli;
 mod config;
 mod demo;
@@ -13,6 +14,7 @@ mod output;
 mod run;
 mod sources;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,

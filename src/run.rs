@@ -1,8 +1,9 @@
 //! `sanso run`: the long-running pipeline.
 //!
 //! ```text
-//!  UDP / TCP / TLS listeners ──(bounded channel of Chunks)──> ingest thread ──> lake
-//!  ticker ─────────────────────────────(Tick)──────────────────────┘
+//!  UDP / TCP / TLS listeners ─┐
+//!  file followers, stdin ──────┴─(bounded channel of Chunks)──> ingest thread ──> lake
+//!  ticker ─────────────────────────────(Tick)──────────────────────┘         + checkpoints
 //!  HTTP: /metrics, /health
 //! ```
 //!
@@ -10,28 +11,32 @@
 //! dedicated thread, so CPU-bound work never stalls the sockets. On Ctrl-C or SIGTERM
 //! the listeners stop, the channel drains, and every buffered row is written before exit.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
 use sanso_ingest::framing::Framing;
-use sanso_ingest::line::{LineParser, RawLine};
-use sanso_query::WriterOptions;
+use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
+use sanso_ingest::zones::ZoneMap;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
-use crate::config::{Config, FramingConfig, SourceKind, SyslogProtocol};
+use crate::config::{Config, FramingConfig, Source, SyslogProtocol};
 use crate::demo::{self, DemoSpec};
-use crate::ingestor::Ingestor;
+use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
+use crate::sources::file::{self, FollowSettings};
 use crate::sources::syslog_tcp::StreamSettings;
-use crate::sources::{Message, syslog_tcp, syslog_udp, tls};
+use crate::sources::{Message, stdin, syslog_tcp, syslog_udp, tls};
 
 /// Chunks in flight between the listeners and the ingest thread. Each holds one socket
 /// read (at most 64 KiB), which bounds the memory the channel can hold.
@@ -39,6 +44,9 @@ const CHANNEL_CHUNKS: usize = 512;
 
 /// How often buffered rows are checked against the flush interval.
 const TICK: Duration = Duration::from_millis(250);
+
+/// Longest line kept whole from a file or stdin; a longer one is cut.
+const MAX_FILE_LINE: usize = 1 << 20;
 
 /// Runs the pipeline until interrupted.
 pub fn run(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Result<()> {
@@ -54,68 +62,94 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     let metrics = Metrics::new();
     let zones = Arc::new(config.zone_map());
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let stop = Arc::new(AtomicBool::new(false));
+    let checkpoints = Checkpoints::open(data)?;
 
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
-    let mut parsers = Vec::new();
-    let mut labels = Vec::new();
+    let mut threads: Vec<std::thread::JoinHandle<()>> = Vec::new();
+    let mut inputs = Vec::new();
     let mut first_tcp: Option<SocketAddr> = None;
-    for (index, syslog) in config.sources.iter().enumerate() {
-        let SourceKind::Syslog = syslog.kind;
-        let protocol = match syslog.protocol {
-            SyslogProtocol::Udp => "udp",
-            SyslogProtocol::Tcp => "tcp",
-            SyslogProtocol::Tls => "tls",
-        };
-        labels.push(format!("syslog:{protocol}:{}", syslog.listen.port()));
-        parsers.push(LineParser::new(syslog.parse_settings(config.timezone), zones.clone()));
-        let settings = StreamSettings {
-            source: index,
-            framing: match syslog.framing {
-                FramingConfig::Auto => Framing::Auto,
-                FramingConfig::Newline => Framing::Newline,
-                FramingConfig::OctetCounting => Framing::OctetCounting,
-            },
-            max_line: syslog.max_line_bytes,
-        };
+    for (index, source) in config.sources.iter().enumerate() {
         let (tx, metrics) = (tx.clone(), metrics.clone());
-        let listen = syslog.listen;
-        let task = match syslog.protocol {
-            SyslogProtocol::Udp => {
-                let socket = UdpSocket::bind(listen)
-                    .await
-                    .with_context(|| format!("binding syslog UDP on {listen}"))?;
-                tracing::info!(%listen, "listening for syslog over UDP");
-                tokio::spawn(log_end("syslog UDP", syslog_udp::serve(socket, index, tx, metrics)))
-            }
-            SyslogProtocol::Tcp => {
-                let listener = TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("binding syslog TCP on {listen}"))?;
-                first_tcp.get_or_insert(listener.local_addr()?);
-                tracing::info!(%listen, "listening for syslog over TCP");
-                tokio::spawn(log_end("syslog TCP", syslog_tcp::serve(listener, settings, tx, metrics)))
-            }
-            SyslogProtocol::Tls => {
-                let (Some(cert), Some(key)) = (&syslog.tls_cert, &syslog.tls_key) else {
-                    anyhow::bail!("the TLS syslog source on {listen} needs tls_cert and tls_key");
+        match source {
+            Source::Syslog { protocol, listen, framing, tls, max_line_bytes, parse } => {
+                let listen = *listen;
+                let name = match protocol {
+                    SyslogProtocol::Udp => "udp",
+                    SyslogProtocol::Tcp => "tcp",
+                    SyslogProtocol::Tls => "tls",
                 };
-                let acceptor = tls::acceptor(cert, key)?;
-                let listener = TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("binding syslog TLS on {listen}"))?;
-                tracing::info!(%listen, "listening for syslog over TLS");
-                tokio::spawn(log_end("syslog TLS", tls::serve(listener, acceptor, settings, tx, metrics)))
+                inputs.push(Input::new(format!("syslog:{name}:{}", listen.port()), None, parse, &zones));
+                let settings = StreamSettings {
+                    source: index,
+                    framing: match framing {
+                        FramingConfig::Auto => Framing::Auto,
+                        FramingConfig::Newline => Framing::Newline,
+                        FramingConfig::OctetCounting => Framing::OctetCounting,
+                    },
+                    max_line: *max_line_bytes,
+                };
+                let task = match (protocol, tls) {
+                    (SyslogProtocol::Udp, _) => {
+                        let socket = UdpSocket::bind(listen)
+                            .await
+                            .with_context(|| format!("binding syslog UDP on {listen}"))?;
+                        tracing::info!(%listen, "listening for syslog over UDP");
+                        tokio::spawn(log_end("syslog UDP", syslog_udp::serve(socket, index, tx, metrics)))
+                    }
+                    (SyslogProtocol::Tls, Some((cert, key))) => {
+                        let acceptor = tls::acceptor(cert, key)?;
+                        let listener = TcpListener::bind(listen)
+                            .await
+                            .with_context(|| format!("binding syslog TLS on {listen}"))?;
+                        tracing::info!(%listen, "listening for syslog over TLS");
+                        tokio::spawn(log_end("syslog TLS", tls::serve(listener, acceptor, settings, tx, metrics)))
+                    }
+                    (_, _) => {
+                        let listener = TcpListener::bind(listen)
+                            .await
+                            .with_context(|| format!("binding syslog TCP on {listen}"))?;
+                        first_tcp.get_or_insert(listener.local_addr()?);
+                        tracing::info!(%listen, "listening for syslog over TCP");
+                        tokio::spawn(log_end("syslog TCP", syslog_tcp::serve(listener, settings, tx, metrics)))
+                    }
+                };
+                tasks.push(task);
             }
-        };
-        tasks.push(task);
+            Source::File { path, start_at, parse } => {
+                inputs.push(Input::new(format!("file:{}", path.display()), Some(path.clone()), parse, &zones));
+                let settings = FollowSettings {
+                    source: index,
+                    path: path.clone(),
+                    resume: checkpoints.position(path),
+                    start_at: *start_at,
+                    max_line: MAX_FILE_LINE,
+                };
+                tracing::info!(path = %path.display(), resume = ?settings.resume, "following file");
+                let stop = stop.clone();
+                threads.push(
+                    std::thread::Builder::new()
+                        .name(format!("sanso-file-{index}"))
+                        .spawn(move || file::follow(settings, tx, stop))
+                        .context("starting a file follower")?,
+                );
+            }
+            Source::Stdin { parse } => {
+                inputs.push(Input::new("stdin".to_owned(), None, parse, &zones));
+                // Not joined at shutdown: a read from a terminal cannot be interrupted.
+                std::thread::Builder::new()
+                    .name("sanso-stdin".into())
+                    .spawn(move || stdin::read(index, MAX_FILE_LINE, tx))
+                    .context("starting the stdin reader")?;
+            }
+        }
     }
 
-    let options = WriterOptions { flush_rows: config.lake.flush_rows, flush_interval: config.lake.flush_interval() };
-    let ingestor = Ingestor::new(data, options, zones, metrics.clone())
-        .with_context(|| format!("opening the lake at {}", data.display()))?;
+    let policy = FlushPolicy { rows: config.lake.flush_rows, interval: config.lake.flush_interval() };
+    let ingestor = Ingestor::new(data, policy, zones, metrics.clone(), Some(checkpoints))?;
     let ingest = std::thread::Builder::new()
         .name("sanso-ingest".into())
-        .spawn(move || ingest_loop(rx, ingestor, parsers, labels))
+        .spawn(move || ingest_loop(rx, ingestor, inputs))
         .context("starting the ingest thread")?;
 
     let ticker = tx.clone();
@@ -157,6 +191,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
 
     shutdown_signal().await;
     tracing::info!("shutting down: writing buffered rows");
+    stop.store(true, Ordering::Relaxed);
     for task in &tasks {
         task.abort();
     }
@@ -164,6 +199,9 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
         let _ = task.await;
     }
     drop(tx);
+    for thread in threads {
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
     tokio::task::spawn_blocking(move || ingest.join())
         .await?
         .map_err(|_| anyhow::anyhow!("the ingest thread panicked"))?
@@ -175,40 +213,55 @@ async fn log_end(what: &'static str, task: impl Future<Output = std::io::Result<
     }
 }
 
+/// One configured source as the ingest thread sees it.
+struct Input {
+    /// `syslog:tcp:5514`, `file:/var/log/auth.log`, `stdin`.
+    label: String,
+    /// The followed file, whose positions are checkpointed.
+    file: Option<PathBuf>,
+    parser: LineParser,
+}
+
+impl Input {
+    fn new(label: String, file: Option<PathBuf>, parse: &ParseSettings, zones: &Arc<ZoneMap>) -> Self {
+        Input { label, file, parser: LineParser::new(parse.clone(), zones.clone()) }
+    }
+}
+
 /// Parses chunks until every sender is gone, then writes what is left.
-fn ingest_loop(
-    mut rx: mpsc::Receiver<Message>,
-    mut ingestor: Ingestor,
-    mut parsers: Vec<LineParser>,
-    labels: Vec<String>,
-) -> anyhow::Result<()> {
+fn ingest_loop(mut rx: mpsc::Receiver<Message>, mut ingestor: Ingestor, mut inputs: Vec<Input>) -> anyhow::Result<()> {
+    let mut source = String::new();
     while let Some(message) = rx.blocking_recv() {
-        let result = match message {
-            Message::Lines(chunk) => {
-                let parser = &mut parsers[chunk.source];
-                let label = &labels[chunk.source];
-                // Every line is parsed even if a write fails midway: the failed rows stay
-                // in the writer, and stopping here would lose the rest of the chunk.
-                let mut result = Ok(());
-                for range in &chunk.lines {
-                    let line = RawLine {
-                        bytes: &chunk.data[range.clone()],
-                        received_at: chunk.received_at,
-                        source: label,
-                        peer: chunk.peer.as_deref(),
-                    };
-                    if let Err(err) = ingestor.ingest(parser, &line, label) {
-                        result = Err(err);
+        if let Message::Lines(chunk) = &message {
+            let input = &mut inputs[chunk.source];
+            for (i, range) in chunk.lines.iter().enumerate() {
+                let label: &str = match chunk.line_numbers.get(i) {
+                    Some(number) => {
+                        source.clear();
+                        let _ = write!(source, "{}:{number}", input.label);
+                        &source
                     }
-                }
-                result
+                    None => &input.label,
+                };
+                let line = RawLine {
+                    bytes: &chunk.data[range.clone()],
+                    received_at: chunk.received_at,
+                    source: label,
+                    peer: chunk.peer.as_deref(),
+                };
+                ingestor.ingest(&mut input.parser, &line, &input.label);
             }
-            Message::Tick => ingestor.tick(),
-        };
-        // Rows whose write failed stay buffered in the writer and are retried on the
-        // next tick, so a transient failure (a full disk) loses nothing.
-        if let Err(err) = result {
-            tracing::error!(%err, "writing to the lake failed; will retry");
+            if let (Some(file), Some(position)) = (&input.file, chunk.position) {
+                ingestor.advance(file, position);
+            }
+            if !ingestor.is_full() {
+                continue;
+            }
+        }
+        // Rows whose write failed stay buffered and are retried on the next tick, so a
+        // transient failure (a full disk) loses nothing.
+        if let Err(err) = ingestor.flush_if_due() {
+            tracing::error!("writing to the lake failed; will retry: {err:#}");
         }
     }
     ingestor.flush().context("writing buffered rows at shutdown")?;

@@ -36,10 +36,12 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format, in the order automatic detection tries them: the cheapest, most
-    /// specific checks first; Squid last because a native access.log line has no marker
-    /// beyond its shape.
-    pub const ALL: [Format; 3] = [Format::Iptables, Format::Sshd, Format::Squid];
+    /// Every format, in the order automatic detection tries them. sshd comes first
+    /// because it is recognised by the program name in the syslog header, which the
+    /// message text cannot change: a user name such as `x IN= SRC=1.2.3.4` then cannot
+    /// pass an authentication line off as a firewall event. Squid is last because a
+    /// native access.log line has no marker beyond its shape.
+    pub const ALL: [Format; 3] = [Format::Sshd, Format::Iptables, Format::Squid];
 
     /// The name configuration, `--format` and the `format` column use.
     pub fn name(self) -> &'static str {

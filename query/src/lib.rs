@@ -17,5 +17,5 @@ pub mod lake;
 pub mod session;
 
 pub use error::{LakeError, QueryError};
-pub use lake::{LakeWriter, WriterOptions};
+pub use lake::{LakeWriter, PreparedFlush};
 pub use session::Lake;

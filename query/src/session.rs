@@ -17,7 +17,9 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use sanso_ingest::schema::Table;
 
 use crate::error::{LakeError, QueryError};
@@ -44,7 +46,12 @@ impl Lake {
         let parquet = &mut config.options_mut().execution.parquet;
         parquet.pushdown_filters = true;
         parquet.reorder_filters = true;
-        let ctx = SessionContext::new_with_config(config);
+        // The lake grows while it is queried; a cached file listing would hide new files.
+        // Parquet footers may still be cached: a file never changes once it is visible.
+        let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         for table in Table::ALL {
             let dir = table_dir(&root, table);
             std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io { path: dir.clone(), source })?;

@@ -1,7 +1,6 @@
 //! The lake writer and the SQL session, together: what is written is what is read.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
@@ -9,7 +8,7 @@ use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{AuthEvent, Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
-use sanso_query::{Lake, LakeWriter, WriterOptions};
+use sanso_query::{Lake, LakeWriter};
 
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
@@ -59,7 +58,7 @@ async fn count(lake: &Lake, query: &str) -> i64 {
 #[tokio::test]
 async fn rows_land_in_hive_partitions_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let mut writer = LakeWriter::new(dir.path(), WriterOptions::default()).unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
     writer.append(Table::Network, &network_batch()).unwrap();
     assert_eq!(writer.pending_rows(), 5);
     let stats = writer.flush_all().unwrap();
@@ -96,7 +95,7 @@ async fn rows_land_in_hive_partitions_and_read_back() {
 #[tokio::test]
 async fn half_written_files_are_invisible() {
     let dir = tempfile::tempdir().unwrap();
-    let mut writer = LakeWriter::new(dir.path(), WriterOptions::default()).unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
     writer.append(Table::Network, &network_batch()).unwrap();
     writer.flush_all().unwrap();
     // What a crash mid-write leaves behind: a temporary file with garbage in it.
@@ -107,19 +106,19 @@ async fn half_written_files_are_invisible() {
 }
 
 #[tokio::test]
-async fn partitions_flush_by_size_and_by_age() {
+async fn nothing_is_written_until_a_flush() {
     let dir = tempfile::tempdir().unwrap();
-    let options = WriterOptions { flush_rows: 2, flush_interval: Duration::from_millis(50) };
-    let mut writer = LakeWriter::new(dir.path(), options).unwrap();
-    // The two core rows of the first day reach the threshold; the other three partitions
-    // hold one row each and wait for the interval.
-    let stats = writer.append(Table::Network, &network_batch()).unwrap();
-    assert_eq!((stats.files, stats.rows), (1, 2));
-    assert_eq!(writer.pending_rows(), 3);
-    assert_eq!(writer.flush_expired().unwrap().rows, 0);
-    std::thread::sleep(Duration::from_millis(60));
-    assert_eq!(writer.flush_expired().unwrap().rows, 3);
-    assert_eq!(writer.pending_rows(), 0);
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    assert!(writer.oldest_pending().is_none());
+    writer.append(Table::Network, &network_batch()).unwrap();
+    let oldest = writer.oldest_pending().unwrap();
+    writer.append(Table::Network, &network_batch()).unwrap();
+    assert_eq!(writer.oldest_pending(), Some(oldest), "the oldest rows set the age");
+    assert_eq!(writer.pending_rows(), 10);
+    assert!(!dir.path().join("network").exists());
+    let stats = writer.flush_all().unwrap();
+    assert_eq!((stats.files, stats.rows), (4, 10));
+    assert!(writer.oldest_pending().is_none());
 }
 
 #[tokio::test]
@@ -135,7 +134,7 @@ async fn auth_rows_keep_their_columns() {
         ..Default::default()
     };
     batches.push(&common(T0, Some(Zone::Core), "raw"), &Event::Auth(event));
-    let mut writer = LakeWriter::new(dir.path(), WriterOptions::default()).unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
     for (table, batch) in batches.finish() {
         writer.append(table, &batch).unwrap();
     }
@@ -163,4 +162,43 @@ async fn writes_are_refused() {
     ] {
         assert!(lake.sql(statement).await.is_err(), "{statement} was accepted");
     }
+}
+
+#[tokio::test]
+async fn prepared_files_appear_only_on_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer.append(Table::Network, &network_batch()).unwrap();
+    let prepared = writer.prepare_all().unwrap();
+    assert_eq!(writer.pending_rows(), 0);
+    let paths: Vec<_> = prepared.paths().map(|p| p.to_owned()).collect();
+    assert_eq!(paths.len(), 4);
+    assert!(paths.iter().all(|p| !p.exists()));
+    let lake = Lake::open(dir.path()).await.unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 0);
+
+    let stats = prepared.commit().unwrap();
+    assert_eq!((stats.files, stats.rows), (4, 5));
+    assert!(paths.iter().all(|p| p.exists()));
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
+
+    // Abandoning a prepared flush leaves nothing behind, not even temporary files.
+    writer.append(Table::Network, &network_batch()).unwrap();
+    drop(writer.prepare_all().unwrap());
+    let leftovers = walk(dir.path()).into_iter().filter(|p| p.extension().is_some_and(|e| e == "tmp")).count();
+    assert_eq!(leftovers, 0);
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -110,8 +110,9 @@ impl Draft {
         let (time, pri, line) = match self.body {
             Body::Squid(entry) => {
                 // Squid prints milliseconds; flooring keeps `time` equal to what the line
-                // shows, and generators only ever hand out millisecond-aligned anchors, so
-                // flooring never moves a line before one emitted earlier.
+                // shows. Every line emitted before this one has a time on a whole
+                // millisecond no later than `at`, so flooring never moves a line before
+                // one emitted earlier.
                 let time = floor_millis(at);
                 (time, SQUID_PRI, entry.line(time))
             }

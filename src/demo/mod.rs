@@ -46,9 +46,9 @@
 //! # Attack scenarios
 //!
 //! Each scenario instance is a burst from one reserved source inside the ordinary traffic
-//! (see [`Scenario`] for what each looks like). A run has one instance of each from about
-//! 1 500 events, one more of each per 50 000 events (up to 16), never more than a quarter of
-//! the lines. The ordinary traffic is capped per source well below every rule threshold
+//! (see [`Scenario`] for what each looks like). A run has one instance of each (always
+//! from 1 750 events, usually from 1 300), one more of each per 50 000 events (up to 16),
+//! and never more than a quarter of its lines are attack lines. The ordinary traffic is capped per source well below every rule threshold
 //! and never uses an attack source, so every alert a correct rule raises points at a
 //! labelled line; `ordinary.rs` lists the caps.
 //!

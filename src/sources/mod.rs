@@ -1,4 +1,4 @@
-//! Network and file sources of `sanso run`. Sources only move bytes: they frame lines and
+//! Network, file and stdin sources of `sanso run`. Sources only move bytes: they frame lines and
 //! hand them, in chunks, to the ingest thread; they never parse.
 //!
 //! The channel to the ingest thread is bounded. TCP and TLS readers wait for room, which
@@ -6,6 +6,8 @@
 //! UDP has no such lever, so a datagram that finds the channel full is dropped and
 //! counted in `sanso_udp_dropped_total`.
 
+pub mod file;
+pub mod stdin;
 pub mod syslog_tcp;
 pub mod syslog_udp;
 pub mod tls;
@@ -14,6 +16,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
+
+use crate::checkpoint::FilePosition;
 
 /// Lines read together from one source, copied into one buffer.
 pub struct Chunk {
@@ -27,6 +31,11 @@ pub struct Chunk {
     pub received_at: i64,
     /// The sending peer's address.
     pub peer: Option<Arc<str>>,
+    /// For a followed file: the position just past the last line of the chunk.
+    pub position: Option<FilePosition>,
+    /// For a followed file: each line's number in its file (empty lines are skipped,
+    /// so the numbers can have gaps).
+    pub line_numbers: Vec<u64>,
 }
 
 impl Chunk {
@@ -38,6 +47,8 @@ impl Chunk {
             lines: Vec::new(),
             received_at: chrono::Utc::now().timestamp_micros(),
             peer,
+            position: None,
+            line_numbers: Vec::new(),
         }
     }
 

@@ -84,6 +84,7 @@ listen = "127.0.0.1:{syslog_port}"
         )
         .unwrap();
         let child = sanso()
+            .env("RUST_LOG", "warn")
             .args(["--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "run"])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -38,7 +38,12 @@ impl FrameDecoder {
     /// A decoder for `framing` that cuts messages longer than `max_frame_len` bytes (at
     /// least 1).
     pub fn new(framing: Framing, max_frame_len: usize) -> Self {
-        FrameDecoder { framing, max_frame_len: max_frame_len.max(1), state: State::Ready, searched: 0 }
+        FrameDecoder {
+            framing,
+            max_frame_len: max_frame_len.max(1),
+            state: State::Ready,
+            searched: 0,
+        }
     }
 
     /// Looks for the next frame at the start of `buf`.
@@ -56,7 +61,8 @@ impl FrameDecoder {
             State::Ready => self.frame(buf),
         };
         debug_assert!(match &decoded {
-            Ok(Decoded::Frame(f)) => f.line.start <= f.line.end && f.line.end <= f.consumed && f.consumed <= buf.len(),
+            Ok(Decoded::Frame(f)) =>
+                f.line.start <= f.line.end && f.line.end <= f.consumed && f.consumed <= buf.len(),
             Ok(Decoded::Skip(n)) => *n > 0 && *n <= buf.len(),
             Ok(Decoded::NeedMore) => true,
             Err(e) => e.skip() > 0 && e.skip() <= buf.len(),
@@ -81,7 +87,11 @@ impl FrameDecoder {
             && let Header::Complete { len, body } = octet_counting::header(buf)
         {
             let end = buf.len().min(body + len.min(self.max_frame_len));
-            return Some(Frame { line: body..end, consumed: buf.len(), truncated: true });
+            return Some(Frame {
+                line: body..end,
+                consumed: buf.len(),
+                truncated: true,
+            });
         }
         let len = newline::last_line_len(buf);
         (len > 0).then(|| Frame {
@@ -115,9 +125,11 @@ impl FrameDecoder {
             // Auto: a digit that does not start a length starts an ordinary line.
             Header::Invalid(_) if self.framing == Framing::Auto => Ok(self.line(buf)),
             // Tolerate line ends between octet-counted frames, which some senders add.
-            Header::Invalid(_) if matches!(buf[0], b'\r' | b'\n') => {
-                Ok(Decoded::Skip(buf.iter().take_while(|&&c| c == b'\r' || c == b'\n').count()))
-            }
+            Header::Invalid(_) if matches!(buf[0], b'\r' | b'\n') => Ok(Decoded::Skip(
+                buf.iter()
+                    .take_while(|&&c| c == b'\r' || c == b'\n')
+                    .count(),
+            )),
             Header::Invalid(invalid) => Err(self.resynchronise(buf, invalid)),
         }
     }
@@ -126,13 +138,24 @@ impl FrameDecoder {
         let line = newline::find(buf, self.searched, self.max_frame_len);
         self.searched = 0;
         match line {
-            Line::Complete { end, consumed } => Decoded::Frame(Frame { line: 0..end, consumed, truncated: false }),
+            Line::Complete { end, consumed } => Decoded::Frame(Frame {
+                line: 0..end,
+                consumed,
+                truncated: false,
+            }),
             Line::Blank(n) => Decoded::Skip(n),
-            Line::Overlong { consumed, terminated } => {
+            Line::Overlong {
+                consumed,
+                terminated,
+            } => {
                 if !terminated {
                     self.state = State::SkipLine;
                 }
-                Decoded::Frame(Frame { line: 0..self.max_frame_len, consumed, truncated: true })
+                Decoded::Frame(Frame {
+                    line: 0..self.max_frame_len,
+                    consumed,
+                    truncated: true,
+                })
             }
             Line::Incomplete => {
                 self.searched = buf.len();
@@ -147,7 +170,11 @@ impl FrameDecoder {
         let max = self.max_frame_len;
         if len <= max {
             return match buf.len() >= body + len {
-                true => Decoded::Frame(Frame { line: body..body + len, consumed: body + len, truncated: false }),
+                true => Decoded::Frame(Frame {
+                    line: body..body + len,
+                    consumed: body + len,
+                    truncated: false,
+                }),
                 false => Decoded::NeedMore,
             };
         }
@@ -159,7 +186,11 @@ impl FrameDecoder {
         if here < rest {
             self.state = State::SkipBytes(rest - here);
         }
-        Decoded::Frame(Frame { line: body..body + max, consumed: body + max + here, truncated: true })
+        Decoded::Frame(Frame {
+            line: body..body + max,
+            consumed: body + max + here,
+            truncated: true,
+        })
     }
 
     /// The error for a bad length, dropping through the next line feed.
@@ -173,7 +204,10 @@ impl FrameDecoder {
         };
         match invalid {
             Invalid::NotALength => FramingError::InvalidLength { skip },
-            Invalid::TooLarge => FramingError::LengthTooLarge { max_digits: MAX_LEN_DIGITS, skip },
+            Invalid::TooLarge => FramingError::LengthTooLarge {
+                max_digits: MAX_LEN_DIGITS,
+                skip,
+            },
             Invalid::MissingSpace => FramingError::MissingSpace { skip },
         }
     }
@@ -194,7 +228,11 @@ impl FrameDecoder {
             return Decoded::NeedMore;
         }
         let n = left.min(buf.len());
-        self.state = if n == left { State::Ready } else { State::SkipBytes(left - n) };
+        self.state = if n == left {
+            State::Ready
+        } else {
+            State::SkipBytes(left - n)
+        };
         Decoded::Skip(n)
     }
 }
@@ -204,7 +242,11 @@ mod tests {
     use super::*;
 
     fn frame(line: std::ops::Range<usize>, consumed: usize, truncated: bool) -> Decoded {
-        Decoded::Frame(Frame { line, consumed, truncated })
+        Decoded::Frame(Frame {
+            line,
+            consumed,
+            truncated,
+        })
     }
 
     #[test]
@@ -231,13 +273,22 @@ mod tests {
     #[test]
     fn bad_length_resynchronises_at_the_next_line_feed() {
         let mut d = FrameDecoder::new(Framing::OctetCounting, 100);
-        assert_eq!(d.next_frame(b"xaaa"), Err(FramingError::InvalidLength { skip: 4 }));
+        assert_eq!(
+            d.next_frame(b"xaaa"),
+            Err(FramingError::InvalidLength { skip: 4 })
+        );
         assert_eq!(d.next_frame(b"bbb\n3 abc"), Ok(Decoded::Skip(4)));
         assert_eq!(d.next_frame(b"3 abc"), Ok(frame(2..5, 5, false)));
-        assert_eq!(d.next_frame(b"16<1>1\n3 abc"), Err(FramingError::MissingSpace { skip: 7 }));
+        assert_eq!(
+            d.next_frame(b"16<1>1\n3 abc"),
+            Err(FramingError::MissingSpace { skip: 7 })
+        );
         assert_eq!(
             d.next_frame(b"1234567890 x\n"),
-            Err(FramingError::LengthTooLarge { max_digits: 9, skip: 13 })
+            Err(FramingError::LengthTooLarge {
+                max_digits: 9,
+                skip: 13
+            })
         );
         assert_eq!(d.next_frame(b"\r\n3 abc"), Ok(Decoded::Skip(2)));
     }
@@ -245,7 +296,10 @@ mod tests {
     #[test]
     fn auto_falls_back_to_lines() {
         let mut d = FrameDecoder::new(Framing::Auto, 100);
-        assert_eq!(d.next_frame(b"2024-03-05 host msg\n"), Ok(frame(0..19, 20, false)));
+        assert_eq!(
+            d.next_frame(b"2024-03-05 host msg\n"),
+            Ok(frame(0..19, 20, false))
+        );
         assert_eq!(d.next_frame(b"12"), Ok(Decoded::NeedMore));
         assert_eq!(d.next_frame(b"12\n"), Ok(frame(0..2, 3, false)));
         assert_eq!(d.next_frame(b"3 abc"), Ok(frame(2..5, 5, false)));
@@ -254,13 +308,41 @@ mod tests {
     #[test]
     fn finish_returns_what_is_left() {
         let mut d = FrameDecoder::new(Framing::Newline, 4);
-        assert_eq!(d.finish(b"abc\r"), Some(Frame { line: 0..3, consumed: 4, truncated: false }));
-        assert_eq!(d.finish(b"abcdef"), Some(Frame { line: 0..4, consumed: 6, truncated: true }));
+        assert_eq!(
+            d.finish(b"abc\r"),
+            Some(Frame {
+                line: 0..3,
+                consumed: 4,
+                truncated: false
+            })
+        );
+        assert_eq!(
+            d.finish(b"abcdef"),
+            Some(Frame {
+                line: 0..4,
+                consumed: 6,
+                truncated: true
+            })
+        );
         assert_eq!(d.finish(b"\r"), None);
         assert_eq!(d.finish(b""), None);
         let mut d = FrameDecoder::new(Framing::OctetCounting, 100);
-        assert_eq!(d.finish(b"16 <1>1"), Some(Frame { line: 3..7, consumed: 7, truncated: true }));
-        assert_eq!(d.finish(b"1"), Some(Frame { line: 0..1, consumed: 1, truncated: false }));
+        assert_eq!(
+            d.finish(b"16 <1>1"),
+            Some(Frame {
+                line: 3..7,
+                consumed: 7,
+                truncated: true
+            })
+        );
+        assert_eq!(
+            d.finish(b"1"),
+            Some(Frame {
+                line: 0..1,
+                consumed: 1,
+                truncated: false
+            })
+        );
         // The tail of a frame being skipped is not a frame.
         assert!(d.next_frame(b"x").is_err());
         assert_eq!(d.finish(b"yz"), None);

@@ -107,7 +107,9 @@ pub enum Decoded {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FramingError {
     /// The frame did not start with a decimal length (or the length had a leading zero).
-    #[error("octet-counting: expecting a message length (digits without a leading zero), skipped {skip} bytes")]
+    #[error(
+        "octet-counting: expecting a message length (digits without a leading zero), skipped {skip} bytes"
+    )]
     InvalidLength {
         /// Bytes to drop to resynchronise, through the next line feed if there is one.
         skip: usize,

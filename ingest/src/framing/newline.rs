@@ -27,18 +27,29 @@ pub(crate) fn find(buf: &[u8], searched: usize, max: usize) -> Line {
     let from = searched.min(buf.len());
     match memchr(b'\n', &buf[from..]).map(|i| from + i) {
         Some(lf) => {
-            let end = if lf > 0 && buf[lf - 1] == b'\r' { lf - 1 } else { lf };
+            let end = if lf > 0 && buf[lf - 1] == b'\r' {
+                lf - 1
+            } else {
+                lf
+            };
             if end == 0 {
                 Line::Blank(lf + 1)
             } else if end > max {
-                Line::Overlong { consumed: lf + 1, terminated: true }
+                Line::Overlong {
+                    consumed: lf + 1,
+                    terminated: true,
+                }
             } else {
-                Line::Complete { end, consumed: lf + 1 }
+                Line::Complete {
+                    end,
+                    consumed: lf + 1,
+                }
             }
         }
-        None if buf.len() >= max.saturating_add(2) => {
-            Line::Overlong { consumed: buf.len(), terminated: false }
-        }
+        None if buf.len() >= max.saturating_add(2) => Line::Overlong {
+            consumed: buf.len(),
+            terminated: false,
+        },
         None => Line::Incomplete,
     }
 }
@@ -54,9 +65,27 @@ mod tests {
 
     #[test]
     fn lines() {
-        assert_eq!(find(b"abc\ndef", 0, 10), Line::Complete { end: 3, consumed: 4 });
-        assert_eq!(find(b"abc\r\n", 0, 10), Line::Complete { end: 3, consumed: 5 });
-        assert_eq!(find(b"a\rb\0c\n", 0, 10), Line::Complete { end: 5, consumed: 6 });
+        assert_eq!(
+            find(b"abc\ndef", 0, 10),
+            Line::Complete {
+                end: 3,
+                consumed: 4
+            }
+        );
+        assert_eq!(
+            find(b"abc\r\n", 0, 10),
+            Line::Complete {
+                end: 3,
+                consumed: 5
+            }
+        );
+        assert_eq!(
+            find(b"a\rb\0c\n", 0, 10),
+            Line::Complete {
+                end: 5,
+                consumed: 6
+            }
+        );
         assert_eq!(find(b"\r\nabc", 0, 10), Line::Blank(2));
         assert_eq!(find(b"\n", 0, 10), Line::Blank(1));
         assert_eq!(find(b"abc", 0, 10), Line::Incomplete);
@@ -65,19 +94,55 @@ mod tests {
 
     #[test]
     fn overlong_lines() {
-        assert_eq!(find(b"abcd\n", 0, 3), Line::Overlong { consumed: 5, terminated: true });
-        assert_eq!(find(b"abc\r\n", 0, 3), Line::Complete { end: 3, consumed: 5 });
+        assert_eq!(
+            find(b"abcd\n", 0, 3),
+            Line::Overlong {
+                consumed: 5,
+                terminated: true
+            }
+        );
+        assert_eq!(
+            find(b"abc\r\n", 0, 3),
+            Line::Complete {
+                end: 3,
+                consumed: 5
+            }
+        );
         // `abc\r` might still be a complete 3-byte line.
         assert_eq!(find(b"abc\r", 0, 3), Line::Incomplete);
-        assert_eq!(find(b"abcde", 0, 3), Line::Overlong { consumed: 5, terminated: false });
+        assert_eq!(
+            find(b"abcde", 0, 3),
+            Line::Overlong {
+                consumed: 5,
+                terminated: false
+            }
+        );
         // A line feed past the limit still ends the over-long line.
-        assert_eq!(find(b"abcdefgh\nxy", 0, 3), Line::Overlong { consumed: 9, terminated: true });
+        assert_eq!(
+            find(b"abcdefgh\nxy", 0, 3),
+            Line::Overlong {
+                consumed: 9,
+                terminated: true
+            }
+        );
     }
 
     #[test]
     fn resumes_after_searched_bytes() {
-        assert_eq!(find(b"abcdef\n", 6, 10), Line::Complete { end: 6, consumed: 7 });
-        assert_eq!(find(b"abc\r\n", 4, 10), Line::Complete { end: 3, consumed: 5 });
+        assert_eq!(
+            find(b"abcdef\n", 6, 10),
+            Line::Complete {
+                end: 6,
+                consumed: 7
+            }
+        );
+        assert_eq!(
+            find(b"abc\r\n", 4, 10),
+            Line::Complete {
+                end: 3,
+                consumed: 5
+            }
+        );
     }
 
     #[test]

@@ -28,7 +28,11 @@ pub(crate) enum Invalid {
 
 /// Reads the `MSG-LEN SP` header at the start of `buf`.
 pub(crate) fn header(buf: &[u8]) -> Header {
-    let digits = buf.iter().take(MAX_LEN_DIGITS + 1).take_while(|c| c.is_ascii_digit()).count();
+    let digits = buf
+        .iter()
+        .take(MAX_LEN_DIGITS + 1)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if digits == 0 || buf[0] == b'0' {
         return Header::Invalid(Invalid::NotALength);
     }
@@ -38,8 +42,13 @@ pub(crate) fn header(buf: &[u8]) -> Header {
     match buf.get(digits) {
         None => Header::Incomplete,
         Some(b' ') => {
-            let len = buf[..digits].iter().fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
-            Header::Complete { len, body: digits + 1 }
+            let len = buf[..digits]
+                .iter()
+                .fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
+            Header::Complete {
+                len,
+                body: digits + 1,
+            }
         }
         Some(_) => Header::Invalid(Invalid::MissingSpace),
     }
@@ -52,7 +61,13 @@ mod tests {
     #[test]
     fn headers() {
         assert_eq!(header(b"16 <1>1"), Header::Complete { len: 16, body: 3 });
-        assert_eq!(header(b"999999999 "), Header::Complete { len: 999_999_999, body: 10 });
+        assert_eq!(
+            header(b"999999999 "),
+            Header::Complete {
+                len: 999_999_999,
+                body: 10
+            }
+        );
         assert_eq!(header(b"16"), Header::Incomplete);
         assert_eq!(header(b"1"), Header::Incomplete);
         assert_eq!(header(b""), Header::Invalid(Invalid::NotALength));
@@ -61,6 +76,9 @@ mod tests {
         assert_eq!(header(b"0 "), Header::Invalid(Invalid::NotALength));
         assert_eq!(header(b"1234567890 "), Header::Invalid(Invalid::TooLarge));
         assert_eq!(header(b"16<1>1"), Header::Invalid(Invalid::MissingSpace));
-        assert_eq!(header(b"2024-03-05"), Header::Invalid(Invalid::MissingSpace));
+        assert_eq!(
+            header(b"2024-03-05"),
+            Header::Invalid(Invalid::MissingSpace)
+        );
     }
 }

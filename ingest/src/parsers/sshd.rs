@@ -1,10 +1,11 @@
 //! Authentication lines of a Linux `auth.log` / `secure`: OpenSSH `sshd`, PAM modules,
-//! `sudo`, `su`, `login` and the shadow-utils account tools.
+//! `sudo`, `su`, `login`, `systemd-logind` and the shadow-utils account tools.
 //!
 //! # What is accepted
 //!
 //! The syslog MSG (after `host tag[pid]: `) together with the syslog APP-NAME / TAG
-//! without its pid (`sshd`, `sshd-session`, `sudo`, `su`, `login`, `useradd`, ...).
+//! without its pid (`sshd`, `sshd-session`, `sudo`, `su`, `login`, `systemd-logind`,
+//! `useradd`, ...; PAM module lines are read whatever program logged them, `CRON` too).
 //! The app chooses the grammar; without one, the grammars are tried in turn (their
 //! opening words do not overlap). `error: ` and `fatal: ` prefixes and a trailing
 //! ` [preauth]` are read and removed before matching.
@@ -15,28 +16,35 @@
 //! or a remote peer, that is
 //!
 //! * an authentication decision (`Accepted`, `Failed`, `Invalid user`, `User .. not
-//!   allowed`, `ROOT LOGIN REFUSED`, maximum attempts exceeded, PAM `authentication
-//!   failure`, `PAM n more authentication failures`, an account locked by
-//!   `pam_faillock`/`pam_tally2`), `activity` `logon` (or `lockout`);
+//!   allowed`, `ROOT LOGIN REFUSED`, maximum attempts exceeded, `Disconnecting .. Too
+//!   many authentication failures`, PAM `authentication failure`, `PAM n more
+//!   authentication failures`, an expired account): `activity` `logon`, or
+//!   `privilege_use` when the PAM service is `sudo` or `su`; an account locked by
+//!   `pam_faillock`/`pam_tally2`: `lockout`; sshd's `Partial` (one of several required
+//!   methods passed): `mfa`;
 //! * a connection that ended before authenticating, whatever the stage (`Did not receive
 //!   identification string`, bad banner, `Unable to negotiate`, timeout, protocol error,
 //!   `Connection closed/reset by ..`, `Disconnected from ..`, `Received disconnect ..`
 //!   with `[preauth]`, tcp_wrappers `refused connect`, penalties): `logon` `failure`,
 //!   because the peer tried and did not get in. These are the scan and brute-force
 //!   signals, each with its own `reason` so that rules can weigh them;
-//! * a session opened or closed (PAM `session opened/closed`, post-authentication
-//!   `Disconnected from user`, `Received disconnect` and `Connection closed`): `logon` /
-//!   `logoff` `success`;
+//! * a session opened or closed (PAM `session opened/closed` of any service,
+//!   post-authentication `Disconnected from user`, `Received disconnect` and `Connection
+//!   closed`, systemd-logind's `New session`, `Session .. logged out`, `Removed
+//!   session`): `logon` / `logoff` `success`. Sessions nobody logged on to, the jobs of
+//!   `cron`/`atd` and the `systemd-user` manager, are kept (they are what the line says)
+//!   and marked by `logon_type` `batch` / `service`, so rules about people can leave
+//!   them out;
 //! * a privilege use (`sudo` command or refusal, `su`): `privilege_use`;
 //! * an account or group change (`useradd`, `groupadd`, `userdel`, `usermod`, `gpasswd`,
 //!   password changes): `account_change`.
 //!
 //! Everything else from these programs (`Server listening on`, `Received signal 15`,
-//! `Postponed ..`, `Starting session` / `Close session` channel details, `kex_exchange_
-//! identification` lines without an address, sessions of non-interactive PAM services
-//! such as `cron` and `systemd-user`) is rejected with [`ParseError::Unrecognised`] and
-//! a reason, and lands in the `unparsed` table: nothing is dropped, and the auth table is
-//! not flooded with rows that assert nothing.
+//! `Postponed ..`, `Starting session` / `Close session` channel details,
+//! `kex_exchange_identification` lines without an address, systemd-logind's seats and
+//! buttons) is rejected with [`ParseError::Unrecognised`] and a reason, and lands in the
+//! `unparsed` table: nothing is dropped, and the auth table is not flooded with rows
+//! that assert nothing.
 //!
 //! sshd writes several lines per connection (`Failed password` then `Connection closed
 //! by authenticating user .. [preauth]`; `Accepted` then `session opened`). Each line is
@@ -47,7 +55,7 @@
 //!
 //! * `protocol`: `ssh` for sshd; for PAM lines from the PAM service (`sshd` → `ssh`,
 //!   `sudo`, `su`, anything else `pam`); `sudo`, `su` and `pam` (login) for those
-//!   programs; null for account tools.
+//!   programs; null for systemd-logind (which does not authenticate) and account tools.
 //! * `user`: the account the line is about: the one logged on to or attempted for
 //!   sshd, PAM `auth` and sessions; for `privilege_use` the user who invoked `sudo`/`su`
 //!   (PAM `ruser`, else `logname`, else `user`); for account changes the account changed
@@ -56,7 +64,9 @@
 //!   tcp_wrappers). An IPv6 zone (`%eth0`) and the IPv4-mapped `::ffff:` prefix are
 //!   removed so that zone ranges match.
 //! * `logon_type`: the SSH method (`password`, `publickey`, `keyboard-interactive`,
-//!   `hostbased`, ...; the `/pam` sub-method is cut) when sshd names it.
+//!   `hostbased`, ...; the `/pam` sub-method is cut) when sshd names it; `batch` for PAM
+//!   sessions of `cron`, `crond` and `atd` and `service` for `systemd-user`, after the
+//!   OCSF / Windows logon types of scheduled tasks and services.
 //! * `reason`: a short fixed text, for failures and for what changed: `invalid user`,
 //!   `bad password`, `publickey rejected`, `authentication failed` (other methods), `user
 //!   not allowed`, `root login refused`, `too many authentication failures`, `repeated
@@ -137,6 +147,7 @@ pub fn parse<'a>(app: Option<&str>, msg: &'a str) -> Result<AuthEvent<'a>, Parse
         App::Sudo => sudo(msg),
         App::Su => su(msg),
         App::Login => login(msg),
+        App::Logind => logind(msg),
         App::Account => account(msg),
         App::Other => None,
         App::Unknown => sshd(msg)
@@ -150,6 +161,7 @@ pub fn parse<'a>(app: Option<&str>, msg: &'a str) -> Result<AuthEvent<'a>, Parse
         App::Sudo => "sudo message without a command or refusal",
         App::Su => "su message without an outcome",
         App::Login => "login message without an outcome",
+        App::Logind => "systemd-logind message that is not a session start or end",
         App::Account => "account tool message that is not a change summary",
         App::Other | App::Unknown => "not an authentication message",
     }))
@@ -191,6 +203,7 @@ enum App {
     Sudo,
     Su,
     Login,
+    Logind,
     Account,
     Other,
     Unknown,
@@ -204,6 +217,7 @@ impl App {
             Some("sudo") => App::Sudo,
             Some("su") => App::Su,
             Some("login") => App::Login,
+            Some("systemd-logind") => App::Logind,
             Some(
                 "useradd" | "userdel" | "usermod" | "groupadd" | "groupdel" | "groupmod" | "passwd"
                 | "chpasswd" | "gpasswd" | "chage",
@@ -662,10 +676,12 @@ fn pam(msg: &str) -> Result<AuthEvent<'_>, ParseError> {
 
     match kind {
         "session" => {
-            // Jobs started by the system authenticate no one.
-            if matches!(service, "cron" | "crond" | "atd" | "systemd-user") {
-                return Err(unrecognised("session of a non-interactive PAM service"));
-            }
+            // Jobs and the user manager are started by the system: no one logged on.
+            let logon_type = match service {
+                "cron" | "crond" | "atd" => Some("batch"),
+                "systemd-user" => Some("service"),
+                _ => None,
+            };
             let (activity, rest) = if let Some(rest) = text.strip_prefix("session opened for user ")
             {
                 (LOGON, rest)
@@ -679,6 +695,7 @@ fn pam(msg: &str) -> Result<AuthEvent<'_>, ParseError> {
             let user = non_empty(user.split_once('(').map_or(user, |(u, _)| u));
             Ok(AuthEvent {
                 user,
+                logon_type,
                 activity: Some(activity),
                 outcome: Some(SUCCESS),
                 is_privileged: root(user),
@@ -943,6 +960,30 @@ fn login_event<'a>(
     }
 }
 
+/// systemd-logind: `New session 3 of user alice.`, `Session 3 logged out. Waiting for
+/// processes to exit.`, `Removed session 3.`.
+fn logind(msg: &str) -> Option<AuthEvent<'_>> {
+    let session = |activity, user| AuthEvent {
+        user,
+        activity: Some(activity),
+        outcome: Some(SUCCESS),
+        is_privileged: root(user),
+        ..AuthEvent::default()
+    };
+    if let Some(rest) = msg.strip_prefix("New session ") {
+        let (_id, user) = rest.split_once(" of user ")?;
+        return Some(session(
+            LOGON,
+            non_empty(user.strip_suffix('.').unwrap_or(user)),
+        ));
+    }
+    let ended = msg
+        .strip_prefix("Session ")
+        .is_some_and(|rest| rest.contains(" logged out."))
+        || msg.starts_with("Removed session ");
+    ended.then(|| session(LOGOFF, None))
+}
+
 // ---------------------------------------------------------------------------------------
 // Account tools (shadow-utils)
 
@@ -1200,17 +1241,38 @@ mod tests {
             assert_eq!(parse(Some("sshd"), msg), Ok(expected), "{msg}");
             // The message alone is enough when the app is not known.
             assert!(looks_like(None, msg), "{msg}");
-            assert_eq!(
-                parse(None, msg).map(|e| e.reason),
-                Ok(reason),
-                "{msg}"
-            );
+            assert_eq!(parse(None, msg).map(|e| e.reason), Ok(reason), "{msg}");
         }
     }
 
     #[test]
     fn pam_shapes() {
         let cases = [
+            (
+                "CRON",
+                "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+                AuthEvent {
+                    user: Some("root"),
+                    protocol: Some("pam"),
+                    logon_type: Some("batch"),
+                    activity: Some(LOGON),
+                    outcome: Some(SUCCESS),
+                    is_privileged: Some(true),
+                    ..AuthEvent::default()
+                },
+            ),
+            (
+                "systemd",
+                "pam_unix(systemd-user:session): session closed for user alice",
+                AuthEvent {
+                    user: Some("alice"),
+                    protocol: Some("pam"),
+                    logon_type: Some("service"),
+                    activity: Some(LOGOFF),
+                    outcome: Some(SUCCESS),
+                    ..AuthEvent::default()
+                },
+            ),
             (
                 "sshd",
                 "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
@@ -1435,6 +1497,31 @@ mod tests {
     }
 
     #[test]
+    fn logind_sessions() {
+        let session = |activity, user| AuthEvent {
+            user,
+            activity: Some(activity),
+            outcome: Some(SUCCESS),
+            ..AuthEvent::default()
+        };
+        let cases = [
+            (
+                "New session 42 of user alice.",
+                session(LOGON, Some("alice")),
+            ),
+            (
+                "Session 42 logged out. Waiting for processes to exit.",
+                session(LOGOFF, None),
+            ),
+            ("Removed session 42.", session(LOGOFF, None)),
+        ];
+        for (msg, expected) in cases {
+            assert!(looks_like(Some("systemd-logind"), msg), "{msg}");
+            assert_eq!(parse(Some("systemd-logind"), msg), Ok(expected), "{msg}");
+        }
+    }
+
+    #[test]
     fn lines_without_outcome_are_rejected_with_reasons() {
         let sshd = unrecognised("sshd message that records no authentication outcome");
         let pam = unrecognised("PAM message that records no authentication outcome");
@@ -1478,9 +1565,9 @@ mod tests {
             ),
             (Some("sshd"), "pam_unix(sshd", pam),
             (
-                Some("CRON"),
-                "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
-                unrecognised("session of a non-interactive PAM service"),
+                Some("systemd-logind"),
+                "New seat seat0.",
+                unrecognised("systemd-logind message that is not a session start or end"),
             ),
             (
                 Some("sudo"),
@@ -1514,8 +1601,8 @@ mod tests {
             "1525334330.556 3 120.65.1.1 TCP_MISS/200 2014 GET http://h/ - DIRECT/h text/plain"
         ));
         assert!(!looks_like(
-            Some("systemd-logind"),
-            "New session 3 of user alice."
+            Some("systemd-networkd"),
+            "eth0: Gained carrier"
         ));
         assert!(looks_like(
             Some("CRON"),

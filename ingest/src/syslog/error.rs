@@ -49,8 +49,12 @@ impl fmt::Display for Expected {
             Expected::ExistingDate => {
                 f.write_str("a date that exists (the day is out of range for the month)")
             }
-            Expected::Hostname => f.write_str("a hostname (1-255 printable ASCII characters) or `-`"),
-            Expected::AppName => f.write_str("an app-name (1-48 printable ASCII characters) or `-`"),
+            Expected::Hostname => {
+                f.write_str("a hostname (1-255 printable ASCII characters) or `-`")
+            }
+            Expected::AppName => {
+                f.write_str("an app-name (1-48 printable ASCII characters) or `-`")
+            }
             Expected::ProcId => f.write_str("a procid (1-128 printable ASCII characters) or `-`"),
             Expected::MsgId => f.write_str("a msgid (1-32 printable ASCII characters) or `-`"),
             Expected::StructuredData => {
@@ -89,7 +93,9 @@ pub enum SyslogError {
     #[error("not syslog: the line starts with neither a <PRI> nor a timestamp")]
     NotSyslog,
     /// The line starts with `<` but not with a valid `<PRI>` (0-191, no leading zero).
-    #[error("pri: expecting a priority value 0-191 in angle brackets, e.g. `<13>`, at column {col}")]
+    #[error(
+        "pri: expecting a priority value 0-191 in angle brackets, e.g. `<13>`, at column {col}"
+    )]
     Pri {
         /// 0-based byte offset of the offending byte.
         col: usize,

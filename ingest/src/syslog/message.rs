@@ -59,7 +59,10 @@ impl<'a> SyslogMessage<'a> {
 /// boundaries; the debug assertion guards that invariant and release builds degrade to an
 /// empty field instead of panicking.
 pub(crate) fn slice(line: &str, start: usize, end: usize) -> &str {
-    debug_assert!(line.is_char_boundary(start) && line.is_char_boundary(end), "{start}..{end}");
+    debug_assert!(
+        line.is_char_boundary(start) && line.is_char_boundary(end),
+        "{start}..{end}"
+    );
     line.get(start..end).unwrap_or_default()
 }
 

@@ -110,6 +110,13 @@ pub fn looks_like_syslog(line: &str) -> bool {
 
 /// Offset of the first byte after a leading BOM and ASCII whitespace.
 fn content_start(b: &[u8]) -> usize {
-    let bom = if b.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
-    bom + b[bom..].iter().take_while(|c| c.is_ascii_whitespace()).count()
+    let bom = if b.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    bom + b[bom..]
+        .iter()
+        .take_while(|c| c.is_ascii_whitespace())
+        .count()
 }

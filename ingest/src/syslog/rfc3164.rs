@@ -86,7 +86,9 @@ pub(crate) fn starts_with_stamp(b: &[u8], pos: usize) -> bool {
 fn stamp(b: &[u8], pos: usize) -> Option<(timestamp::Stamp, usize)> {
     timestamp::bsd(b, pos).or_else(|| {
         let (stamp, end) = timestamp::rfc3339(b, pos, Strictness::Loose).ok()?;
-        b.get(end).is_none_or(|&c| is_space(c) || c == b':').then_some((stamp, end))
+        b.get(end)
+            .is_none_or(|&c| is_space(c) || c == b':')
+            .then_some((stamp, end))
     })
 }
 
@@ -145,7 +147,11 @@ impl Tag {
 
 /// A TAG (`NAME ["[" PID "]"] [":"]`) at `pos`, if the evidence suffices for `position`.
 fn tag(b: &[u8], pos: usize, position: Position) -> Option<Tag> {
-    let name_end = pos + b.get(pos..)?.iter().take_while(|&&c| is_name_byte(c)).count();
+    let name_end = pos
+        + b.get(pos..)?
+            .iter()
+            .take_while(|&&c| is_name_byte(c))
+            .count();
     let name = (pos, name_end);
     let ends_field = |i: usize| b.get(i).is_none_or(|&c| is_space(c));
     match b.get(name_end) {
@@ -153,12 +159,23 @@ fn tag(b: &[u8], pos: usize, position: Position) -> Option<Tag> {
             let is_marker = matches!(&b[pos..name_end], b"CEF" | b"LEEF");
             let clear = position == Position::AfterHost || ends_field(name_end + 1);
             // An empty name before `:` is the separator of `host : message`.
-            let allowed = if name_end == pos { ends_field(name_end + 1) } else { clear && !is_marker };
-            allowed.then(|| Tag { name, pid: None, msg_start: skip_spaces(b, name_end + 1) })
+            let allowed = if name_end == pos {
+                ends_field(name_end + 1)
+            } else {
+                clear && !is_marker
+            };
+            allowed.then(|| Tag {
+                name,
+                pid: None,
+                msg_start: skip_spaces(b, name_end + 1),
+            })
         }
         Some(b'[') if name_end > pos => {
             let pid_start = name_end + 1;
-            let pid_len = b[pid_start..].iter().take_while(|&&c| c != b']' && !c.is_ascii_whitespace()).count();
+            let pid_len = b[pid_start..]
+                .iter()
+                .take_while(|&&c| c != b']' && !c.is_ascii_whitespace())
+                .count();
             let pid_end = pid_start + pid_len;
             if pid_len == 0 || b.get(pid_end) != Some(&b']') {
                 return None;
@@ -169,7 +186,11 @@ fn tag(b: &[u8], pos: usize, position: Position) -> Option<Tag> {
             } else if !ends_field(after) {
                 return None;
             }
-            Some(Tag { name, pid: Some((pid_start, pid_end)), msg_start: skip_spaces(b, after) })
+            Some(Tag {
+                name,
+                pid: Some((pid_start, pid_end)),
+                msg_start: skip_spaces(b, after),
+            })
         }
         _ => None,
     }
@@ -192,7 +213,11 @@ mod tests {
 
     fn tag_of(s: &str, position: Position) -> Option<(&str, Option<&str>, &str)> {
         tag(s.as_bytes(), 0, position).map(|t| {
-            (&s[t.name.0..t.name.1], t.pid.map(|(a, b)| &s[a..b]), &s[t.msg_start..])
+            (
+                &s[t.name.0..t.name.1],
+                t.pid.map(|(a, b)| &s[a..b]),
+                &s[t.msg_start..],
+            )
         })
     }
 
@@ -200,12 +225,27 @@ mod tests {
     fn tags_after_the_hostname() {
         let after = |s| tag_of(s, Position::AfterHost);
         assert_eq!(after("su: msg"), Some(("su", None, "msg")));
-        assert_eq!(after("sshd[3402]: Accepted"), Some(("sshd", Some("3402"), "Accepted")));
-        assert_eq!(after("root[8539]:syslog message"), Some(("root", Some("8539"), "syslog message")));
-        assert_eq!(after("tag[1234] This is"), Some(("tag", Some("1234"), "This is")));
+        assert_eq!(
+            after("sshd[3402]: Accepted"),
+            Some(("sshd", Some("3402"), "Accepted"))
+        );
+        assert_eq!(
+            after("root[8539]:syslog message"),
+            Some(("root", Some("8539"), "syslog message"))
+        );
+        assert_eq!(
+            after("tag[1234] This is"),
+            Some(("tag", Some("1234"), "This is"))
+        );
         assert_eq!(after("tag:msgnum:3"), Some(("tag", None, "msgnum:3")));
-        assert_eq!(after("sshd(pam_unix)[12750]: x"), Some(("sshd(pam_unix)", Some("12750"), "x")));
-        assert_eq!(after(": %ASA-6-302013: Built"), Some(("", None, "%ASA-6-302013: Built")));
+        assert_eq!(
+            after("sshd(pam_unix)[12750]: x"),
+            Some(("sshd(pam_unix)", Some("12750"), "x"))
+        );
+        assert_eq!(
+            after(": %ASA-6-302013: Built"),
+            Some(("", None, "%ASA-6-302013: Built"))
+        );
         assert_eq!(after("Some message here"), None);
         assert_eq!(after("1,2024/03/05 10:00:00,x"), None);
         assert_eq!(after("date=2024-03-05 time=10:00:00"), None);
@@ -219,8 +259,14 @@ mod tests {
     #[test]
     fn first_position_needs_clear_evidence() {
         let first = |s| tag_of(s, Position::First);
-        assert_eq!(first("haproxy[73411]: Proxy"), Some(("haproxy", Some("73411"), "Proxy")));
-        assert_eq!(first("%ASA-4-102030: Deny udp"), Some(("%ASA-4-102030", None, "Deny udp")));
+        assert_eq!(
+            first("haproxy[73411]: Proxy"),
+            Some(("haproxy", Some("73411"), "Proxy"))
+        );
+        assert_eq!(
+            first("%ASA-4-102030: Deny udp"),
+            Some(("%ASA-4-102030", None, "Deny udp"))
+        );
         assert_eq!(first("su:"), Some(("su", None, "")));
         assert_eq!(first(": a message"), Some(("", None, "a message")));
         assert_eq!(first("2001:db8::1 sshd[1]: x"), None);

@@ -20,19 +20,26 @@ use super::timestamp::{self, Stamp, Strictness};
 /// Only a claimed line is held to the strict grammar. `<13>1 ` claims it; `<13>10:04`,
 /// `<13>1a` and `<13>1` do not and are read as RFC 3164 messages without a timestamp.
 pub(crate) fn claims_version(b: &[u8], pos: usize) -> bool {
-    let digits = b.get(pos..).map_or(0, |rest| rest.iter().take_while(|c| c.is_ascii_digit()).count());
+    let digits = b.get(pos..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    });
     digits > 0 && b.get(pos + digits) == Some(&b' ')
 }
 
 /// Whether a line without `<PRI>` is RFC 5424 anyway: `1 YYYY-` at `pos` (syslog-loose
 /// accepts this form, seen from relays that strip the priority).
 pub(crate) fn claims_without_pri(b: &[u8], pos: usize) -> bool {
-    b.get(pos..pos + 7)
-        .is_some_and(|s| s.starts_with(b"1 ") && s[2..6].iter().all(u8::is_ascii_digit) && s[6] == b'-')
+    b.get(pos..pos + 7).is_some_and(|s| {
+        s.starts_with(b"1 ") && s[2..6].iter().all(u8::is_ascii_digit) && s[6] == b'-'
+    })
 }
 
 /// Parses the rest of an RFC 5424 line from the `VERSION` at `pos`.
-pub(crate) fn parse(line: &str, pos: usize, pri: Option<u8>) -> Result<SyslogMessage<'_>, SyslogError> {
+pub(crate) fn parse(
+    line: &str,
+    pos: usize,
+    pri: Option<u8>,
+) -> Result<SyslogMessage<'_>, SyslogError> {
     let b = line.as_bytes();
     let mut msg = SyslogMessage::new(Rfc::Rfc5424, pri);
 
@@ -77,7 +84,12 @@ pub(crate) fn parse(line: &str, pos: usize, pri: Option<u8>) -> Result<SyslogMes
     match b.get(p) {
         None => {}
         Some(b' ') => msg.msg = body(line, p + 1),
-        Some(_) => return Err(SyslogError::rfc5424(Expected::SpaceAfter("structured data"), p)),
+        Some(_) => {
+            return Err(SyslogError::rfc5424(
+                Expected::SpaceAfter("structured data"),
+                p,
+            ));
+        }
     }
     Ok(msg)
 }
@@ -157,15 +169,30 @@ mod tests {
     #[test]
     fn version_rules() {
         assert_eq!(version(b"999 ", 0), Ok(4));
-        assert_eq!(version(b"0 ", 0), Err(SyslogError::rfc5424(Expected::Version, 0)));
-        assert_eq!(version(b"1000 ", 0), Err(SyslogError::rfc5424(Expected::Version, 3)));
-        assert_eq!(version(b"12", 0), Err(SyslogError::rfc5424(Expected::SpaceAfter("version"), 2)));
+        assert_eq!(
+            version(b"0 ", 0),
+            Err(SyslogError::rfc5424(Expected::Version, 0))
+        );
+        assert_eq!(
+            version(b"1000 ", 0),
+            Err(SyslogError::rfc5424(Expected::Version, 3))
+        );
+        assert_eq!(
+            version(b"12", 0),
+            Err(SyslogError::rfc5424(Expected::SpaceAfter("version"), 2))
+        );
     }
 
     #[test]
     fn nil_values_and_limits() {
-        assert_eq!(field("- x", 0, 48, Expected::AppName, "app-name"), Ok((None, 2)));
-        assert_eq!(field("-x y", 0, 48, Expected::AppName, "app-name"), Ok((Some("-x"), 3)));
+        assert_eq!(
+            field("- x", 0, 48, Expected::AppName, "app-name"),
+            Ok((None, 2))
+        );
+        assert_eq!(
+            field("-x y", 0, 48, Expected::AppName, "app-name"),
+            Ok((Some("-x"), 3))
+        );
         let long = "a".repeat(49);
         assert_eq!(
             field(&long, 0, 48, Expected::AppName, "app-name"),
@@ -175,6 +202,9 @@ mod tests {
             field("abc", 0, 48, Expected::AppName, "app-name"),
             Err(SyslogError::rfc5424(Expected::SpaceAfter("app-name"), 3))
         );
-        assert_eq!(field("\u{e9}x ", 0, 48, Expected::AppName, "app-name"), Err(SyslogError::rfc5424(Expected::AppName, 0)));
+        assert_eq!(
+            field("\u{e9}x ", 0, 48, Expected::AppName, "app-name"),
+            Err(SyslogError::rfc5424(Expected::AppName, 0))
+        );
     }
 }

@@ -107,7 +107,13 @@ fn value(b: &[u8], mut p: usize) -> Result<usize, (Expected, usize)> {
             b'"' => return Ok(p + 1),
             b']' => return Err((Expected::SdEscape, p)),
             // A backslash escapes `"`, `\` and `]`; before anything else it is literal.
-            _ => p += if matches!(b.get(p + 1), Some(b'"' | b'\\' | b']')) { 2 } else { 1 },
+            _ => {
+                p += if matches!(b.get(p + 1), Some(b'"' | b'\\' | b']')) {
+                    2
+                } else {
+                    1
+                }
+            }
         }
     }
 }
@@ -164,7 +170,11 @@ mod tests {
             ("[]]", Expected::SdId, 1),
             ("[\"]", Expected::SdId, 1),
             ("[abcdefghilmnopqrstuvzabcdefghilmX]", Expected::SdId, 33),
-            ("[id abcdefghilmnopqrstuvzabcdefghilmX=\"val\"]", Expected::SdParam, 36),
+            (
+                "[id abcdefghilmnopqrstuvzabcdefghilmX=\"val\"]",
+                Expected::SdParam,
+                36,
+            ),
             ("[meta escape=\"]\"]", Expected::SdEscape, 14),
             ("[meta escape=\"\"\"]", Expected::SdParam, 15),
             ("[meta escape=\"\\\"]", Expected::SdEscape, 16),

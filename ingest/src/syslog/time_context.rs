@@ -71,7 +71,11 @@ pub struct TimeContext {
 impl TimeContext {
     /// A context for lines from devices whose clocks run in `tz`, received at `received_at`.
     pub fn new(tz: Tz, received_at: Micros) -> Self {
-        TimeContext { tz, received_at, cache: OffsetCache::new(tz) }
+        TimeContext {
+            tz,
+            received_at,
+            cache: OffsetCache::new(tz),
+        }
     }
 
     /// Resolves a parsed stamp to microseconds since the epoch, UTC.
@@ -108,7 +112,9 @@ impl TimeContext {
         let limit = received.saturating_add(FUTURE_TOLERANCE_SECONDS);
         let received_year = year_from_days(received.div_euclid(86_400));
         for candidate in [received_year + 1, received_year, received_year - 1] {
-            let Ok(year) = i32::try_from(candidate) else { continue };
+            let Ok(year) = i32::try_from(candidate) else {
+                continue;
+            };
             let naive = local.naive_seconds(year);
             if naive - MAX_EAST_SECONDS > limit {
                 continue;
@@ -151,7 +157,12 @@ impl TimeContext {
                 // (26 hours earlier is before it for any real offset, and no zone has two
                 // transitions that close together).
                 let before = naive_date_time(naive - 26 * SECONDS_PER_HOUR)?;
-                Some(self.tz.offset_from_utc_datetime(&before).fix().local_minus_utc())
+                Some(
+                    self.tz
+                        .offset_from_utc_datetime(&before)
+                        .fix()
+                        .local_minus_utc(),
+                )
             }
         }
     }
@@ -159,7 +170,11 @@ impl TimeContext {
 
 impl Clone for TimeContext {
     fn clone(&self) -> Self {
-        TimeContext { tz: self.tz, received_at: self.received_at, cache: self.cache.clone() }
+        TimeContext {
+            tz: self.tz,
+            received_at: self.received_at,
+            cache: self.cache.clone(),
+        }
     }
 }
 
@@ -191,11 +206,17 @@ struct Slot {
     offset: i32,
 }
 
-const EMPTY: Slot = Slot { hour: i64::MIN, offset: 0 };
+const EMPTY: Slot = Slot {
+    hour: i64::MIN,
+    offset: 0,
+};
 
 impl OffsetCache {
     fn new(tz: Tz) -> Self {
-        OffsetCache { tz: Cell::new(tz), slots: std::array::from_fn(|_| Cell::new(EMPTY)) }
+        OffsetCache {
+            tz: Cell::new(tz),
+            slots: std::array::from_fn(|_| Cell::new(EMPTY)),
+        }
     }
 
     fn get(&self, tz: Tz, hour: i64) -> Option<i32> {
@@ -227,33 +248,65 @@ mod tests {
     }
 
     fn bsd(month: u8, day: u8, hour: u8) -> LocalTime {
-        LocalTime { year: None, month, day, hour, minute: 0, second: 0, micros: 0 }
+        LocalTime {
+            year: None,
+            month,
+            day,
+            hour,
+            minute: 0,
+            second: 0,
+            micros: 0,
+        }
     }
 
     #[test]
     fn tokyo_has_no_dst() {
         let ctx = TimeContext::new(Asia::Tokyo, micros("2024-06-01T00:00:00Z"));
-        assert_eq!(ctx.resolve_local(&bsd(5, 31, 9)), Some(micros("2024-05-31T00:00:00Z")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(5, 31, 9)),
+            Some(micros("2024-05-31T00:00:00Z"))
+        );
     }
 
     #[test]
     fn year_wraps_at_new_year() {
         // Received early January: December stamps are last year's.
         let ctx = TimeContext::new(Asia::Tokyo, micros("2025-01-02T00:00:00+09:00"));
-        assert_eq!(ctx.resolve_local(&bsd(12, 31, 23)), Some(micros("2024-12-31T23:00:00+09:00")));
-        assert_eq!(ctx.resolve_local(&bsd(1, 1, 10)), Some(micros("2025-01-01T10:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(12, 31, 23)),
+            Some(micros("2024-12-31T23:00:00+09:00"))
+        );
+        assert_eq!(
+            ctx.resolve_local(&bsd(1, 1, 10)),
+            Some(micros("2025-01-01T10:00:00+09:00"))
+        );
         // A few days of clock drift into the future stay in this year.
-        assert_eq!(ctx.resolve_local(&bsd(1, 8, 10)), Some(micros("2025-01-08T10:00:00+09:00")));
-        assert_eq!(ctx.resolve_local(&bsd(1, 10, 10)), Some(micros("2024-01-10T10:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(1, 8, 10)),
+            Some(micros("2025-01-08T10:00:00+09:00"))
+        );
+        assert_eq!(
+            ctx.resolve_local(&bsd(1, 10, 10)),
+            Some(micros("2024-01-10T10:00:00+09:00"))
+        );
         // Received on New Year's Eve, a stamp just past midnight is next year's (the
         // receive time's UTC date is still 31 December, so this also checks that the
         // candidate years are taken around the UTC year).
         let ctx = TimeContext::new(Asia::Tokyo, micros("2024-12-31T23:59:58+09:00"));
-        assert_eq!(ctx.resolve_local(&bsd(1, 1, 0)), Some(micros("2025-01-01T00:00:00+09:00")));
-        assert_eq!(ctx.resolve_local(&bsd(12, 31, 23)), Some(micros("2024-12-31T23:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(1, 1, 0)),
+            Some(micros("2025-01-01T00:00:00+09:00"))
+        );
+        assert_eq!(
+            ctx.resolve_local(&bsd(12, 31, 23)),
+            Some(micros("2024-12-31T23:00:00+09:00"))
+        );
         // Old logs imported later land in the past year.
         let ctx = TimeContext::new(Asia::Tokyo, micros("2025-02-20T00:00:00Z"));
-        assert_eq!(ctx.resolve_local(&bsd(3, 5, 12)), Some(micros("2024-03-05T12:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(3, 5, 12)),
+            Some(micros("2024-03-05T12:00:00+09:00"))
+        );
     }
 
     #[test]
@@ -262,44 +315,85 @@ mod tests {
         assert_eq!(ctx.resolve_local(&bsd(2, 29, 12)), None);
         assert_eq!(ctx.resolve_local(&bsd(2, 30, 12)), None);
         let ctx = TimeContext::new(Asia::Tokyo, micros("2024-06-01T00:00:00Z"));
-        assert_eq!(ctx.resolve_local(&bsd(2, 29, 12)), Some(micros("2024-02-29T12:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(2, 29, 12)),
+            Some(micros("2024-02-29T12:00:00+09:00"))
+        );
     }
 
     #[test]
     fn dst_gaps_and_overlaps() {
         let ctx = TimeContext::new(Europe::Paris, micros("2024-12-01T00:00:00Z"));
         // 2024-03-31 02:30 does not exist in Paris: read with the winter offset.
-        assert_eq!(ctx.resolve_local(&bsd(3, 31, 2)), Some(micros("2024-03-31T02:00:00+01:00")));
-        let half_past = LocalTime { minute: 30, ..bsd(3, 31, 2) };
-        assert_eq!(ctx.resolve_local(&half_past), Some(micros("2024-03-31T02:30:00+01:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(3, 31, 2)),
+            Some(micros("2024-03-31T02:00:00+01:00"))
+        );
+        let half_past = LocalTime {
+            minute: 30,
+            ..bsd(3, 31, 2)
+        };
+        assert_eq!(
+            ctx.resolve_local(&half_past),
+            Some(micros("2024-03-31T02:30:00+01:00"))
+        );
         // 2024-10-27 02:30 happens twice: the earlier instant (summer time) wins.
-        let twice = LocalTime { minute: 30, ..bsd(10, 27, 2) };
-        assert_eq!(ctx.resolve_local(&twice), Some(micros("2024-10-27T02:30:00+02:00")));
+        let twice = LocalTime {
+            minute: 30,
+            ..bsd(10, 27, 2)
+        };
+        assert_eq!(
+            ctx.resolve_local(&twice),
+            Some(micros("2024-10-27T02:30:00+02:00"))
+        );
         // Around them the cache serves each side with its own offset.
-        assert_eq!(ctx.resolve_local(&bsd(10, 27, 1)), Some(micros("2024-10-27T01:00:00+02:00")));
-        assert_eq!(ctx.resolve_local(&bsd(10, 27, 3)), Some(micros("2024-10-27T03:00:00+01:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(10, 27, 1)),
+            Some(micros("2024-10-27T01:00:00+02:00"))
+        );
+        assert_eq!(
+            ctx.resolve_local(&bsd(10, 27, 3)),
+            Some(micros("2024-10-27T03:00:00+01:00"))
+        );
     }
 
     #[test]
     fn changing_the_zone_empties_the_cache() {
         let mut ctx = TimeContext::new(Asia::Tokyo, micros("2024-06-01T00:00:00Z"));
-        assert_eq!(ctx.resolve_local(&bsd(5, 31, 9)), Some(micros("2024-05-31T09:00:00+09:00")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(5, 31, 9)),
+            Some(micros("2024-05-31T09:00:00+09:00"))
+        );
         ctx.tz = UTC;
-        assert_eq!(ctx.resolve_local(&bsd(5, 31, 9)), Some(micros("2024-05-31T09:00:00Z")));
+        assert_eq!(
+            ctx.resolve_local(&bsd(5, 31, 9)),
+            Some(micros("2024-05-31T09:00:00Z"))
+        );
     }
 
     #[test]
     fn cached_offsets_match_chrono_tz() {
         // Naive oracle: ask chrono-tz for every probe; the cache must never disagree.
-        for tz in [Asia::Tokyo, Europe::Paris, America::New_York, Australia::Lord_Howe, America::Sao_Paulo] {
+        for tz in [
+            Asia::Tokyo,
+            Europe::Paris,
+            America::New_York,
+            Australia::Lord_Howe,
+            America::Sao_Paulo,
+        ] {
             let ctx = TimeContext::new(tz, micros("2024-06-01T00:00:00Z"));
-            let start = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+            let start = NaiveDate::from_ymd_opt(2023, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
             for step in 0..(2 * 366 * 24 * 4) {
                 let probe = start + chrono::Duration::minutes(15 * step + (step % 7));
                 let naive = probe.and_utc().timestamp();
                 let got = ctx.offset_of_local(naive);
                 match tz.offset_from_local_datetime(&probe) {
-                    LocalResult::Single(o) => assert_eq!(got, Some(o.fix().local_minus_utc()), "{tz} {probe}"),
+                    LocalResult::Single(o) => {
+                        assert_eq!(got, Some(o.fix().local_minus_utc()), "{tz} {probe}")
+                    }
                     LocalResult::Ambiguous(a, _) => {
                         assert_eq!(got, Some(a.fix().local_minus_utc()), "{tz} {probe}")
                     }

@@ -38,6 +38,12 @@ pub(crate) struct LocalTime {
 }
 
 impl LocalTime {
+    /// Whether the time of day is in range (a leap second `:60` included). The date is
+    /// checked once the year is known ([`is_valid_date`]).
+    fn has_valid_time(&self) -> bool {
+        self.hour <= 23 && self.minute <= 59 && self.second <= 60
+    }
+
     /// Seconds since the epoch of this wall-clock time read as if it were UTC.
     ///
     /// A day past the end of the month (`Feb 30`) rolls into the next month; callers that
@@ -66,9 +72,13 @@ pub(crate) enum Strictness {
 /// Returns the stamp and the offset just after it, or the column of the first byte that
 /// breaks the grammar. A strict parse returns [`Stamp::Utc`] or, for a day that does not
 /// exist in its month, [`Stamp::Invalid`].
-pub(crate) fn rfc3339(b: &[u8], pos: usize, strictness: Strictness) -> Result<(Stamp, usize), usize> {
+pub(crate) fn rfc3339(
+    b: &[u8],
+    pos: usize,
+    strictness: Strictness,
+) -> Result<(Stamp, usize), usize> {
     let strict = strictness == Strictness::Rfc5424;
-    let year = number(b, pos, 4)?;
+    let year = number(b, pos, 4)? as i32;
     expect(b, pos + 4, b'-')?;
     let month = two_digits(b, pos + 5, strict, 1, 1, 12)?;
     expect(b, pos + 7, b'-')?;
@@ -111,38 +121,21 @@ pub(crate) fn rfc3339(b: &[u8], pos: usize, strictness: Strictness) -> Result<(S
         _ => None,
     };
 
-    let valid = (1..=12).contains(&month)
-        && day >= 1
-        && day <= days_in_month(year as i32, month)
-        && hour <= 23
-        && minute <= 59
-        && second <= 60;
-    let stamp = match (valid, offset) {
-        (false, _) => Stamp::Invalid,
-        (true, Some(offset)) => {
-            let local = LocalTime {
-                year: Some(year as i32),
-                month: month as u8,
-                day: day as u8,
-                hour: hour as u8,
-                minute: minute as u8,
-                second: second as u8,
-                micros,
-            };
-            Stamp::Utc(
-                (local.naive_seconds(year as i32) - i64::from(offset)) * MICROS_PER_SECOND
-                    + i64::from(micros),
-            )
-        }
-        (true, None) => Stamp::Local(LocalTime {
-            year: Some(year as i32),
-            month: month as u8,
-            day: day as u8,
-            hour: hour as u8,
-            minute: minute as u8,
-            second: second as u8,
-            micros,
-        }),
+    let local = LocalTime {
+        year: Some(year),
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        micros,
+    };
+    let stamp = match offset {
+        _ if !local.has_valid_time() || !is_valid_date(year, month, day) => Stamp::Invalid,
+        Some(offset) => Stamp::Utc(
+            (local.naive_seconds(year) - i64::from(offset)) * MICROS_PER_SECOND + i64::from(micros),
+        ),
+        None => Stamp::Local(local),
     };
     Ok((stamp, p))
 }
@@ -164,10 +157,10 @@ pub(crate) fn bsd(b: &[u8], pos: usize) -> Option<(Stamp, usize)> {
     while b.get(p) == Some(&b' ') {
         p += 1;
     }
-    let mut day = u32::from(digit(b, p).ok()?);
+    let mut day = digit(b, p).ok()?;
     p += 1;
     if let Ok(d) = digit(b, p) {
-        day = day * 10 + u32::from(d);
+        day = day * 10 + d;
         p += 1;
     }
     if b.get(p) != Some(&b' ') {
@@ -208,16 +201,18 @@ pub(crate) fn bsd(b: &[u8], pos: usize) -> Option<(Stamp, usize)> {
         return None;
     }
 
-    let stamp = if (1..=31).contains(&day) && hour <= 23 && minute <= 59 && second <= 60 {
-        Stamp::Local(LocalTime {
-            year,
-            month,
-            day: day as u8,
-            hour: hour as u8,
-            minute: minute as u8,
-            second: second as u8,
-            micros,
-        })
+    let local = LocalTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        micros,
+    };
+    // Whether the day exists in its month waits for the year, which may be inferred.
+    let stamp = if (1..=31).contains(&day) && local.has_valid_time() {
+        Stamp::Local(local)
     } else {
         Stamp::Invalid
     };
@@ -281,10 +276,10 @@ pub(crate) fn year_from_days(days: i64) -> i64 {
 
 /// Whether `year-month-day` exists in the Gregorian calendar.
 pub(crate) fn is_valid_date(year: i32, month: u8, day: u8) -> bool {
-    (1..=12).contains(&month) && day >= 1 && u32::from(day) <= days_in_month(year, u32::from(month))
+    (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
         2 => 28,
@@ -301,7 +296,11 @@ fn digit(b: &[u8], pos: usize) -> Result<u8, usize> {
 }
 
 fn expect(b: &[u8], pos: usize, byte: u8) -> Result<(), usize> {
-    if b.get(pos) == Some(&byte) { Ok(()) } else { Err(pos) }
+    if b.get(pos) == Some(&byte) {
+        Ok(())
+    } else {
+        Err(pos)
+    }
 }
 
 /// `n` decimal digits at `pos`.
@@ -311,12 +310,19 @@ fn number(b: &[u8], pos: usize, n: usize) -> Result<u32, usize> {
 
 /// Two digits at `pos`. In strict mode the first digit must not exceed `first_max` and the
 /// value must lie in `min..=max`; the error column is the digit that breaks the rule.
-fn two_digits(b: &[u8], pos: usize, strict: bool, first_max: u8, min: u32, max: u32) -> Result<u32, usize> {
+fn two_digits(
+    b: &[u8],
+    pos: usize,
+    strict: bool,
+    first_max: u8,
+    min: u8,
+    max: u8,
+) -> Result<u8, usize> {
     let d1 = digit(b, pos)?;
     if strict && d1 > first_max {
         return Err(pos);
     }
-    let value = u32::from(d1) * 10 + u32::from(digit(b, pos + 1)?);
+    let value = d1 * 10 + digit(b, pos + 1)?;
     if strict && !(min..=max).contains(&value) {
         return Err(pos + 1);
     }
@@ -364,7 +370,7 @@ fn zone_offset(b: &[u8], pos: usize, strict: bool) -> Result<(i32, usize), usize
             p += colon + 2;
         }
     }
-    Ok(((hours * 3_600 + minutes * 60) as i32, p))
+    Ok((i32::from(hours) * 3_600 + i32::from(minutes) * 60, p))
 }
 
 #[cfg(test)]
@@ -381,15 +387,24 @@ mod tests {
     }
 
     fn utc(s: &str) -> Micros {
-        chrono::DateTime::parse_from_rfc3339(s).expect(s).timestamp_micros()
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect(s)
+            .timestamp_micros()
     }
 
     #[test]
     fn civil_days_match_chrono() {
         for days in (-800_000..800_000).step_by(97) {
             let date = NaiveDate::from_num_days_from_ce_opt(719_163 + days).unwrap();
-            assert_eq!(days_from_civil(i64::from(date.year()), date.month(), date.day()), i64::from(days));
-            assert_eq!(year_from_days(i64::from(days)), i64::from(date.year()), "{date}");
+            assert_eq!(
+                days_from_civil(i64::from(date.year()), date.month(), date.day()),
+                i64::from(days)
+            );
+            assert_eq!(
+                year_from_days(i64::from(days)),
+                i64::from(date.year()),
+                "{date}"
+            );
         }
     }
 
@@ -439,9 +454,18 @@ mod tests {
 
     #[test]
     fn nonexistent_days_are_invalid() {
-        assert_eq!(strict("2003-09-31T22:14:15.003Z").map(|r| r.0), Ok(Stamp::Invalid));
-        assert_eq!(strict("2018-02-29T22:14:16+01:00").map(|r| r.0), Ok(Stamp::Invalid));
-        assert!(matches!(strict("2016-02-29T22:14:16+01:00"), Ok((Stamp::Utc(_), _))));
+        assert_eq!(
+            strict("2003-09-31T22:14:15.003Z").map(|r| r.0),
+            Ok(Stamp::Invalid)
+        );
+        assert_eq!(
+            strict("2018-02-29T22:14:16+01:00").map(|r| r.0),
+            Ok(Stamp::Invalid)
+        );
+        assert!(matches!(
+            strict("2016-02-29T22:14:16+01:00"),
+            Ok((Stamp::Utc(_), _))
+        ));
     }
 
     #[test]
@@ -452,33 +476,94 @@ mod tests {
         let (stamp, _) = loose("2020-10-11T22:14:15+0900").unwrap();
         assert_eq!(stamp, Stamp::Utc(utc("2020-10-11T22:14:15+09:00")));
         let (stamp, end) = loose("2020-10-11 22:14:15 host").unwrap();
-        assert!(matches!(stamp, Stamp::Local(LocalTime { year: Some(2020), month: 10, hour: 22, .. })));
+        assert!(matches!(
+            stamp,
+            Stamp::Local(LocalTime {
+                year: Some(2020),
+                month: 10,
+                hour: 22,
+                ..
+            })
+        ));
         assert_eq!(end, 19);
     }
 
     #[test]
     fn bsd_variants() {
         let local = |s: &str| match bsd(s.as_bytes(), 0) {
-            Some((Stamp::Local(t), end)) => Some((t.year, t.month, t.day, t.hour, t.minute, t.second, t.micros, end)),
+            Some((Stamp::Local(t), end)) => Some((
+                t.year, t.month, t.day, t.hour, t.minute, t.second, t.micros, end,
+            )),
             _ => None,
         };
-        assert_eq!(local("Oct 11 22:14:15 host"), Some((None, 10, 11, 22, 14, 15, 0, 15)));
-        assert_eq!(local("Aug  7 06:30:00 x"), Some((None, 8, 7, 6, 30, 0, 0, 15)));
-        assert_eq!(local("Jun 8 11:54:08 master"), Some((None, 6, 8, 11, 54, 8, 0, 14)));
-        assert_eq!(local("AUG 10 22:18:24 host"), Some((None, 8, 10, 22, 18, 24, 0, 15)));
-        assert_eq!(local("Mar 07 19:06:53"), Some((None, 3, 7, 19, 6, 53, 0, 15)));
-        assert_eq!(local("Mar 7 2008 19:06:53: example"), Some((Some(2008), 3, 7, 19, 6, 53, 0, 19)));
-        assert_eq!(local("Aug 10 22:18:24 2009  netips"), Some((Some(2009), 8, 10, 22, 18, 24, 0, 20)));
-        assert_eq!(local("Jul 14 12:17:01.234 precision"), Some((None, 7, 14, 12, 17, 1, 234_000, 19)));
-        assert_eq!(local("Jan  6 2009 15:22:26"), Some((Some(2009), 1, 6, 15, 22, 26, 0, 20)));
+        assert_eq!(
+            local("Oct 11 22:14:15 host"),
+            Some((None, 10, 11, 22, 14, 15, 0, 15))
+        );
+        assert_eq!(
+            local("Aug  7 06:30:00 x"),
+            Some((None, 8, 7, 6, 30, 0, 0, 15))
+        );
+        assert_eq!(
+            local("Jun 8 11:54:08 master"),
+            Some((None, 6, 8, 11, 54, 8, 0, 14))
+        );
+        assert_eq!(
+            local("AUG 10 22:18:24 host"),
+            Some((None, 8, 10, 22, 18, 24, 0, 15))
+        );
+        assert_eq!(
+            local("Mar 07 19:06:53"),
+            Some((None, 3, 7, 19, 6, 53, 0, 15))
+        );
+        assert_eq!(
+            local("Mar 7 2008 19:06:53: example"),
+            Some((Some(2008), 3, 7, 19, 6, 53, 0, 19))
+        );
+        assert_eq!(
+            local("Aug 10 22:18:24 2009  netips"),
+            Some((Some(2009), 8, 10, 22, 18, 24, 0, 20))
+        );
+        assert_eq!(
+            local("Jul 14 12:17:01.234 precision"),
+            Some((None, 7, 14, 12, 17, 1, 234_000, 19))
+        );
+        assert_eq!(
+            local("Jan  6 2009 15:22:26"),
+            Some((Some(2009), 1, 6, 15, 22, 26, 0, 20))
+        );
         // Four digits are a year only as a whole token; a host named `2009` is misread.
-        assert_eq!(local("Aug 10 22:18:24 2009host"), Some((None, 8, 10, 22, 18, 24, 0, 15)));
-        assert_eq!(local("Aug 10 22:18:24 2009 x").map(|t| t.0), Some(Some(2009)));
-        assert_eq!(bsd(b"Feb 30 12:00:00", 0).map(|r| r.0), Some(Stamp::Local(LocalTime {
-            year: None, month: 2, day: 30, hour: 12, minute: 0, second: 0, micros: 0,
-        })));
-        assert_eq!(bsd(b"Feb 45 12:00:00", 0).map(|r| r.0), Some(Stamp::Invalid));
-        for s in ["Foo 11 22:14:15", "Oct 11 22:14", "Oct11 22:14:15", "Oct 11 22:14:15x", "Oct 111 22:14:15"] {
+        assert_eq!(
+            local("Aug 10 22:18:24 2009host"),
+            Some((None, 8, 10, 22, 18, 24, 0, 15))
+        );
+        assert_eq!(
+            local("Aug 10 22:18:24 2009 x").map(|t| t.0),
+            Some(Some(2009))
+        );
+        assert_eq!(
+            bsd(b"Feb 30 12:00:00", 0).map(|r| r.0),
+            Some(Stamp::Local(LocalTime {
+                year: None,
+                month: 2,
+                day: 30,
+                hour: 12,
+                minute: 0,
+                second: 0,
+                micros: 0,
+            }))
+        );
+        assert_eq!(
+            bsd(b"Feb 45 12:00:00", 0).map(|r| r.0),
+            Some(Stamp::Invalid)
+        );
+        for s in [
+            "Foo 11 22:14:15",
+            "Oct 11 22:14",
+            "Oct11 22:14:15",
+            "Oct 11 22:14:15x",
+            "Oct 111 22:14:15",
+        ] {
             assert_eq!(bsd(s.as_bytes(), 0), None, "{s}");
         }
     }

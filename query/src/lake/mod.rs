@@ -4,4 +4,4 @@ mod layout;
 mod writer;
 
 pub use layout::{FILE_EXTENSION, Partition, UNKNOWN_ZONE, table_dir};
-pub use writer::{FlushStats, LakeWriter, WriterOptions};
+pub use writer::{FlushStats, LakeWriter, PreparedFlush};

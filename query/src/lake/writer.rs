@@ -1,9 +1,9 @@
 //! Buffers record batches per partition and writes them as Parquet files, atomically.
 //!
-//! Rows are grouped by [`Partition`] as they arrive and held until the partition reaches
-//! [`WriterOptions::flush_rows`] rows or its oldest rows have waited
-//! [`WriterOptions::flush_interval`]. A flush concatenates the partition's batches, sorts
-//! them by event time (so row-group statistics on `time` prune well), and writes one file:
+//! Rows are grouped by [`Partition`] as they arrive and held until the owner flushes;
+//! when to flush (by rows, by age, together with a checkpoint) is the owner's policy. A
+//! flush writes one file per partition, its batches concatenated and sorted by event time
+//! (so row-group statistics on `time` prune well):
 //!
 //! 1. write to a hidden `.part-….parquet.tmp` in the partition folder;
 //! 2. `fsync` the file;
@@ -19,7 +19,7 @@ use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use arrow::compute::{SortOptions, concat_batches, sort_to_indices, take_record_batch};
@@ -36,21 +36,6 @@ use crate::error::LakeError;
 
 /// Columns that get a bloom filter, where the table has them.
 const BLOOM_COLUMNS: [&str; 6] = ["src_ip", "dst_ip", "user", "url_host", "nat_src_ip", "group_key"];
-
-/// When buffered rows are written out.
-#[derive(Debug, Clone, Copy)]
-pub struct WriterOptions {
-    /// A partition is written once it holds this many rows.
-    pub flush_rows: usize,
-    /// A partition is written once its oldest rows have waited this long.
-    pub flush_interval: Duration,
-}
-
-impl Default for WriterOptions {
-    fn default() -> Self {
-        WriterOptions { flush_rows: 65_536, flush_interval: Duration::from_secs(5) }
-    }
-}
 
 /// What a flush wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,28 +59,27 @@ impl FlushStats {
 struct Pending {
     batches: Vec<RecordBatch>,
     rows: usize,
-    since: Instant,
 }
 
 /// Writes record batches into the lake; see the [module docs](self).
 pub struct LakeWriter {
     root: PathBuf,
-    options: WriterOptions,
     pending: HashMap<Partition, Pending>,
+    oldest: Option<Instant>,
     writer_id: String,
     sequence: AtomicU64,
 }
 
 impl LakeWriter {
     /// A writer into the lake at `root`, which is created if missing.
-    pub fn new(root: impl Into<PathBuf>, options: WriterOptions) -> Result<Self, LakeError> {
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self, LakeError> {
         let root = root.into();
         fs::create_dir_all(&root).map_err(|source| LakeError::Io { path: root.clone(), source })?;
         let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
         Ok(LakeWriter {
             root,
-            options,
             pending: HashMap::new(),
+            oldest: None,
             // Unique across processes sharing one lake: process id and start time.
             writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
             sequence: AtomicU64::new(0),
@@ -112,67 +96,56 @@ impl LakeWriter {
         self.pending.values().map(|p| p.rows).sum()
     }
 
-    /// Buffers a batch of `table` (in [`Table::schema`], `zone` included), writing every
-    /// partition that reaches the row threshold.
-    pub fn append(&mut self, table: Table, batch: &RecordBatch) -> Result<FlushStats, LakeError> {
-        let mut stats = FlushStats::default();
-        for (partition, rows) in split_by_partition(table, batch)? {
-            let full = {
-                let pending = self.pending.entry(partition.clone()).or_insert_with(|| Pending {
-                    batches: Vec::new(),
-                    rows: 0,
-                    since: Instant::now(),
-                });
-                pending.rows += rows.num_rows();
-                pending.batches.push(rows);
-                pending.rows >= self.options.flush_rows
-            };
-            if full {
-                stats.add(self.flush_partition(&partition)?);
-            }
-        }
-        Ok(stats)
+    /// When the oldest buffered rows arrived, if any are buffered.
+    pub fn oldest_pending(&self) -> Option<Instant> {
+        self.oldest
     }
 
-    /// Writes every partition whose oldest rows have waited past the flush interval.
-    pub fn flush_expired(&mut self) -> Result<FlushStats, LakeError> {
-        let now = Instant::now();
-        let due: Vec<Partition> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| now.duration_since(p.since) >= self.options.flush_interval)
-            .map(|(k, _)| k.clone())
-            .collect();
-        self.flush_partitions(due)
+    /// Buffers a batch of `table` (in [`Table::schema`], `zone` included), split by
+    /// partition. Nothing is written until a flush.
+    pub fn append(&mut self, table: Table, batch: &RecordBatch) -> Result<(), LakeError> {
+        for (partition, rows) in split_by_partition(table, batch)? {
+            let pending = self
+                .pending
+                .entry(partition)
+                .or_insert_with(|| Pending { batches: Vec::new(), rows: 0 });
+            pending.rows += rows.num_rows();
+            pending.batches.push(rows);
+            self.oldest.get_or_insert_with(Instant::now);
+        }
+        Ok(())
     }
 
     /// Writes everything buffered.
     pub fn flush_all(&mut self) -> Result<FlushStats, LakeError> {
-        let all: Vec<Partition> = self.pending.keys().cloned().collect();
-        self.flush_partitions(all)
+        self.prepare_all()?.commit()
     }
 
-    fn flush_partitions(&mut self, partitions: Vec<Partition>) -> Result<FlushStats, LakeError> {
-        let mut stats = FlushStats::default();
-        for partition in partitions {
-            stats.add(self.flush_partition(&partition)?);
+    /// Writes everything buffered to hidden temporary files, durable but not yet visible,
+    /// so that the caller can record what is about to appear (a checkpoint) before
+    /// [`PreparedFlush::commit`] makes it appear. If any file fails, none is kept and
+    /// every row stays buffered.
+    pub fn prepare_all(&mut self) -> Result<PreparedFlush, LakeError> {
+        let partitions: Vec<Partition> = self.pending.keys().cloned().collect();
+        let mut prepared = PreparedFlush::default();
+        for partition in &partitions {
+            match self.prepare_file(partition) {
+                Ok(file) => prepared.files.push(file),
+                Err(err) => {
+                    prepared.abandon();
+                    return Err(err);
+                }
+            }
         }
-        Ok(stats)
+        self.pending.clear();
+        self.oldest = None;
+        Ok(prepared)
     }
 
-    fn flush_partition(&mut self, partition: &Partition) -> Result<FlushStats, LakeError> {
-        let Some(pending) = self.pending.remove(partition) else {
-            return Ok(FlushStats::default());
-        };
-        let written = self.write_file(partition, &pending.batches);
-        if written.is_err() {
-            // Keep the rows: a full disk must not lose them, and a later flush retries.
-            self.pending.insert(partition.clone(), pending);
-        }
-        written
-    }
-
-    fn write_file(&self, partition: &Partition, batches: &[RecordBatch]) -> Result<FlushStats, LakeError> {
+    /// Writes one partition's buffered rows to a temporary file; the rows stay buffered
+    /// until the caller drops them, so a failure (a full disk) loses nothing.
+    fn prepare_file(&self, partition: &Partition) -> Result<PreparedFile, LakeError> {
+        let batches = self.pending.get(partition).map(|p| p.batches.as_slice()).unwrap_or_default();
         let schema = partition.table.file_schema();
         let batch = concat_batches(&schema, batches).map_err(LakeError::Arrow)?;
         let batch = sort_by_time(&batch)?;
@@ -182,22 +155,72 @@ impl LakeWriter {
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         let written = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_micros();
         let name = format!("part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}", self.writer_id);
-        let final_path = dir.join(&name);
-        let tmp_path = dir.join(format!(".{name}.tmp"));
-
-        let result = write_parquet(&tmp_path, &batch, partition.table);
-        if let Err(err) = result {
+        let file = PreparedFile {
+            tmp: dir.join(format!(".{name}.tmp")),
+            path: dir.join(&name),
+            rows: batch.num_rows() as u64,
+            bytes: 0,
+        };
+        if let Err(err) = write_parquet(&file.tmp, &batch, partition.table) {
             // Best effort: the temporary file is invisible to readers either way.
-            let _ = fs::remove_file(&tmp_path);
+            let _ = fs::remove_file(&file.tmp);
             return Err(err);
         }
-        let bytes = fs::metadata(&tmp_path).map(|m| m.len()).unwrap_or_default();
-        fs::rename(&tmp_path, &final_path)
-            .map_err(|source| LakeError::Io { path: final_path.clone(), source })?;
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|source| LakeError::Io { path: dir.clone(), source })?;
-        Ok(FlushStats { files: 1, rows: batch.num_rows() as u64, bytes })
+        let bytes = fs::metadata(&file.tmp).map(|m| m.len()).unwrap_or_default();
+        Ok(PreparedFile { bytes, ..file })
+    }
+}
+
+#[derive(Debug)]
+struct PreparedFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    rows: u64,
+    bytes: u64,
+}
+
+/// Files written and synced under temporary names, waiting to be made visible.
+///
+/// Dropping it without [`commit`](Self::commit) deletes the temporary files; the rows
+/// they held are then gone from the writer, so only drop it when giving up on them.
+#[derive(Debug, Default)]
+#[must_use = "prepared files stay invisible until committed"]
+pub struct PreparedFlush {
+    files: Vec<PreparedFile>,
+}
+
+impl PreparedFlush {
+    /// The paths the files will have once committed.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|f| f.path.as_path())
+    }
+
+    /// Renames every file to its final name and syncs the folders, making the rows
+    /// visible to readers.
+    pub fn commit(mut self) -> Result<FlushStats, LakeError> {
+        let mut stats = FlushStats::default();
+        for file in std::mem::take(&mut self.files) {
+            fs::rename(&file.tmp, &file.path)
+                .map_err(|source| LakeError::Io { path: file.path.clone(), source })?;
+            let dir = file.path.parent().unwrap_or(Path::new("."));
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|source| LakeError::Io { path: dir.to_owned(), source })?;
+            stats.add(FlushStats { files: 1, rows: file.rows, bytes: file.bytes });
+        }
+        Ok(stats)
+    }
+
+    fn abandon(&mut self) {
+        for file in self.files.drain(..) {
+            let _ = fs::remove_file(&file.tmp);
+        }
+    }
+}
+
+impl Drop for PreparedFlush {
+    fn drop(&mut self) {
+        self.abandon();
     }
 }
 

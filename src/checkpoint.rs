@@ -1,0 +1,173 @@
+//! Where each followed file was read up to, committed together with the lake files that
+//! hold its lines, so that a restart neither skips nor repeats a line.
+//!
+//! A flush is a small two-phase commit:
+//!
+//! 1. the lake writer writes every buffered partition to hidden temporary files;
+//! 2. [`Checkpoints::stage`] writes `checkpoint.pending.json`: the new file positions and
+//!    the names the lake files are about to take;
+//! 3. the lake files are renamed into view;
+//! 4. [`Checkpoints::promote`] renames the pending checkpoint over `checkpoint.json`.
+//!
+//! After a crash, [`Checkpoints::open`] finds a pending checkpoint from an interrupted
+//! flush and settles it: if every lake file it names exists, the flush had finished and
+//! the pending positions become the committed ones; otherwise the files that did appear
+//! are removed and the old positions stand, so the lines are read again exactly once.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+/// A position in a followed file: which file (device and inode, so that rotation is
+/// recognised) and the offset just past the last line taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilePosition {
+    /// Device of the file.
+    pub dev: u64,
+    /// Inode of the file.
+    pub ino: u64,
+    /// Bytes consumed: every line before this offset is in the lake.
+    pub offset: u64,
+    /// Lines consumed, so that the next line's number continues the count.
+    pub lines: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct State {
+    /// Positions by the configured path of each file source.
+    files: BTreeMap<PathBuf, FilePosition>,
+    /// The lake files a pending checkpoint waits for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lake_files: Vec<PathBuf>,
+}
+
+/// The committed positions of every file source, kept under `<lake>/_sanso/`.
+#[derive(Debug)]
+pub struct Checkpoints {
+    dir: PathBuf,
+    committed: BTreeMap<PathBuf, FilePosition>,
+}
+
+impl Checkpoints {
+    /// Opens the checkpoints of the lake at `data`, settling an interrupted flush.
+    pub fn open(data: &Path) -> anyhow::Result<Self> {
+        let dir = data.join("_sanso");
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let pending_path = dir.join("checkpoint.pending.json");
+        if let Some(pending) = read_state(&pending_path)? {
+            if pending.lake_files.iter().all(|f| f.exists()) {
+                fs::rename(&pending_path, dir.join("checkpoint.json"))
+                    .with_context(|| format!("promoting {}", pending_path.display()))?;
+            } else {
+                for file in pending.lake_files.iter().filter(|f| f.exists()) {
+                    fs::remove_file(file).with_context(|| format!("rolling back {}", file.display()))?;
+                }
+                fs::remove_file(&pending_path).with_context(|| format!("removing {}", pending_path.display()))?;
+            }
+            sync_dir(&dir)?;
+        }
+        let committed = read_state(&dir.join("checkpoint.json"))?.unwrap_or_default().files;
+        Ok(Checkpoints { dir, committed })
+    }
+
+    /// The committed position of a file source.
+    pub fn position(&self, path: &Path) -> Option<FilePosition> {
+        self.committed.get(path).copied()
+    }
+
+    /// Records the positions a flush is about to make true, and the lake files that will
+    /// make them true.
+    pub fn stage<'a>(
+        &self,
+        positions: &BTreeMap<PathBuf, FilePosition>,
+        lake_files: impl Iterator<Item = &'a Path>,
+    ) -> anyhow::Result<()> {
+        let mut files = self.committed.clone();
+        files.extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
+        let state = State { files, lake_files: lake_files.map(Path::to_owned).collect() };
+        let path = self.dir.join("checkpoint.pending.json");
+        let mut file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        file.write_all(&serde_json::to_vec_pretty(&state)?)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("writing {}", path.display()))?;
+        sync_dir(&self.dir)
+    }
+
+    /// Makes the staged positions the committed ones, once their lake files are visible.
+    pub fn promote(&mut self, positions: &BTreeMap<PathBuf, FilePosition>) -> anyhow::Result<()> {
+        let pending = self.dir.join("checkpoint.pending.json");
+        fs::rename(&pending, self.dir.join("checkpoint.json"))
+            .with_context(|| format!("promoting {}", pending.display()))?;
+        sync_dir(&self.dir)?;
+        self.committed.extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
+        Ok(())
+    }
+}
+
+fn read_state(path: &Path) -> anyhow::Result<Option<State>> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .with_context(|| format!("{} is not a sanso checkpoint", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(offset: u64) -> BTreeMap<PathBuf, FilePosition> {
+        BTreeMap::from([(PathBuf::from("/var/log/auth.log"), FilePosition { dev: 1, ino: 2, offset, lines: offset / 10 })])
+    }
+
+    #[test]
+    fn promoted_positions_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut checkpoints = Checkpoints::open(dir.path()).unwrap();
+        assert_eq!(checkpoints.position(Path::new("/var/log/auth.log")), None);
+        checkpoints.stage(&positions(10), std::iter::empty()).unwrap();
+        checkpoints.promote(&positions(10)).unwrap();
+        let reopened = Checkpoints::open(dir.path()).unwrap();
+        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 10);
+    }
+
+    #[test]
+    fn an_interrupted_flush_is_completed_when_its_files_all_appeared() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake_file = dir.path().join("part-1.parquet");
+        let checkpoints = Checkpoints::open(dir.path()).unwrap();
+        checkpoints.stage(&positions(20), [lake_file.as_path()].into_iter()).unwrap();
+        std::fs::write(&lake_file, b"committed").unwrap();
+        // Crash here: the file was renamed into view, the checkpoint not yet promoted.
+        let reopened = Checkpoints::open(dir.path()).unwrap();
+        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 20);
+        assert!(lake_file.exists());
+    }
+
+    #[test]
+    fn an_interrupted_flush_is_rolled_back_when_files_are_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (appeared, missing) = (dir.path().join("part-1.parquet"), dir.path().join("part-2.parquet"));
+        let mut checkpoints = Checkpoints::open(dir.path()).unwrap();
+        checkpoints.stage(&positions(5), std::iter::empty()).unwrap();
+        checkpoints.promote(&positions(5)).unwrap();
+        checkpoints.stage(&positions(30), [appeared.as_path(), missing.as_path()].into_iter()).unwrap();
+        std::fs::write(&appeared, b"half a flush").unwrap();
+        // Crash here: one of two files renamed. Its rows will be read again, so it goes.
+        let reopened = Checkpoints::open(dir.path()).unwrap();
+        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 5);
+        assert!(!appeared.exists());
+    }
+}
