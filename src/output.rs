@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sanso_query::Lake;
 
 use crate::cli::{OutputFormat, SqlArgs};
@@ -41,7 +42,7 @@ pub fn write_result(
             writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
         }
         OutputFormat::Csv => {
-            let (schema, batches) = plain_strings(&schema, batches)?;
+            let (schema, batches) = plain_strings(&schema, batches, true)?;
             let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(out);
             if batches.is_empty() {
                 writer.write(&RecordBatch::new_empty(schema))?;
@@ -51,7 +52,7 @@ pub fn write_result(
             }
         }
         OutputFormat::Json => {
-            let (_, batches) = plain_strings(&schema, batches)?;
+            let (_, batches) = plain_strings(&schema, batches, false)?;
             let mut writer = arrow::json::ArrayWriter::new(out);
             let refs: Vec<&RecordBatch> = batches.iter().collect();
             writer.write_batches(&refs)?;
@@ -70,15 +71,18 @@ pub fn write_result(
     Ok(())
 }
 
-/// CSV and JSON writers want plain strings, not dictionaries.
-fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch]) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+/// CSV and JSON writers want plain strings, not dictionaries; CSV also has no notation
+/// for maps, lists and structs, so those become their display text (`{key: value}`).
+fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch], nested_as_text: bool) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+    let plain_type = |data_type: &DataType| match data_type {
+        DataType::Dictionary(_, value) => value.as_ref().clone(),
+        DataType::Map(..) | DataType::List(_) | DataType::Struct(_) if nested_as_text => DataType::Utf8,
+        other => other.clone(),
+    };
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Dictionary(_, value) => f.as_ref().clone().with_data_type(value.as_ref().clone()),
-            _ => f.as_ref().clone(),
-        })
+        .map(|f| f.as_ref().clone().with_data_type(plain_type(f.data_type())))
         .collect();
     let plain = Arc::new(Schema::new(fields));
     let batches = batches
@@ -88,10 +92,21 @@ fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch]) -> anyhow::Result<
                 .columns()
                 .iter()
                 .zip(plain.fields())
-                .map(|(column, field)| cast(column, field.data_type()))
-                .collect::<Result<Vec<ArrayRef>, _>>()?;
+                .map(|(column, field)| match column.data_type() {
+                    DataType::Map(..) | DataType::List(_) | DataType::Struct(_) if nested_as_text => display_text(column),
+                    _ => Ok(cast(column, field.data_type())?),
+                })
+                .collect::<anyhow::Result<Vec<ArrayRef>>>()?;
             Ok(RecordBatch::try_new(plain.clone(), columns)?)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok((plain, batches))
+}
+
+fn display_text(column: &ArrayRef) -> anyhow::Result<ArrayRef> {
+    let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())?;
+    let text: StringArray = (0..column.len())
+        .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+        .collect();
+    Ok(Arc::new(text))
 }

@@ -119,6 +119,28 @@ fn bad_configuration_exits_2_naming_file_line_and_key() {
 }
 
 #[test]
+fn every_output_format_renders_every_column_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auth.log");
+    std::fs::write(&path, "Nov 20 09:00:01 srv-core01 sshd[11]: Failed password for root from 10.20.1.5 port 40000 ssh2\n").unwrap();
+    let data = dir.path().join("lake");
+    sanso_ok(&["--data", data.to_str().unwrap(), "import", path.to_str().unwrap()]);
+    for format in ["table", "csv", "json"] {
+        let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", format, "SELECT * FROM auth"]);
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains("10.20.1.5") && text.contains("srv-core01"), "{format}: {text}");
+    }
+    let parquet = dir.path().join("out.parquet");
+    sanso_ok(&[
+        "--data", data.to_str().unwrap(), "sql", "--format", "parquet", "--out", parquet.to_str().unwrap(),
+        "SELECT * FROM auth",
+    ]);
+    assert!(std::fs::read(&parquet).unwrap().starts_with(b"PAR1"));
+    let csv = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "csv", "SELECT user, outcome FROM auth"]);
+    assert_eq!(String::from_utf8(csv.stdout).unwrap(), "user,outcome\nroot,failure\n");
+}
+
+#[test]
 fn sql_surface_refuses_writes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("lake");

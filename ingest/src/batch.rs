@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, RecordBatch, StringBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, MapBuilder, RecordBatch, StringBuilder,
     StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt64Builder,
 };
 use arrow::datatypes::Int32Type;
@@ -44,6 +44,32 @@ pub struct Common<'a> {
 }
 
 type DictBuilder = StringDictionaryBuilder<Int32Type>;
+
+/// Builds the `extra` map column.
+struct ExtraBuilder(MapBuilder<StringBuilder, StringBuilder>);
+
+impl Default for ExtraBuilder {
+    fn default() -> Self {
+        ExtraBuilder(MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()))
+    }
+}
+
+impl ExtraBuilder {
+    /// Appends one row's extra fields; a row without any gets a null, not an empty map.
+    fn append(&mut self, fields: &[(&str, &str)]) {
+        for (key, value) in fields {
+            self.0.keys().append_value(key);
+            self.0.values().append_value(value);
+        }
+        self.0
+            .append(!fields.is_empty())
+            .expect("keys and values are appended in pairs");
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
 
 #[derive(Default)]
 struct CommonColumns {
@@ -106,6 +132,7 @@ struct NetworkColumns {
     nat_src_port: UInt16Builder,
     nat_dst_ip: StringBuilder,
     nat_dst_port: UInt16Builder,
+    extra: ExtraBuilder,
 }
 
 impl NetworkColumns {
@@ -135,6 +162,7 @@ impl NetworkColumns {
         self.nat_src_port.append_option(e.nat_src_port);
         self.nat_dst_ip.append_option(e.nat_dst_ip);
         self.nat_dst_port.append_option(e.nat_dst_port);
+        self.extra.append(&e.extra);
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -162,6 +190,7 @@ impl NetworkColumns {
         columns.push(Arc::new(self.nat_src_port.finish()));
         columns.push(Arc::new(self.nat_dst_ip.finish()));
         columns.push(Arc::new(self.nat_dst_port.finish()));
+        columns.push(self.extra.finish());
         columns
     }
 }
@@ -186,6 +215,7 @@ struct HttpColumns {
     duration_ms: UInt64Builder,
     dst_ip: StringBuilder,
     cache_result: DictBuilder,
+    extra: ExtraBuilder,
 }
 
 impl HttpColumns {
@@ -209,6 +239,7 @@ impl HttpColumns {
         self.duration_ms.append_option(e.duration_ms);
         self.dst_ip.append_option(e.dst_ip);
         self.cache_result.append_option(e.cache_result);
+        self.extra.append(&e.extra);
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -231,6 +262,7 @@ impl HttpColumns {
         columns.push(Arc::new(self.duration_ms.finish()));
         columns.push(Arc::new(self.dst_ip.finish()));
         columns.push(Arc::new(self.cache_result.finish()));
+        columns.push(self.extra.finish());
         columns
     }
 }
@@ -252,6 +284,7 @@ struct AuthColumns {
     event_code: Int32Builder,
     is_mfa: BooleanBuilder,
     is_privileged: BooleanBuilder,
+    extra: ExtraBuilder,
 }
 
 impl AuthColumns {
@@ -273,6 +306,7 @@ impl AuthColumns {
         self.event_code.append_option(e.event_code);
         self.is_mfa.append_option(e.is_mfa);
         self.is_privileged.append_option(e.is_privileged);
+        self.extra.append(&e.extra);
     }
 
     fn finish(&mut self) -> Vec<ArrayRef> {
@@ -292,6 +326,7 @@ impl AuthColumns {
         columns.push(Arc::new(self.event_code.finish()));
         columns.push(Arc::new(self.is_mfa.finish()));
         columns.push(Arc::new(self.is_privileged.finish()));
+        columns.push(self.extra.finish());
         columns
     }
 }
@@ -486,6 +521,7 @@ mod tests {
             dst_ip: Some("192.168.9.9"),
             dst_intf: Some("untrust"),
             dst_port: Some(443),
+            extra: vec![("devname", "FGT60F"), ("policyid", "7")],
             ..Default::default()
         };
         batches.push(&common("a"), &Event::Network(net));

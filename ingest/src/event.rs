@@ -49,6 +49,8 @@ pub struct NetworkEvent<'a> {
     pub nat_src_port: Option<u16>,
     pub nat_dst_ip: Option<&'a str>,
     pub nat_dst_port: Option<u16>,
+    /// Fields the device logged that have no column of their own, in the order logged.
+    pub extra: Vec<(&'a str, &'a str)>,
 }
 
 /// A web proxy event (OCSF HTTP Activity).
@@ -74,6 +76,8 @@ pub struct HttpEvent<'a> {
     pub duration_ms: Option<u64>,
     pub dst_ip: Option<&'a str>,
     pub cache_result: Option<&'a str>,
+    /// Fields the device logged that have no column of their own, in the order logged.
+    pub extra: Vec<(&'a str, &'a str)>,
 }
 
 /// An authentication event (OCSF Authentication).
@@ -97,4 +101,6 @@ pub struct AuthEvent<'a> {
     pub event_code: Option<i32>,
     pub is_mfa: Option<bool>,
     pub is_privileged: Option<bool>,
+    /// Fields the device logged that have no column of their own, in the order logged.
+    pub extra: Vec<(&'a str, &'a str)>,
 }

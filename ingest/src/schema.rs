@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
 /// Column names shared by more than one table, so that parsers, rules and queries agree
 /// on spelling.
@@ -45,6 +45,8 @@ pub mod col {
     pub const USER: &str = "user";
     /// Outcome of an action (allow / deny / block ...).
     pub const ACTION: &str = "action";
+    /// Fields the device logged that have no column of their own, as a map.
+    pub const EXTRA: &str = "extra";
 }
 
 /// A table of the lake.
@@ -132,6 +134,24 @@ pub fn dictionary_type() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
+/// `Map<Utf8, Utf8>`: vendor fields without a column of their own, queryable as
+/// `extra['devname']`, so that nothing a device said is lost.
+pub fn extra_type() -> DataType {
+    let entries = Field::new(
+        "entries",
+        DataType::Struct(Fields::from(vec![
+            Field::new("keys", DataType::Utf8, false),
+            Field::new("values", DataType::Utf8, true),
+        ])),
+        false,
+    );
+    DataType::Map(Arc::new(entries), false)
+}
+
+fn extra() -> Field {
+    Field::new(col::EXTRA, extra_type(), true)
+}
+
 fn dict(name: &str) -> Field {
     Field::new(name, dictionary_type(), true)
 }
@@ -184,6 +204,7 @@ static NETWORK: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("nat_src_port", DataType::UInt16, true),
         text("nat_dst_ip"),
         Field::new("nat_dst_port", DataType::UInt16, true),
+        extra(),
     ])
 });
 
@@ -206,6 +227,7 @@ static HTTP: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("duration_ms", DataType::UInt64, true),
         text(col::DST_IP),
         dict("cache_result"),
+        extra(),
     ])
 });
 
@@ -225,6 +247,7 @@ static AUTH: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("event_code", DataType::Int32, true),
         Field::new("is_mfa", DataType::Boolean, true),
         Field::new("is_privileged", DataType::Boolean, true),
+        extra(),
     ])
 });
 

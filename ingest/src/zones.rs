@@ -132,7 +132,7 @@ impl ZoneMap {
             }
         }
         // Most specific first: a /32 carved out of a /16 wins.
-        map.ranges.sort_by(|a, b| b.prefix.cmp(&a.prefix));
+        map.ranges.sort_by_key(|r| std::cmp::Reverse(r.prefix));
         Ok(map)
     }
 
@@ -157,10 +157,10 @@ impl ZoneMap {
         if let Some(zone) = self.devices.get(device) {
             return Some(*zone);
         }
-        if device.bytes().any(|b| b.is_ascii_uppercase()) {
-            if let Some(zone) = self.devices.get(&device.to_ascii_lowercase()) {
-                return Some(*zone);
-            }
+        if device.bytes().any(|b| b.is_ascii_uppercase())
+            && let Some(zone) = self.devices.get(&device.to_ascii_lowercase())
+        {
+            return Some(*zone);
         }
         device.parse().ok().and_then(|ip| self.zone_of_ip(ip))
     }

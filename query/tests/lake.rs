@@ -44,7 +44,8 @@ fn network_batch() -> RecordBatch {
     ];
     for (time, zone, ip) in rows {
         let raw = format!("line from {ip}");
-        let event = NetworkEvent { src_ip: Some(ip), dst_ip: Some("8.8.8.8"), ..Default::default() };
+        let extra = if zone.is_none() { vec![("devname", "FGT60F")] } else { Vec::new() };
+        let event = NetworkEvent { src_ip: Some(ip), dst_ip: Some("8.8.8.8"), extra, ..Default::default() };
         batches.push(&common(time, zone, &raw), &Event::Network(event));
     }
     batches.finish().remove(0).1
@@ -87,6 +88,12 @@ async fn rows_land_in_hive_partitions_and_read_back() {
         .unwrap();
     let ips: Vec<_> = batches[0].column(0).as_string::<i32>().iter().flatten().collect();
     assert_eq!(ips, ["10.10.0.2", "10.10.0.1"]);
+    // Vendor fields without a column stay queryable by name.
+    let (_, batches) = lake
+        .sql("SELECT src_ip FROM network WHERE extra['devname'] = 'FGT60F'")
+        .await
+        .unwrap();
+    assert_eq!(batches[0].column(0).as_string::<i32>().value(0), "192.168.0.1");
     // Empty tables are queryable too.
     assert_eq!(count(&lake, "SELECT count(*) FROM auth").await, 0);
     assert_eq!(count(&lake, "SELECT count(*) FROM alerts").await, 0);

@@ -110,20 +110,20 @@ pub fn follow(settings: FollowSettings, tx: Sender, stop: Arc<AtomicBool>) {
         match fs::metadata(&settings.path) {
             Ok(meta) if (meta.dev(), meta.ino()) != (open.dev, open.ino) => {
                 // Rotated: the old file is read out; what it left unfinished is a line.
-                if let Some(chunk) = take_partial(open, settings.source) {
-                    if tx.blocking_send(Message::Lines(chunk)).is_err() {
-                        return;
-                    }
+                if let Some(chunk) = take_partial(open, settings.source)
+                    && tx.blocking_send(Message::Lines(chunk)).is_err()
+                {
+                    return;
                 }
                 current = File::open(&settings.path).and_then(|f| Open::at(f, 0, 0)).ok();
                 continue;
             }
             Ok(meta) if meta.len() < open.offset => {
                 tracing::info!(path = %settings.path.display(), "followed file was truncated; reading it from the start");
-                if let Some(chunk) = take_partial(open, settings.source) {
-                    if tx.blocking_send(Message::Lines(chunk)).is_err() {
-                        return;
-                    }
+                if let Some(chunk) = take_partial(open, settings.source)
+                    && tx.blocking_send(Message::Lines(chunk)).is_err()
+                {
+                    return;
                 }
                 open.offset = 0;
                 open.skipping = false;
