@@ -14,41 +14,94 @@
 
 use std::borrow::Cow;
 
+use bumpalo::Bump;
 use chrono_tz::Tz;
 use encoding_rs::Encoding;
 
 use crate::batch::{Batches, Common};
 use crate::error::ParseError;
 use crate::event::{Event, Micros};
-use crate::parsers::{iptables, squid, sshd};
+use crate::parsers::w3c::W3cState;
+use crate::parsers::{
+    cef, cisco_asa, combined, filterlog, fortigate, iptables, openvpn, panos, radius, squid, sshd,
+    w3c, windows, zscaler,
+};
 use crate::syslog::{self, SyslogMessage, TimeContext};
 use crate::zones::{Zone, ZoneMap};
 
 /// A log format sanso parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Linux netfilter LOG lines.
-    Iptables,
-    /// Squid native access.log.
-    Squid,
     /// OpenSSH, PAM, sudo and su lines from auth.log.
     Sshd,
+    /// Linux netfilter LOG lines.
+    Iptables,
+    /// pfSense/OPNsense filterlog CSV.
+    Filterlog,
+    /// FortiGate key=value (traffic, utm, event).
+    Fortigate,
+    /// Palo Alto PAN-OS CSV (TRAFFIC, THREAT).
+    Panos,
+    /// Cisco ASA/FTD `%ASA-n-nnnnnn` messages.
+    CiscoAsa,
+    /// ArcSight Common Event Format.
+    Cef,
+    /// Windows Security events as JSON or XML.
+    Windows,
+    /// FreeRADIUS radius.log.
+    Radius,
+    /// OpenVPN server logs.
+    Openvpn,
+    /// Zscaler NSS JSON.
+    Zscaler,
+    /// W3C extended / ELFF with `#Fields:` directives.
+    W3c,
+    /// Apache/NCSA combined.
+    Combined,
+    /// Squid native access.log.
+    Squid,
 }
 
 impl Format {
-    /// Every format, in the order automatic detection tries them. sshd comes first
-    /// because it is recognised by the program name in the syslog header, which the
-    /// message text cannot change: a user name such as `x IN= SRC=1.2.3.4` then cannot
-    /// pass an authentication line off as a firewall event. Squid is last because a
-    /// native access.log line has no marker beyond its shape.
-    pub const ALL: [Format; 3] = [Format::Sshd, Format::Iptables, Format::Squid];
+    /// Every format, in the order automatic detection tries them. Formats recognised by
+    /// the program name in the syslog header come first, because the message text cannot
+    /// change it: a user name such as `x IN= SRC=1.2.3.4` then cannot pass an
+    /// authentication line off as a firewall event. Then formats with a distinctive
+    /// marker; the shape-only formats (W3C data lines, combined, Squid) come last.
+    pub const ALL: [Format; 14] = [
+        Format::Sshd,
+        Format::Radius,
+        Format::Openvpn,
+        Format::Filterlog,
+        Format::Iptables,
+        Format::Fortigate,
+        Format::Panos,
+        Format::CiscoAsa,
+        Format::Cef,
+        Format::Windows,
+        Format::Zscaler,
+        Format::W3c,
+        Format::Combined,
+        Format::Squid,
+    ];
 
     /// The name configuration, `--format` and the `format` column use.
     pub fn name(self) -> &'static str {
         match self {
-            Format::Iptables => iptables::NAME,
-            Format::Squid => squid::NAME,
             Format::Sshd => sshd::NAME,
+            Format::Iptables => iptables::NAME,
+            Format::Filterlog => filterlog::NAME,
+            Format::Fortigate => fortigate::NAME,
+            Format::Panos => panos::NAME,
+            Format::CiscoAsa => cisco_asa::NAME,
+            Format::Cef => cef::NAME,
+            Format::Windows => windows::NAME,
+            Format::Radius => radius::NAME,
+            Format::Openvpn => openvpn::NAME,
+            Format::Zscaler => zscaler::NAME,
+            Format::W3c => w3c::NAME,
+            Format::Combined => combined::NAME,
+            Format::Squid => squid::NAME,
         }
     }
 
@@ -57,21 +110,56 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    fn looks_like(self, app: Option<&str>, msg: &str) -> bool {
+    fn looks_like(self, app: Option<&str>, msg: &str, state: &FormatState) -> bool {
         match self {
-            Format::Iptables => iptables::looks_like(msg),
-            Format::Squid => squid::looks_like(msg),
             Format::Sshd => sshd::looks_like(app, msg),
+            Format::Iptables => iptables::looks_like(msg),
+            Format::Filterlog => filterlog::looks_like(app, msg),
+            Format::Fortigate => fortigate::looks_like(msg),
+            Format::Panos => panos::looks_like(msg),
+            Format::CiscoAsa => cisco_asa::looks_like(app, msg),
+            Format::Cef => cef::looks_like(msg),
+            Format::Windows => windows::looks_like(msg),
+            Format::Radius => radius::looks_like(app, msg),
+            Format::Openvpn => openvpn::looks_like(app, msg),
+            Format::Zscaler => zscaler::looks_like(msg),
+            Format::W3c => w3c::looks_like(&state.w3c, msg),
+            Format::Combined => combined::looks_like(msg),
+            Format::Squid => squid::looks_like(msg),
         }
     }
 
-    fn parse<'m>(self, app: Option<&str>, msg: &'m str) -> Result<Event<'m>, ParseError> {
+    fn parse<'a>(
+        self,
+        app: Option<&str>,
+        msg: &'a str,
+        arena: &'a Bump,
+        state: &mut FormatState,
+    ) -> Result<Event<'a>, ParseError> {
         match self {
-            Format::Iptables => iptables::parse(msg).map(Event::Network),
-            Format::Squid => squid::parse(msg).map(Event::Http),
             Format::Sshd => sshd::parse(app, msg).map(Event::Auth),
+            Format::Iptables => iptables::parse(msg).map(Event::Network),
+            Format::Filterlog => filterlog::parse(msg).map(Event::Network),
+            Format::Fortigate => fortigate::parse(msg),
+            Format::Panos => panos::parse(msg).map(Event::Network),
+            Format::CiscoAsa => cisco_asa::parse(app, msg).map(Event::Network),
+            Format::Cef => cef::parse(msg),
+            Format::Windows => windows::parse(msg, arena).map(Event::Auth),
+            Format::Radius => radius::parse(msg).map(Event::Auth),
+            Format::Openvpn => openvpn::parse(msg).map(Event::Auth),
+            Format::Zscaler => zscaler::parse(msg, arena).map(Event::Http),
+            Format::W3c => w3c::parse(&mut state.w3c, msg).map(Event::Http),
+            Format::Combined => combined::parse(msg).map(Event::Http),
+            Format::Squid => squid::parse(msg).map(Event::Http),
         }
     }
+}
+
+/// What formats remember between the lines of one source.
+#[derive(Debug, Default)]
+struct FormatState {
+    /// The column layout of the last `#Fields:` directive.
+    w3c: W3cState,
 }
 
 /// Per-source parse settings, from configuration.
@@ -122,13 +210,17 @@ pub struct LineParser {
     settings: ParseSettings,
     zones: std::sync::Arc<ZoneMap>,
     time: TimeContext,
+    state: FormatState,
+    /// Scratch for values that cannot borrow from the line (unescaped JSON strings);
+    /// reset for every line, so it settles at the size of the largest line's needs.
+    arena: Bump,
 }
 
 impl LineParser {
     /// A parser for a source with `settings`, resolving device zones through `zones`.
     pub fn new(settings: ParseSettings, zones: std::sync::Arc<ZoneMap>) -> Self {
         let time = TimeContext::new(settings.timezone, 0);
-        LineParser { settings, zones, time }
+        LineParser { settings, zones, time, state: FormatState::default(), arena: Bump::new() }
     }
 
     /// The settings this parser was built with.
@@ -156,7 +248,8 @@ impl LineParser {
         };
         let msg = envelope.as_ref().map_or(&*text, |m| m.msg);
         let app = envelope.as_ref().and_then(|m| m.app_name);
-        match self.parse_message(app, msg) {
+        self.arena.reset();
+        match Self::parse_message(&self.settings, &mut self.state, &self.arena, app, msg) {
             Ok((format, event)) => {
                 let common =
                     self.common(line, &text, raw_bytes, envelope.as_ref(), event_time(&event), Some(format));
@@ -170,17 +263,18 @@ impl LineParser {
     }
 
     fn parse_message<'m>(
-        &self,
+        settings: &ParseSettings,
+        state: &mut FormatState,
+        arena: &'m Bump,
         app: Option<&str>,
         msg: &'m str,
     ) -> Result<(&'static str, Event<'m>), (Option<&'static str>, ParseError)> {
-        let format = self
-            .settings
+        let format = settings
             .format
-            .or_else(|| Format::ALL.into_iter().find(|f| f.looks_like(app, msg)))
+            .or_else(|| Format::ALL.into_iter().find(|f| f.looks_like(app, msg, state)))
             .ok_or((None, ParseError::NoFormat))?;
         format
-            .parse(app, msg)
+            .parse(app, msg, arena, state)
             .map(|event| (format.name(), event))
             .map_err(|err| (Some(format.name()), err))
     }

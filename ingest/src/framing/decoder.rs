@@ -90,7 +90,7 @@ impl FrameDecoder {
             return Some(Frame {
                 line: body..end,
                 consumed: buf.len(),
-                truncated: true,
+                truncated: end - body < len,
             });
         }
         let len = newline::last_line_len(buf);
@@ -169,14 +169,14 @@ impl FrameDecoder {
     fn octets(&mut self, buf: &[u8], len: usize, body: usize) -> Decoded {
         let max = self.max_frame_len;
         if len <= max {
-            return match buf.len() >= body + len {
-                true => Decoded::Frame(Frame {
-                    line: body..body + len,
-                    consumed: body + len,
-                    truncated: false,
-                }),
-                false => Decoded::NeedMore,
-            };
+            if buf.len() < body + len {
+                return Decoded::NeedMore;
+            }
+            return Decoded::Frame(Frame {
+                line: body..body + len,
+                consumed: body + len,
+                truncated: false,
+            });
         }
         if buf.len() < body + max {
             return Decoded::NeedMore;

@@ -60,6 +60,7 @@ const CACHE_SLOTS: usize = 16;
 /// In zones with daylight saving, a local time in the hour skipped in spring is read with
 /// the offset in force before the change (so `02:30` becomes `03:30`), and a local time
 /// repeated in autumn takes the earlier of its two instants.
+#[derive(Clone)]
 pub struct TimeContext {
     /// Zone for stamps that do not carry one.
     pub tz: Tz,
@@ -164,16 +165,6 @@ impl TimeContext {
                         .local_minus_utc(),
                 )
             }
-        }
-    }
-}
-
-impl Clone for TimeContext {
-    fn clone(&self) -> Self {
-        TimeContext {
-            tz: self.tz,
-            received_at: self.received_at,
-            cache: self.cache.clone(),
         }
     }
 }

@@ -1,0 +1,6 @@
+//! Web proxy formats, filling the `http` table.
+
+pub mod combined;
+pub mod squid;
+pub mod w3c;
+pub mod zscaler;
