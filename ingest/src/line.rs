@@ -232,10 +232,11 @@ impl LineParser {
     pub fn parse_into(&mut self, line: &RawLine<'_>, out: &mut Batches) {
         self.time.received_at = line.received_at;
         let (text, raw_bytes) = self.decode(line.bytes);
-        let envelope = if syslog::looks_like_syslog(&text) {
+        let claims_rfc5424 = claims_rfc5424(&text);
+        let envelope = if claims_rfc5424 || syslog::looks_like_syslog(&text) {
             match syslog::parse(&text, &self.time) {
                 Ok(message) => Some(message),
-                Err(err) if claims_rfc5424(&text) => {
+                Err(err) if claims_rfc5424 => {
                     let common = self.common(line, &text, raw_bytes, None, None, None);
                     out.push_unparsed(&common, &err.to_string(), Some("syslog"));
                     return;
@@ -339,12 +340,14 @@ fn event_time(event: &Event<'_>) -> Option<Micros> {
     }
 }
 
-/// `<PRI>` followed by a version digit and a space: the sender promises RFC 5424.
+/// `<PRI>` followed by a version number and a space: the sender promises RFC 5424 (no
+/// RFC 3164 header has digits and a space right after the PRI), so a broken header is
+/// an error to report, not a message to guess at.
 fn claims_rfc5424(text: &str) -> bool {
     let bytes = text.trim_start_matches('\u{feff}').as_bytes();
     let Some(rest) = bytes.strip_prefix(b"<") else { return false };
     let Some(close) = rest.iter().position(|&b| b == b'>') else { return false };
     let after = &rest[close + 1..];
     let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
-    (1..=3).contains(&digits) && after.get(digits) == Some(&b' ')
+    digits > 0 && after.get(digits) == Some(&b' ')
 }

