@@ -91,7 +91,7 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &PathBuf) 
             source: &source,
             peer: None,
         };
-        ingestor.ingest(parser, &raw, &label);
+        ingestor.ingest(parser, &raw);
         if ingestor.is_full() {
             ingestor.flush()?;
         }

@@ -69,11 +69,11 @@ impl Ingestor {
         })
     }
 
-    /// Parses one line; drains the builders when a batch is full.
-    pub fn ingest(&mut self, parser: &mut LineParser, line: &RawLine<'_>, source_label: &str) {
+    /// Parses one line; drains the builders when a batch is full. The caller counts the
+    /// line in `sanso_lines_received_total`, once per chunk rather than per line.
+    pub fn ingest(&mut self, parser: &mut LineParser, line: &RawLine<'_>) {
         parser.parse_into(line, &mut self.batches);
         self.lines += 1;
-        self.metrics.lines_received.with_label_values(&[source_label]).inc();
         if self.batches.pending().total() as usize >= BATCH_ROWS {
             self.drain();
         }

@@ -52,7 +52,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&config, &data, &args),
         Command::Import(args) => import::import(&config, &data, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => output::sql(&data, &args),
+        Command::Sql(args) => output::sql(&data, std::sync::Arc::new(config.zone_map()), &args),
     }
 }
 

@@ -10,15 +10,16 @@ use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use sanso_ingest::zones::ZoneMap;
 use sanso_query::Lake;
 
 use crate::cli::{OutputFormat, SqlArgs};
 
-/// Runs the query in `args` against the lake at `data`.
-pub fn sql(data: &Path, args: &SqlArgs) -> anyhow::Result<()> {
+/// Runs the query in `args` against the lake at `data`; `zone_of` uses `zones`.
+pub fn sql(data: &Path, zones: Arc<ZoneMap>, args: &SqlArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (schema, batches) = runtime.block_on(async {
-        let lake = Lake::open(data).await?;
+        let lake = Lake::open(data, zones).await?;
         lake.sql(&args.query).await
     })?;
     let mut out: Box<dyn Write> = match &args.out {

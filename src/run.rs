@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
+use prometheus::IntCounter;
 use sanso_ingest::framing::Framing;
 use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
 use sanso_ingest::zones::ZoneMap;
@@ -79,7 +80,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                     SyslogProtocol::Tcp => "tcp",
                     SyslogProtocol::Tls => "tls",
                 };
-                inputs.push(Input::new(format!("syslog:{name}:{}", listen.port()), None, parse, &zones));
+                inputs.push(Input::new(format!("syslog:{name}:{}", listen.port()), None, parse, &zones, &metrics));
                 let settings = StreamSettings {
                     source: index,
                     framing: match framing {
@@ -117,7 +118,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                 tasks.push(task);
             }
             Source::File { path, start_at, parse } => {
-                inputs.push(Input::new(format!("file:{}", path.display()), Some(path.clone()), parse, &zones));
+                inputs.push(Input::new(format!("file:{}", path.display()), Some(path.clone()), parse, &zones, &metrics));
                 let settings = FollowSettings {
                     source: index,
                     path: path.clone(),
@@ -135,7 +136,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                 );
             }
             Source::Stdin { parse } => {
-                inputs.push(Input::new("stdin".to_owned(), None, parse, &zones));
+                inputs.push(Input::new("stdin".to_owned(), None, parse, &zones, &metrics));
                 // Not joined at shutdown: a read from a terminal cannot be interrupted.
                 std::thread::Builder::new()
                     .name("sanso-stdin".into())
@@ -220,11 +221,14 @@ struct Input {
     /// The followed file, whose positions are checkpointed.
     file: Option<PathBuf>,
     parser: LineParser,
+    /// This source's `sanso_lines_received_total`, looked up once.
+    lines: IntCounter,
 }
 
 impl Input {
-    fn new(label: String, file: Option<PathBuf>, parse: &ParseSettings, zones: &Arc<ZoneMap>) -> Self {
-        Input { label, file, parser: LineParser::new(parse.clone(), zones.clone()) }
+    fn new(label: String, file: Option<PathBuf>, parse: &ParseSettings, zones: &Arc<ZoneMap>, metrics: &Metrics) -> Self {
+        let lines = metrics.lines_received.with_label_values(&[label.as_str()]);
+        Input { label, file, parser: LineParser::new(parse.clone(), zones.clone()), lines }
     }
 }
 
@@ -249,8 +253,9 @@ fn ingest_loop(mut rx: mpsc::Receiver<Message>, mut ingestor: Ingestor, mut inpu
                     source: label,
                     peer: chunk.peer.as_deref(),
                 };
-                ingestor.ingest(&mut input.parser, &line, &input.label);
+                ingestor.ingest(&mut input.parser, &line);
             }
+            input.lines.inc_by(chunk.lines.len() as u64);
             if let (Some(file), Some(position)) = (&input.file, chunk.position) {
                 ingestor.advance(file, position);
             }

@@ -94,13 +94,50 @@ pub enum ZoneError {
     },
 }
 
-/// An address range as inclusive integer bounds; IPv4 is mapped into IPv6 space so one
-/// comparison serves both families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Range {
+/// An address range (`10.0.0.0/8`, `fd00::/8`, or a single address) as inclusive integer
+/// bounds. IPv4 is mapped into IPv6 space, so one pair of comparisons serves both
+/// families and a range check costs no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cidr {
     first: u128,
     last: u128,
     prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `ADDR/LEN` or a bare address; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let text = text.trim();
+        let (addr, len) = match text.split_once('/') {
+            Some((addr, len)) => (addr.parse::<IpAddr>().ok()?, Some(len.parse::<u8>().ok()?)),
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let (max, offset) = match addr {
+            IpAddr::V4(_) => (32, 96),
+            IpAddr::V6(_) => (128, 0),
+        };
+        let len = len.unwrap_or(max);
+        if len > max {
+            return None;
+        }
+        let prefix = len + offset;
+        let host_bits = 128 - u32::from(prefix);
+        let mask = if host_bits == 128 { 0 } else { u128::MAX << host_bits };
+        let first = ip_key(addr) & mask;
+        Some(Cidr { first, last: first | !mask, prefix })
+    }
+
+    /// Whether the range holds `ip`.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let key = ip_key(ip);
+        self.first <= key && key <= self.last
+    }
+}
+
+/// A configured range and the zone it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    cidr: Cidr,
     zone: Zone,
 }
 
@@ -118,11 +155,11 @@ impl ZoneMap {
         let mut map = ZoneMap::default();
         for (zone, config) in zones {
             for cidr in &config.cidrs {
-                let (first, last, prefix) = parse_cidr(cidr).ok_or_else(|| ZoneError::BadCidr {
+                let parsed = Cidr::parse(cidr).ok_or_else(|| ZoneError::BadCidr {
                     zone: zone.as_str(),
                     cidr: cidr.clone(),
                 })?;
-                map.ranges.push(Range { first, last, prefix, zone });
+                map.ranges.push(Range { cidr: parsed, zone });
             }
             for device in &config.devices {
                 map.devices.insert(device.to_ascii_lowercase(), zone);
@@ -132,7 +169,7 @@ impl ZoneMap {
             }
         }
         // Most specific first: a /32 carved out of a /16 wins.
-        map.ranges.sort_by_key(|r| std::cmp::Reverse(r.prefix));
+        map.ranges.sort_by_key(|r| std::cmp::Reverse(r.cidr.prefix));
         Ok(map)
     }
 
@@ -144,8 +181,7 @@ impl ZoneMap {
 
     /// The zone of an address.
     pub fn zone_of_ip(&self, ip: IpAddr) -> Option<Zone> {
-        let key = ip_key(ip);
-        if let Some(range) = self.ranges.iter().find(|r| r.first <= key && key <= r.last) {
+        if let Some(range) = self.ranges.iter().find(|r| r.cidr.contains(ip)) {
             return Some(range.zone);
         }
         is_global(ip).then_some(Zone::External)
@@ -176,7 +212,7 @@ impl ZoneMap {
 
 fn cidr_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let cidrs = Vec::<String>::deserialize(d)?;
-    if let Some(bad) = cidrs.iter().find(|c| parse_cidr(c).is_none()) {
+    if let Some(bad) = cidrs.iter().find(|c| Cidr::parse(c).is_none()) {
         return Err(serde::de::Error::custom(format!(
             "`{bad}` is not a CIDR range such as 10.0.0.0/8 or fd00::/8"
         )));
@@ -189,27 +225,6 @@ fn ip_key(ip: IpAddr) -> u128 {
         IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
         IpAddr::V6(v6) => u128::from(v6),
     }
-}
-
-fn parse_cidr(text: &str) -> Option<(u128, u128, u8)> {
-    let text = text.trim();
-    let (addr, len) = match text.split_once('/') {
-        Some((addr, len)) => (addr.parse::<IpAddr>().ok()?, Some(len.parse::<u8>().ok()?)),
-        None => (text.parse::<IpAddr>().ok()?, None),
-    };
-    let (max, offset) = match addr {
-        IpAddr::V4(_) => (32, 96),
-        IpAddr::V6(_) => (128, 0),
-    };
-    let len = len.unwrap_or(max);
-    if len > max {
-        return None;
-    }
-    let prefix = len + offset;
-    let host_bits = 128 - u32::from(prefix);
-    let mask = if host_bits == 128 { 0 } else { u128::MAX << host_bits };
-    let first = ip_key(addr) & mask;
-    Some((first, first | !mask, prefix))
 }
 
 /// Whether an address is routable on the internet. `Ipv4Addr::is_global` is unstable, so
@@ -280,6 +295,22 @@ mod tests {
         assert_eq!(m.zone_of_device("10.10.0.1"), Some(Zone::Core));
         assert_eq!(m.zone_of_interface("Port1"), Some(Zone::Core));
         assert_eq!(m.zone_of_interface("port2"), None);
+    }
+
+    #[test]
+    fn cidrs_are_integer_ranges_for_both_families() {
+        let v4 = Cidr::parse("10.10.0.0/16").unwrap();
+        assert!(v4.contains("10.10.255.255".parse().unwrap()));
+        assert!(!v4.contains("10.11.0.0".parse().unwrap()));
+        // An IPv4 range never matches an IPv6 address that happens to share bits.
+        assert!(!v4.contains("::a0a:1".parse().unwrap()));
+        let v6 = Cidr::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("192.0.2.1").unwrap().contains("192.0.2.1".parse().unwrap()));
+        for bad in ["10.0.0.0/33", "fd00::/129", "10.0.0/8", "", "x/8", "10.0.0.0/"] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! [`sanso_ingest::schema`], the single place they are defined.
 
 pub mod error;
+pub mod functions;
 pub mod lake;
 pub mod session;
 

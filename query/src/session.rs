@@ -21,8 +21,10 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use sanso_ingest::schema::Table;
+use sanso_ingest::zones::ZoneMap;
 
 use crate::error::{LakeError, QueryError};
+use crate::functions;
 use crate::lake::{FILE_EXTENSION, table_dir};
 
 /// The partition columns every table gets from the folder layout.
@@ -35,8 +37,9 @@ pub struct Lake {
 }
 
 impl Lake {
-    /// Opens the lake at `root`, creating its table folders if they are missing.
-    pub async fn open(root: impl AsRef<Path>) -> Result<Self, QueryError> {
+    /// Opens the lake at `root`, creating its table folders if they are missing;
+    /// `zone_of(ip)` answers from `zones`.
+    pub async fn open(root: impl AsRef<Path>, zones: Arc<ZoneMap>) -> Result<Self, QueryError> {
         let root = root.as_ref();
         std::fs::create_dir_all(root).map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
         let root = root
@@ -52,6 +55,7 @@ impl Lake {
             .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        functions::register(&ctx, zones);
         for table in Table::ALL {
             let dir = table_dir(&root, table);
             std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io { path: dir.clone(), source })?;

@@ -76,7 +76,7 @@ async fn rows_land_in_hive_partitions_and_read_back() {
         assert_eq!(files.len(), 1, "{folder}");
     }
 
-    let lake = Lake::open(dir.path()).await.unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
     assert_eq!(count(&lake, "SELECT count(*) FROM network WHERE zone = 'core'").await, 3);
     assert_eq!(count(&lake, "SELECT count(*) FROM network WHERE date = '2025-11-21'").await, 1);
@@ -108,7 +108,7 @@ async fn half_written_files_are_invisible() {
     // What a crash mid-write leaves behind: a temporary file with garbage in it.
     let partition = dir.path().join("network/date=2025-11-20/zone=core");
     std::fs::write(partition.join(".part-crashed.parquet.tmp"), b"PAR1 half a file").unwrap();
-    let lake = Lake::open(dir.path()).await.unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
 }
 
@@ -146,7 +146,7 @@ async fn auth_rows_keep_their_columns() {
         writer.append(table, &batch).unwrap();
     }
     writer.flush_all().unwrap();
-    let lake = Lake::open(dir.path()).await.unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
     let (_, batches) = lake
         .sql("SELECT user, src_zone, dst_host, outcome FROM auth")
         .await
@@ -158,7 +158,7 @@ async fn auth_rows_keep_their_columns() {
 #[tokio::test]
 async fn writes_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let lake = Lake::open(dir.path()).await.unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
     for statement in [
         "CREATE TABLE t AS SELECT 1",
         "DROP TABLE network",
@@ -181,7 +181,7 @@ async fn prepared_files_appear_only_on_commit() {
     let paths: Vec<_> = prepared.paths().map(|p| p.to_owned()).collect();
     assert_eq!(paths.len(), 4);
     assert!(paths.iter().all(|p| !p.exists()));
-    let lake = Lake::open(dir.path()).await.unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 0);
 
     let stats = prepared.commit().unwrap();

@@ -1,0 +1,87 @@
+//! The analyst functions, through SQL, against values worked out by hand.
+
+use std::sync::Arc;
+
+use arrow::util::pretty::pretty_format_batches;
+use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
+use sanso_query::Lake;
+
+fn zones() -> Arc<ZoneMap> {
+    let core = ZoneConfig { cidrs: vec!["10.10.0.0/16".into()], ..Default::default() };
+    let lgwan = ZoneConfig { cidrs: vec!["10.20.0.0/16".into()], ..Default::default() };
+    Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Lgwan, &lgwan)]).unwrap())
+}
+
+/// Runs a query on an empty lake and returns its pretty-printed result.
+async fn query(sql: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    let (_, batches) = lake.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    pretty_format_batches(&batches).unwrap().to_string()
+}
+
+async fn query_err(sql: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    lake.sql(sql).await.err().unwrap_or_else(|| panic!("{sql} was accepted")).to_string()
+}
+
+/// The single value of a one-row, one-column result.
+fn value(table: &str) -> &str {
+    table.lines().nth(3).unwrap().trim_matches(|c| c == '|' || c == ' ')
+}
+
+#[tokio::test]
+async fn cidr_contains_matches_ranges_of_both_families() {
+    let cases = [
+        ("'10.10.3.4', '10.10.0.0/16'", "true"),
+        ("'10.11.0.0', '10.10.0.0/16'", "false"),
+        ("'fd00::1', 'fd00::/8'", "true"),
+        ("'10.10.3.4', 'fd00::/8'", "false"),
+        ("'-', '10.0.0.0/8'", ""),
+        ("NULL, '10.0.0.0/8'", ""),
+    ];
+    for (args, expected) in cases {
+        let result = query(&format!("SELECT cidr_contains({args}) AS v")).await;
+        assert_eq!(value(&result), expected, "cidr_contains({args})");
+    }
+    let err = query_err("SELECT cidr_contains('10.0.0.1', '10.0.0.0/33')").await;
+    assert!(err.contains("`10.0.0.0/33` is not a range"), "{err}");
+}
+
+#[tokio::test]
+async fn zone_of_answers_from_the_configuration() {
+    let result = query(
+        "SELECT zone_of(ip) AS zone FROM (VALUES ('10.10.1.1'), ('10.20.1.1'), ('8.8.8.8'), ('192.168.1.1'), ('x')) AS t(ip)",
+    )
+    .await;
+    let zones: Vec<&str> = result.lines().skip(3).take(5).map(|l| l.trim_matches(|c| c == '|' || c == ' ')).collect();
+    assert_eq!(zones, ["core", "lgwan", "external", "", ""]);
+}
+
+#[tokio::test]
+async fn ip_to_int_numbers_ipv4_only() {
+    assert_eq!(value(&query("SELECT ip_to_int('10.0.0.1') AS v").await), "167772161");
+    assert_eq!(value(&query("SELECT ip_to_int('255.255.255.255') AS v").await), "4294967295");
+    assert_eq!(value(&query("SELECT ip_to_int('::1') AS v").await), "");
+}
+
+#[tokio::test]
+async fn japan_time_functions_use_utc_plus_nine() {
+    // 2026-11-20T15:30:00Z is 00:30 on the 21st in Japan.
+    let ts = "TIMESTAMP '2026-11-20T15:30:00Z'";
+    assert_eq!(value(&query(&format!("SELECT jst({ts}) AS v")).await), "2026-11-21T00:30:00+09:00");
+    assert_eq!(value(&query(&format!("SELECT jst_date({ts}) AS v")).await), "2026-11-21");
+    assert_eq!(value(&query(&format!("SELECT jst_hour({ts}) AS v")).await), "0");
+    // Day buckets start at midnight in Japan, 15:00 UTC the day before.
+    assert_eq!(
+        value(&query(&format!("SELECT jst_bucket(INTERVAL '1 day', {ts}) AS v")).await),
+        "2026-11-21T00:00:00+09:00"
+    );
+    assert_eq!(
+        value(&query(&format!("SELECT jst_bucket('15 minutes', {ts} + INTERVAL '14 minutes') AS v")).await),
+        "2026-11-21T00:30:00+09:00"
+    );
+    let err = query_err(&format!("SELECT jst_bucket(INTERVAL '1 month', {ts})")).await;
+    assert!(err.contains("months and years have no fixed length"), "{err}");
+}
