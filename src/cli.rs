@@ -46,6 +46,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// One SQL query over the lake.
     Sql(SqlArgs),
+    /// Interactive SQL over the lake.
+    Shell,
 }
 
 /// `sanso run`.

@@ -12,10 +12,12 @@ mod ingestor;
 mod metrics;
 mod output;
 mod run;
+mod shell;
 mod sources;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
@@ -52,7 +54,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&config, &data, &args),
         Command::Import(args) => import::import(&config, &data, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => output::sql(&data, std::sync::Arc::new(config.zone_map()), &args),
+        Command::Sql(args) => output::sql(&data, Arc::new(config.zone_map()), &args),
+        Command::Shell => shell::shell(&data, Arc::new(config.zone_map())),
     }
 }
 

@@ -157,3 +157,29 @@ fn sql_surface_refuses_writes() {
         assert_eq!(output.status.code(), Some(1), "{statement} was accepted");
     }
 }
+
+#[test]
+fn the_shell_runs_statements_across_lines_and_describes_tables() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let mut child = support::sanso()
+        .args(["--data", data.to_str().unwrap(), "shell"])
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"\\d\n\\d auth\nSELECT 40 +\n 2 AS answer;\nDROP TABLE auth;\n\\format csv\nSELECT count(*) AS n FROM network;\n\\q\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in ["network\nhttp\nauth\nunparsed\nalerts", "is_mfa", "| 42     |", "error:", "n\n0\n"] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}

@@ -78,6 +78,13 @@ impl Lake {
         &self.root
     }
 
+    /// The schema a query sees for `table`: its columns, then the partition columns.
+    pub fn table_schema(&self, table: Table) -> SchemaRef {
+        let mut fields: Vec<_> = table.file_schema().fields().iter().cloned().collect();
+        fields.extend(PARTITION_COLUMNS.iter().map(|c| Arc::new(arrow::datatypes::Field::new(*c, DataType::Utf8, false))));
+        Arc::new(arrow::datatypes::Schema::new(fields))
+    }
+
     /// The DataFusion session, for callers that build plans themselves.
     pub fn context(&self) -> &SessionContext {
         &self.ctx

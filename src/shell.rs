@@ -1,0 +1,120 @@
+//! `sanso shell`: interactive SQL over the lake.
+//!
+//! Statements end with `;` and may span lines; history is kept in `~/.sanso_history`.
+//! Backslash commands: `\d` lists the tables, `\d TABLE` describes one, `\format FORMAT`
+//! switches the output (table, csv, json), `\?` shows help and `\q` quits. Ctrl-C drops
+//! the statement being typed; Ctrl-D quits.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+use sanso_ingest::schema::Table;
+use sanso_ingest::zones::ZoneMap;
+use sanso_query::Lake;
+
+use crate::cli::OutputFormat;
+use crate::output::write_result;
+
+const HELP: &str = "\
+Statements end with ; and may span lines.
+  \\d            list the tables
+  \\d TABLE      describe a table's columns
+  \\format F     output as table, csv or json
+  \\?            this help
+  \\q            quit";
+
+/// Runs the shell until the user quits or input ends.
+pub fn shell(data: &Path, zones: Arc<ZoneMap>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let lake = runtime.block_on(Lake::open(data, zones))?;
+    let mut editor = DefaultEditor::new().context("starting the line editor")?;
+    let history = history_path();
+    if let Some(path) = &history {
+        // A first run has no history yet.
+        let _ = editor.load_history(path);
+    }
+    let mut out = std::io::stdout();
+    writeln!(out, "sanso shell on {}: \\? for help, \\q to quit", lake.root().display())?;
+    let mut format = OutputFormat::Table;
+    let mut statement = String::new();
+    loop {
+        let prompt = if statement.is_empty() { "sanso> " } else { "  ...> " };
+        let line = match editor.readline(prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                statement.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(err) => return Err(err).context("reading input"),
+        };
+        let trimmed = line.trim();
+        if statement.is_empty() && trimmed.starts_with('\\') {
+            let _ = editor.add_history_entry(trimmed);
+            match command(trimmed, &lake, &mut format, &mut out)? {
+                Flow::Continue => continue,
+                Flow::Quit => break,
+            }
+        }
+        if trimmed.is_empty() && statement.is_empty() {
+            continue;
+        }
+        statement.push_str(&line);
+        statement.push('\n');
+        if trimmed.ends_with(';') {
+            let _ = editor.add_history_entry(statement.trim());
+            let sql = statement.trim().trim_end_matches(';');
+            match runtime.block_on(lake.sql(sql)) {
+                Ok((schema, batches)) => write_result(&mut out, format, schema, &batches)?,
+                Err(err) => writeln!(out, "error: {err}")?,
+            }
+            statement.clear();
+        }
+    }
+    if let Some(path) = &history {
+        let _ = editor.save_history(path);
+    }
+    Ok(())
+}
+
+enum Flow {
+    Continue,
+    Quit,
+}
+
+fn command(input: &str, lake: &Lake, format: &mut OutputFormat, out: &mut impl Write) -> anyhow::Result<Flow> {
+    let mut words = input.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("\\q"), _) => return Ok(Flow::Quit),
+        (Some("\\?"), _) => writeln!(out, "{HELP}")?,
+        (Some("\\d"), None) => {
+            for table in Table::ALL {
+                writeln!(out, "{}", table.name())?;
+            }
+        }
+        (Some("\\d"), Some(name)) => match Table::from_name(name) {
+            Some(table) => {
+                for field in lake.table_schema(table).fields() {
+                    writeln!(out, "{:<16} {}", field.name(), field.data_type())?;
+                }
+            }
+            None => writeln!(out, "no table `{name}`; \\d lists them")?,
+        },
+        (Some("\\format"), Some(name)) => match name {
+            "table" => *format = OutputFormat::Table,
+            "csv" => *format = OutputFormat::Csv,
+            "json" => *format = OutputFormat::Json,
+            _ => writeln!(out, "unknown format `{name}`: table, csv or json")?,
+        },
+        _ => writeln!(out, "unknown command `{input}`; \\? for help")?,
+    }
+    Ok(Flow::Continue)
+}
+
+fn history_path() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".sanso_history"))
+}
