@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use encoding_rs::Encoding;
 use sanso_ingest::line::{Format, ParseSettings};
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
+use sanso_query::QueryLimits;
 use serde::{Deserialize, Deserializer};
 
 /// The embedded three-zone example configuration.
@@ -63,9 +64,12 @@ pub struct Config {
     /// The Parquet lake.
     #[serde(default)]
     pub lake: LakeConfig,
-    /// The HTTP listener for `/metrics` and `/health`.
+    /// The HTTP listener for `/metrics`, `/health` and `/api/sql`.
     #[serde(default)]
     pub http: HttpConfig,
+    /// Limits on SQL queries.
+    #[serde(default)]
+    pub query: QueryConfig,
     /// Where logs come from, as written; [`Config::sources`] gives them checked.
     #[serde(default, rename = "sources")]
     raw_sources: Vec<toml::Spanned<SourceConfig>>,
@@ -158,11 +162,42 @@ pub struct HttpConfig {
     /// Address of the HTTP listener.
     #[serde(default = "default_http_listen")]
     pub listen: SocketAddr,
+    /// Bearer tokens accepted by `/api/sql`; none keeps the API closed.
+    #[serde(default)]
+    pub tokens: Vec<String>,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { listen: default_http_listen() }
+        HttpConfig { listen: default_http_listen(), tokens: Vec::new() }
+    }
+}
+
+/// `[query]`: limits on every SQL query, from the CLI, the shell or HTTP.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Seconds after which a query is cancelled.
+    #[serde(default = "default_query_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Memory a query's operators may hold, in MiB.
+    #[serde(default = "default_query_memory_mib")]
+    pub memory_limit_mib: usize,
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        QueryConfig { timeout_secs: default_query_timeout_secs(), memory_limit_mib: default_query_memory_mib() }
+    }
+}
+
+impl QueryConfig {
+    /// The limits as the query crate takes them.
+    pub fn limits(&self) -> QueryLimits {
+        QueryLimits {
+            timeout: Duration::from_secs(self.timeout_secs),
+            memory_bytes: self.memory_limit_mib << 20,
+        }
     }
 }
 
@@ -372,6 +407,14 @@ fn default_flush_interval_ms() -> u64 {
 
 fn default_http_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9898))
+}
+
+fn default_query_timeout_secs() -> u64 {
+    300
+}
+
+fn default_query_memory_mib() -> usize {
+    2048
 }
 
 fn default_encoding() -> &'static Encoding {

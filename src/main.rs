@@ -7,6 +7,7 @@ mod checkpoint;
 mod cli;
 mod config;
 mod demo;
+mod http;
 mod import;
 mod ingestor;
 mod metrics;
@@ -54,8 +55,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&config, &data, &args),
         Command::Import(args) => import::import(&config, &data, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => output::sql(&data, Arc::new(config.zone_map()), &args),
-        Command::Shell => shell::shell(&data, Arc::new(config.zone_map())),
+        Command::Sql(args) => output::sql(&data, Arc::new(config.zone_map()), config.query.limits(), &args),
+        Command::Shell => shell::shell(&data, Arc::new(config.zone_map()), config.query.limits()),
     }
 }
 

@@ -11,15 +11,15 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sanso_ingest::zones::ZoneMap;
-use sanso_query::Lake;
+use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::{OutputFormat, SqlArgs};
 
 /// Runs the query in `args` against the lake at `data`; `zone_of` uses `zones`.
-pub fn sql(data: &Path, zones: Arc<ZoneMap>, args: &SqlArgs) -> anyhow::Result<()> {
+pub fn sql(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits, args: &SqlArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (schema, batches) = runtime.block_on(async {
-        let lake = Lake::open(data, zones).await?;
+        let lake = Lake::open_with_limits(data, zones, limits).await?;
         lake.sql(&args.query).await
     })?;
     let mut out: Box<dyn Write> = match &args.out {

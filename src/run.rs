@@ -4,7 +4,7 @@
 //!  UDP / TCP / TLS listeners ─┐
 //!  file followers, stdin ──────┴─(bounded channel of Chunks)──> ingest thread ──> lake
 //!  ticker ─────────────────────────────(Tick)──────────────────────┘         + checkpoints
-//!  HTTP: /metrics, /health
+//!  HTTP: /metrics, /health, /api/sql
 //! ```
 //!
 //! Network I/O runs on a small tokio runtime; parsing and Parquet encoding run on a
@@ -19,12 +19,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
-use axum::routing::get;
 use prometheus::IntCounter;
 use sanso_ingest::framing::Framing;
 use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
 use sanso_ingest::zones::ZoneMap;
+use sanso_query::Lake;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -33,6 +32,7 @@ use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
 use crate::config::{Config, FramingConfig, Source, SyslogProtocol};
 use crate::demo::{self, DemoSpec};
+use crate::http::{self, ApiState};
 use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
 use crate::sources::file::{self, FollowSettings};
@@ -167,10 +167,10 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     let http = TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
-    tracing::info!(listen = %config.http.listen, "serving /metrics and /health");
-    let app = Router::new()
-        .route("/health", get(|| async { "ok\n" }))
-        .route("/metrics", get(move || std::future::ready(metrics.render())));
+    tracing::info!(listen = %config.http.listen, "serving /metrics, /health and /api/sql");
+    let lake = Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
+    let api = Arc::new(ApiState { lake, tokens: config.http.tokens.clone() });
+    let app = http::router(metrics, api);
     tasks.push(tokio::spawn(async move {
         if let Err(err) = axum::serve(http, app).await {
             tracing::error!(%err, "HTTP server stopped");

@@ -14,7 +14,7 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
-use sanso_query::Lake;
+use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::OutputFormat;
 use crate::output::write_result;
@@ -28,9 +28,9 @@ Statements end with ; and may span lines.
   \\q            quit";
 
 /// Runs the shell until the user quits or input ends.
-pub fn shell(data: &Path, zones: Arc<ZoneMap>) -> anyhow::Result<()> {
+pub fn shell(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let lake = runtime.block_on(Lake::open(data, zones))?;
+    let lake = runtime.block_on(Lake::open_with_limits(data, zones, limits))?;
     let mut editor = DefaultEditor::new().context("starting the line editor")?;
     let history = history_path();
     if let Some(path) = &history {

@@ -45,4 +45,10 @@ pub enum QueryError {
     /// DataFusion rejected or failed the query; its message says why.
     #[error("{0}")]
     DataFusion(#[from] datafusion::error::DataFusionError),
+    /// The query ran past its time limit and was cancelled.
+    #[error("query cancelled: it ran longer than the {}s limit", limit.as_secs_f64())]
+    Timeout {
+        /// The limit in force.
+        limit: std::time::Duration,
+    },
 }

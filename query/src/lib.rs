@@ -19,4 +19,4 @@ pub mod session;
 
 pub use error::{LakeError, QueryError};
 pub use lake::{LakeWriter, PreparedFlush};
-pub use session::Lake;
+pub use session::{Lake, QueryLimits};

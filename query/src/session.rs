@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, SchemaRef};
@@ -30,16 +31,43 @@ use crate::lake::{FILE_EXTENSION, table_dir};
 /// The partition columns every table gets from the folder layout.
 pub const PARTITION_COLUMNS: [&str; 2] = ["date", "zone"];
 
+/// Bounds on what one query may use, so that one analyst's query cannot starve ingest
+/// or everyone else's.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// A query running longer is cancelled.
+    pub timeout: Duration,
+    /// Memory the session's operators may hold; a query that needs more fails with a
+    /// "resources exhausted" error instead of taking the machine down.
+    pub memory_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits { timeout: Duration::from_secs(300), memory_bytes: 2 << 30 }
+    }
+}
+
 /// An opened lake: a DataFusion session with every table registered.
 pub struct Lake {
     root: PathBuf,
     ctx: SessionContext,
+    limits: QueryLimits,
 }
 
 impl Lake {
     /// Opens the lake at `root`, creating its table folders if they are missing;
     /// `zone_of(ip)` answers from `zones`.
     pub async fn open(root: impl AsRef<Path>, zones: Arc<ZoneMap>) -> Result<Self, QueryError> {
+        Lake::open_with_limits(root, zones, QueryLimits::default()).await
+    }
+
+    /// [`Lake::open`] with explicit query limits.
+    pub async fn open_with_limits(
+        root: impl AsRef<Path>,
+        zones: Arc<ZoneMap>,
+        limits: QueryLimits,
+    ) -> Result<Self, QueryError> {
         let root = root.as_ref();
         std::fs::create_dir_all(root).map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
         let root = root
@@ -53,6 +81,7 @@ impl Lake {
         // Parquet footers may still be cached: a file never changes once it is visible.
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
+            .with_memory_limit(limits.memory_bytes, 1.0)
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         functions::register(&ctx, zones);
@@ -70,7 +99,7 @@ impl Lake {
                 .with_schema(table.file_schema());
             ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
         }
-        Ok(Lake { root, ctx })
+        Ok(Lake { root, ctx, limits })
     }
 
     /// The lake's root folder.
@@ -90,15 +119,21 @@ impl Lake {
         &self.ctx
     }
 
-    /// Runs one read-only SQL query and collects its result.
+    /// Runs one read-only SQL query and collects its result, within the time limit.
     pub async fn sql(&self, query: &str) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let frame = self.ctx.sql_with_options(query, options).await?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await?;
-        Ok((schema, batches))
+        let run = async {
+            let frame = self.ctx.sql_with_options(query, options).await?;
+            let schema = Arc::new(frame.schema().as_arrow().clone());
+            let batches = frame.collect().await?;
+            Ok((schema, batches))
+        };
+        // Dropping the query's future cancels its streams, and with them its work.
+        tokio::time::timeout(self.limits.timeout, run)
+            .await
+            .map_err(|_| QueryError::Timeout { limit: self.limits.timeout })?
     }
 }

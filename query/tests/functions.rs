@@ -85,3 +85,20 @@ async fn japan_time_functions_use_utc_plus_nine() {
     let err = query_err(&format!("SELECT jst_bucket(INTERVAL '1 month', {ts})")).await;
     assert!(err.contains("months and years have no fixed length"), "{err}");
 }
+
+#[tokio::test]
+async fn queries_over_their_limits_are_stopped() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let long = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 100000000) SELECT count(*) FROM t";
+    let limits = sanso_query::QueryLimits { timeout: Duration::from_millis(200), memory_bytes: 1 << 30 };
+    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits).await.unwrap();
+    let err = lake.sql(long).await.unwrap_err().to_string();
+    assert!(err.contains("ran longer than the 0.2s limit"), "{err}");
+
+    let limits = sanso_query::QueryLimits { timeout: Duration::from_secs(60), memory_bytes: 64 << 10 };
+    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits).await.unwrap();
+    let big = "SELECT n, count(*) FROM (SELECT unnest(range(1, 2000000)) AS n) GROUP BY n ORDER BY n DESC";
+    let err = lake.sql(big).await.unwrap_err().to_string();
+    assert!(err.to_lowercase().contains("resources exhausted"), "{err}");
+}

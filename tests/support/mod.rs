@@ -26,6 +26,9 @@ pub fn sanso_ok(args: &[&str]) -> Output {
     output
 }
 
+/// The bearer token the test servers accept on /api/sql.
+pub const TOKEN: &str = "test-token-7f3a";
+
 /// A loopback port free for both TCP and UDP at the time of asking.
 pub fn free_port() -> u16 {
     loop {
@@ -70,6 +73,7 @@ devices = ["fw-inet", "srv-inet01", "proxy-inet"]
 flush_interval_ms = 300
 [http]
 listen = "127.0.0.1:{http_port}"
+tokens = ["{TOKEN}"]
 [[sources]]
 kind = "syslog"
 protocol = "udp"
@@ -113,6 +117,23 @@ listen = "127.0.0.1:{syslog_port}"
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
         response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+    }
+
+    /// POSTs `body` to `path` with an optional bearer token; returns status and body.
+    pub fn http_post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Vec<u8>) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        write!(
+            stream,
+            "POST {path} HTTP/1.0\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let status = std::str::from_utf8(&response[9..12]).unwrap().parse().unwrap();
+        (status, response[split + 4..].to_vec())
     }
 
     /// The value of a counter (summed over its label sets) from /metrics.

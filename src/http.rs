@@ -1,0 +1,144 @@
+//! The HTTP endpoint: `/health`, `/metrics`, and `POST /api/sql`.
+//!
+//! `/api/sql` takes `{"sql": "...", "format": "json" | "csv" | "arrow"}` and answers with
+//! JSON rows, CSV with a header, or an Arrow IPC stream. It requires
+//! `Authorization: Bearer <token>` with one of the tokens of `[http] tokens`; without
+//! configured tokens the endpoint is closed. The SQL surface is the same read-only one as
+//! `sanso sql`, under the same time and memory limits.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sanso_query::Lake;
+use serde::Deserialize;
+
+use crate::cli::OutputFormat;
+use crate::metrics::Metrics;
+use crate::output::write_result;
+
+/// What the handlers share.
+pub struct ApiState {
+    /// The lake queries run against.
+    pub lake: Lake,
+    /// Accepted bearer tokens.
+    pub tokens: Vec<String>,
+}
+
+/// The router with every endpoint.
+pub fn router(metrics: Metrics, api: Arc<ApiState>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok\n" }))
+        .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .route("/api/sql", post(sql))
+        .with_state(api)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SqlRequest {
+    sql: String,
+    #[serde(default)]
+    format: ResultFormat,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum ResultFormat {
+    #[default]
+    Json,
+    Csv,
+    Arrow,
+}
+
+async fn sql(State(api): State<Arc<ApiState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(refusal) = authorise(&api.tokens, &headers) {
+        return refusal;
+    }
+    let request: SqlRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => return error(StatusCode::BAD_REQUEST, &format!("expected {{\"sql\": \"...\", \"format\": \"json|csv|arrow\"}}: {err}")),
+    };
+    let (schema, batches) = match api.lake.sql(&request.sql).await {
+        Ok(result) => result,
+        Err(err) => return error(StatusCode::BAD_REQUEST, &err.to_string()),
+    };
+    let mut body = Vec::new();
+    let written = match request.format {
+        ResultFormat::Json => write_result(&mut body, OutputFormat::Json, schema, &batches),
+        ResultFormat::Csv => write_result(&mut body, OutputFormat::Csv, schema, &batches),
+        ResultFormat::Arrow => arrow_stream(&mut body, &schema, &batches),
+    };
+    if let Err(err) = written {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{err:#}"));
+    }
+    let content_type = match request.format {
+        ResultFormat::Json => "application/json",
+        ResultFormat::Csv => "text/csv; charset=utf-8",
+        ResultFormat::Arrow => "application/vnd.apache.arrow.stream",
+    };
+    ([(header::CONTENT_TYPE, content_type)], Body::from(body)).into_response()
+}
+
+fn arrow_stream(
+    out: &mut Vec<u8>,
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[arrow::array::RecordBatch],
+) -> anyhow::Result<()> {
+    let mut writer = arrow::ipc::writer::StreamWriter::try_new(out, schema)?;
+    for batch in batches {
+        writer.write(batch)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Checks the bearer token in constant time per candidate, so that response timing does
+/// not reveal how much of a guess was right.
+fn authorise(tokens: &[String], headers: &HeaderMap) -> Result<(), Response> {
+    if tokens.is_empty() {
+        return Err(error(StatusCode::FORBIDDEN, "the SQL API is closed: configure [http] tokens to open it"));
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing Authorization: Bearer <token>"))?;
+    let accepted = tokens.iter().fold(false, |ok, token| ok | constant_time_eq(token.as_bytes(), presented.as_bytes()));
+    if accepted { Ok(()) } else { Err(error(StatusCode::UNAUTHORIZED, "unknown token")) }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "error": message }).to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_a_configured_token_opens_the_api() {
+        let tokens = vec!["s3cret".to_owned(), "other".to_owned()];
+        assert!(authorise(&tokens, &bearer("s3cret")).is_ok());
+        assert!(authorise(&tokens, &bearer("other")).is_ok());
+        for refused in [bearer("s3cre"), bearer("s3cret "), bearer(""), HeaderMap::new()] {
+            assert_eq!(authorise(&tokens, &refused).unwrap_err().status(), StatusCode::UNAUTHORIZED);
+        }
+        // Without tokens the API is closed, even to a request that brings one.
+        assert_eq!(authorise(&[], &bearer("s3cret")).unwrap_err().status(), StatusCode::FORBIDDEN);
+    }
+}
