@@ -143,7 +143,8 @@ pub struct SqlArgs {
     /// Write the result to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// The query.
+    /// The query; it may start with a `--` comment.
+    #[arg(allow_hyphen_values = true)]
     pub query: String,
 }
 
