@@ -68,7 +68,7 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &PathBuf) 
         Box::new(reader)
     };
 
-    let label = format!("file:{}", path.display());
+    let label = if path.as_os_str() == "-" { "stdin".to_owned() } else { format!("file:{}", path.display()) };
     let mut source = String::new();
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;

@@ -155,3 +155,27 @@ fn gzip_files_import_like_plain_ones() {
     let zone = support::sql_rows(&data, "SELECT DISTINCT zone FROM auth");
     assert_eq!(zone, ["core"]);
 }
+
+#[test]
+fn standard_input_imports_like_a_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let mut child = support::sanso()
+        .args(["--data", data.to_str().unwrap(), "import", "--zone", "internet", "--device", "proxy-inet", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"1763600000.123    215 10.30.4.20 TCP_MISS/200 5120 GET http://www.example.jp/ - HIER_DIRECT/93.184.216.34 text/html\r\n\nnot a log line\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 2 lines: network 0, http 1, auth 0, unparsed 1"));
+    let rows = support::sql_rows(&data, "SELECT url_host, zone, device, source FROM http");
+    assert_eq!(rows, ["www.example.jp,internet,proxy-inet,stdin:1"]);
+}
