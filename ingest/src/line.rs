@@ -143,7 +143,7 @@ impl Format {
             Format::Fortigate => fortigate::parse(msg),
             Format::Panos => panos::parse(msg).map(Event::Network),
             Format::CiscoAsa => cisco_asa::parse(app, msg).map(Event::Network),
-            Format::Cef => cef::parse(msg),
+            Format::Cef => cef::parse_in(msg, arena),
             Format::Windows => windows::parse(msg, arena).map(Event::Auth),
             Format::Radius => radius::parse(msg).map(Event::Auth),
             Format::Openvpn => openvpn::parse(msg).map(Event::Auth),
