@@ -457,7 +457,7 @@ mod tests {
     fn embedded_default_config_is_valid() {
         let config = Config::load(None).unwrap();
         assert_eq!(config.timezone, chrono_tz::Asia::Tokyo);
-        assert_eq!(config.zones.len(), 3);
+        assert_eq!(config.zones.len(), 4);
         assert_eq!(config.sources.len(), 2);
         let map = config.zone_map();
         assert_eq!(map.zone_of_device("fw-core"), Some(Zone::Core));

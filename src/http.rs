@@ -56,7 +56,7 @@ enum ResultFormat {
 }
 
 async fn sql(State(api): State<Arc<ApiState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(refusal) = authorise(&api.tokens, &headers) {
+    if let Some(refusal) = refusal(&api.tokens, &headers) {
         return refusal;
     }
     let request: SqlRequest = match serde_json::from_slice(&body) {
@@ -97,19 +97,22 @@ fn arrow_stream(
     Ok(())
 }
 
-/// Checks the bearer token in constant time per candidate, so that response timing does
-/// not reveal how much of a guess was right.
-fn authorise(tokens: &[String], headers: &HeaderMap) -> Result<(), Response> {
+/// The response refusing the request, unless it carries an accepted bearer token. Each
+/// candidate is compared in constant time, so that response timing does not reveal how
+/// much of a guess was right.
+fn refusal(tokens: &[String], headers: &HeaderMap) -> Option<Response> {
     if tokens.is_empty() {
-        return Err(error(StatusCode::FORBIDDEN, "the SQL API is closed: configure [http] tokens to open it"));
+        return Some(error(StatusCode::FORBIDDEN, "the SQL API is closed: configure [http] tokens to open it"));
     }
-    let presented = headers
+    let Some(presented) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing Authorization: Bearer <token>"))?;
+    else {
+        return Some(error(StatusCode::UNAUTHORIZED, "missing Authorization: Bearer <token>"));
+    };
     let accepted = tokens.iter().fold(false, |ok, token| ok | constant_time_eq(token.as_bytes(), presented.as_bytes()));
-    if accepted { Ok(()) } else { Err(error(StatusCode::UNAUTHORIZED, "unknown token")) }
+    (!accepted).then(|| error(StatusCode::UNAUTHORIZED, "unknown token"))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -133,12 +136,12 @@ mod tests {
     #[test]
     fn only_a_configured_token_opens_the_api() {
         let tokens = vec!["s3cret".to_owned(), "other".to_owned()];
-        assert!(authorise(&tokens, &bearer("s3cret")).is_ok());
-        assert!(authorise(&tokens, &bearer("other")).is_ok());
+        assert!(refusal(&tokens, &bearer("s3cret")).is_none());
+        assert!(refusal(&tokens, &bearer("other")).is_none());
         for refused in [bearer("s3cre"), bearer("s3cret "), bearer(""), HeaderMap::new()] {
-            assert_eq!(authorise(&tokens, &refused).unwrap_err().status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(refusal(&tokens, &refused).unwrap().status(), StatusCode::UNAUTHORIZED);
         }
         // Without tokens the API is closed, even to a request that brings one.
-        assert_eq!(authorise(&[], &bearer("s3cret")).unwrap_err().status(), StatusCode::FORBIDDEN);
+        assert_eq!(refusal(&[], &bearer("s3cret")).unwrap().status(), StatusCode::FORBIDDEN);
     }
 }

@@ -8,11 +8,11 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 
 use super::city::Device;
 use super::line::{Body, Draft};
+use super::sample::keyed_rng;
 
 /// auth (4) × 8 + info (6): sshd and systemd-logind.
 const AUTH_INFO: u8 = 38;
@@ -245,11 +245,7 @@ fn program(
 /// 32 bytes). Derived from the name alone, so a user shows the same key on every server
 /// and in every run.
 fn fingerprint(user: &str) -> String {
-    // FNV-1a: a stable hash, unlike std's randomly keyed one.
-    let seed = user.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    let digest: [u8; 32] = ChaCha8Rng::seed_from_u64(seed).random();
+    let digest: [u8; 32] = keyed_rng(user).random();
     base64_unpadded(&digest)
 }
 

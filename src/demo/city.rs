@@ -5,15 +5,18 @@
 //! the same way in every zone so that a reader can tell a host's role from its address:
 //!
 //! ```text
-//! 10.Z.1.0/24      server segment (firewall eth1, gateway .1)
+//! 10.Z.1.0/24      server segment (gateway .1)
 //!                  .5 domain controller (DNS, Kerberos, LDAP)   .8 proxy   .11 srv-*01 (SSH)
 //!                  .20 file server  .25 mail  .30 business web app  .31 database  .40 print
 //!                  .50 admin jump host (core, lgwan)  .60 monitoring (Nagios)  .61 backup
+//!                  .70 MFA RADIUS server (core: mfa-core01)
 //!                  .100–.199 other servers
-//! 10.Z.2.0/23      staff terminals, Windows, from 10.Z.2.11 (firewall eth0, gateway .2.1)
+//! 10.Z.2.0/23      staff terminals, Windows, from 10.Z.2.11 (gateway .2.1); the first,
+//!                  10.Z.2.11, is the shared terminal whose Security log is collected
+//!                  (term-core, term-lgwan01)
 //! Z = 10 core (基幹系), 20 lgwan (LGWAN接続系), 30 internet (インターネット接続系)
 //!
-//! 10.30.5.0/24     sanitisation DMZ behind fw-inet eth3 (無害化通信):
+//! 10.30.5.0/24     sanitisation DMZ on its own firewall port (無害化通信):
 //!                  .10 screen transfer (画面転送)  .20 file sanitiser  .25 mail text relay
 //! 198.51.100.0/24  the prefecture's security cloud (自治体情報セキュリティクラウド):
 //!                  .10 web proxy  .25 mail relay  .53 DNS
@@ -48,6 +51,8 @@ pub(crate) mod host {
     pub(crate) const JUMP: u8 = 50;
     pub(crate) const MONITORING: u8 = 60;
     pub(crate) const BACKUP: u8 = 61;
+    /// The MFA server that checks one-time codes over RADIUS (core only).
+    pub(crate) const MFA: u8 = 70;
     /// Servers that never appear in ordinary traffic; a compromised one is the source of a
     /// lateral attack where terminals could not reach the target (core and lgwan servers
     /// accept SSH only from the server segment).
@@ -163,6 +168,26 @@ impl Zone {
         }
     }
 
+    /// The zone's Windows administrator accounts: each admin's own `adm-` account,
+    /// apart from the personal one they log on with at a console (core and lgwan; the
+    /// internet zone's terminals are not collected).
+    pub(crate) fn windows_admins(self) -> &'static [&'static str] {
+        match self {
+            Zone::Core => &["adm-tanaka", "adm-suzuki", "adm-sato"],
+            Zone::Lgwan => &["adm-takahashi", "adm-watanabe", "adm-ito", "adm-yamamoto"],
+            Zone::Internet => &[],
+        }
+    }
+
+    /// The NetBIOS name of the zone's admin jump host (10.Z.1.50).
+    pub(crate) fn jump_host_netbios(self) -> &'static str {
+        match self {
+            Zone::Core => "JUMP-CORE",
+            Zone::Lgwan => "JUMP-LGWAN",
+            Zone::Internet => "JUMP-INET",
+        }
+    }
+
     /// The zone a city address belongs to, by the configured /16s.
     pub(crate) fn of(ip: Ipv4Addr) -> Option<Zone> {
         let [a, b, _, _] = ip.octets();
@@ -180,14 +205,30 @@ pub(crate) fn is_terminal(ip: Ipv4Addr) -> bool {
 }
 
 /// What a device is, which decides its log format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Role {
-    /// Linux router with UFW: netfilter LOG lines through the kernel log.
-    Firewall,
+    /// A zone firewall; its vendor decides what it logs and when (see `firewall.rs`).
+    Firewall(Vendor),
     /// Squid: native access.log.
     Proxy,
     /// Linux server: OpenSSH, PAM, sudo and cron in auth.log.
     Server,
+    /// Windows terminal: Security events, shipped by winlogbeat.
+    Terminal,
+    /// FreeRADIUS checking one-time codes: radius.log, forwarded by rsyslog.
+    Mfa,
+}
+
+/// The make of a zone firewall. Cities often run a different one per zone, and so does
+/// the demo, so that one run exercises three firewall formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Vendor {
+    /// Linux router with UFW: netfilter LOG lines through the kernel log.
+    Netfilter,
+    /// FortiGate: key=value traffic logs.
+    Fortigate,
+    /// Palo Alto Networks PAN-OS: CSV traffic logs.
+    Panos,
 }
 
 /// A device that writes a log file.
@@ -198,11 +239,9 @@ pub(crate) struct Device {
     /// The file the device's lines go to in `sanso demo --out`.
     pub(crate) file: &'static str,
     pub(crate) role: Role,
-    /// The long-running daemon's pid: squid on proxies, systemd-logind on servers.
+    /// The long-running process's pid: squid on proxies, systemd-logind on servers, the
+    /// svchost.exe that hosts the logon service on terminals.
     pub(crate) pid: u32,
-    /// Whether the kernel log keeps printk's uptime stamp (`[ 3456.789012] `). fw-inet runs
-    /// an older release whose rsyslog keeps it, so the demo exercises both shapes.
-    pub(crate) kernel_stamp: bool,
 }
 
 const fn device(
@@ -218,17 +257,30 @@ const fn device(
         file,
         role,
         pid,
-        kernel_stamp: false,
     }
 }
 
-pub(crate) static FW_CORE: Device = device("fw-core", Zone::Core, "fw-core.log", Role::Firewall, 0);
-pub(crate) static FW_LGWAN: Device =
-    device("fw-lgwan", Zone::Lgwan, "fw-lgwan.log", Role::Firewall, 0);
-pub(crate) static FW_INET: Device = Device {
-    kernel_stamp: true,
-    ..device("fw-inet", Zone::Internet, "fw-inet.log", Role::Firewall, 0)
-};
+pub(crate) static FW_CORE: Device = device(
+    "fw-core",
+    Zone::Core,
+    "fw-core.log",
+    Role::Firewall(Vendor::Netfilter),
+    0,
+);
+pub(crate) static FW_LGWAN: Device = device(
+    "fw-lgwan",
+    Zone::Lgwan,
+    "fw-lgwan.log",
+    Role::Firewall(Vendor::Fortigate),
+    0,
+);
+pub(crate) static FW_INET: Device = device(
+    "fw-inet",
+    Zone::Internet,
+    "fw-inet.log",
+    Role::Firewall(Vendor::Panos),
+    0,
+);
 pub(crate) static PROXY_LGWAN: Device = device(
     "proxy-lgwan",
     Zone::Lgwan,
@@ -264,10 +316,30 @@ pub(crate) static SRV_INET: Device = device(
     Role::Server,
     605,
 );
+pub(crate) static TERM_CORE: Device = device(
+    "term-core",
+    Zone::Core,
+    "term-core-security.log",
+    Role::Terminal,
+    1060,
+);
+pub(crate) static TERM_LGWAN: Device = device(
+    "term-lgwan01",
+    Zone::Lgwan,
+    "term-lgwan01-security.log",
+    Role::Terminal,
+    988,
+);
+pub(crate) static MFA_CORE: Device = device(
+    "mfa-core01",
+    Zone::Core,
+    "mfa-core01-radius.log",
+    Role::Mfa,
+    0,
+);
 
-/// Every device the demo writes, in file order. term-core (in the configuration too) is a
-/// Windows terminal whose Security log is a later format, so it is not simulated.
-pub(crate) static DEVICES: [&Device; 8] = [
+/// Every device the demo writes, in file order.
+pub(crate) static DEVICES: [&Device; 11] = [
     &FW_CORE,
     &FW_LGWAN,
     &FW_INET,
@@ -276,7 +348,39 @@ pub(crate) static DEVICES: [&Device; 8] = [
     &SRV_CORE,
     &SRV_LGWAN,
     &SRV_INET,
+    &TERM_CORE,
+    &TERM_LGWAN,
+    &MFA_CORE,
 ];
+
+/// A Windows terminal whose Security log the demo writes: a shared terminal (the
+/// counter terminal of the resident services desk on core, a shared office terminal on
+/// lgwan) that staff log on to in turn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WindowsTerminal {
+    pub(crate) dev: &'static Device,
+    pub(crate) ip: Ipv4Addr,
+    /// The NetBIOS name Windows writes in `WorkstationName`.
+    pub(crate) netbios: &'static str,
+}
+
+/// The zone's collected Windows terminal, the first of its terminal range; the
+/// internet zone has none.
+pub(crate) fn windows_terminal(zone: Zone) -> Option<WindowsTerminal> {
+    let (dev, netbios) = match zone {
+        Zone::Core => (&TERM_CORE, "TERM-CORE"),
+        Zone::Lgwan => (&TERM_LGWAN, "TERM-LGWAN01"),
+        Zone::Internet => return None,
+    };
+    Some(WindowsTerminal {
+        dev,
+        ip: zone.terminal(0),
+        netbios,
+    })
+}
+
+/// The Windows domain the terminals and staff accounts belong to.
+pub(crate) const DOMAIN: &str = "OMAEZAKI";
 
 /// Surnames for terminal owners, as the proxies' authenticated user names.
 pub(crate) const SURNAMES: [&str; 36] = [

@@ -3,7 +3,7 @@
 use std::iter::Peekable;
 use std::vec;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use super::line::DemoLine;
 use super::ordinary::Ordinary;
@@ -23,10 +23,6 @@ pub struct DemoSpec {
     pub start: DateTime<Utc>,
 }
 
-/// How long the firewalls and servers have been up when the run starts (fw-inet prints
-/// its kernel uptime in every line).
-const UPTIME_AT_START: TimeDelta = TimeDelta::seconds(38 * 86_400 + 4 * 3_600 + 731);
-
 /// Generates the run described by `spec`: exactly `spec.events` lines in time order
 /// (ties keep generation order), ordinary traffic with the labelled attack scenarios
 /// inside it.
@@ -40,10 +36,8 @@ const UPTIME_AT_START: TimeDelta = TimeDelta::seconds(38 * 86_400 + 4 * 3_600 + 
 /// held.
 pub fn generate(spec: &DemoSpec) -> impl ExactSizeIterator<Item = DemoLine> + use<> {
     let plan = plan(spec);
-    let boot = spec.start - UPTIME_AT_START;
     Demo {
-        ordinary: Ordinary::new(spec.seed, spec.start, boot, &plan.reserved),
-        boot,
+        ordinary: Ordinary::new(spec.seed, spec.start, &plan.reserved),
         ordinary_left: plan.ordinary,
         ordinary_index: 0,
         lookahead: None,
@@ -61,7 +55,6 @@ pub fn generate(spec: &DemoSpec) -> impl ExactSizeIterator<Item = DemoLine> + us
 /// queue stays in order.
 struct Demo {
     ordinary: Ordinary,
-    boot: DateTime<Utc>,
     /// Ordinary lines still to draw.
     ordinary_left: usize,
     /// Index of the next ordinary line to draw.
@@ -92,8 +85,7 @@ impl Iterator for Demo {
                         src: step.src,
                     };
                     let at = line.time + step.offset;
-                    self.attacks
-                        .push(step.draft.render(at, self.boot, Some(label)));
+                    self.attacks.push(step.draft.render(at, Some(label)));
                 }
             }
             self.ordinary_index += 1;

@@ -2,9 +2,11 @@
 //!
 //! Generators first produce a [`Draft`]: the device and what it says, without a time.
 //! Rendering stamps the time in the device's own way (a JST RFC 3164 header without PRI,
-//! as rsyslog writes files; epoch seconds for Squid), so the same draft type serves the
-//! ordinary traffic, which knows its times at once, and the attack scenarios, which are
-//! drafted at plan time and placed later.
+//! as rsyslog writes files, and inside the message whatever stamps the vendor adds:
+//! FortiGate's `date=`/`eventtime=`, PAN-OS's generated and high-resolution times,
+//! winlogbeat's `@timestamp`, radius.log's date; epoch seconds for Squid), so the same
+//! draft type serves the ordinary traffic, which knows its times at once, and the attack
+//! scenarios, which are drafted at plan time and placed later.
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -13,24 +15,29 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Asia::Tokyo;
 
 use super::city::{Device, Role};
+use super::fortigate::{FORTIGATE_PRI, FortiLog};
+use super::panos::{PANOS_PRI, PanLog};
+use super::radius::{RADIUS_PRI, RadiusLog};
 use super::scenario::{Label, Scenario};
 use super::squid::{SQUID_PRI, SquidEntry};
+use super::windows::{WINLOGBEAT_PRI, WinEvent};
 
 /// One line of one device's log, with its ground truth.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoLine {
-    /// The device that wrote the line (`fw-core`, `proxy-inet`, `srv-lgwan01`, ...).
+    /// The device that wrote the line (`fw-core`, `proxy-inet`, `srv-lgwan01`,
+    /// `term-core`, ...).
     pub device: &'static str,
     /// The zone the configuration puts the device in (`core`, `lgwan`, `internet`).
     pub zone: &'static str,
     /// The device's file under `sanso demo --out` (`fw-core.log`,
-    /// `proxy-inet-access.log`, `srv-core01-auth.log`, ...).
+    /// `proxy-inet-access.log`, `srv-core01-auth.log`, `term-core-security.log`, ...).
     pub file: &'static str,
     /// The line exactly as the device writes it to that file, without a newline.
     pub line: String,
     /// When the event happened. For syslog-stamped devices this is the whole second the
-    /// header shows (the header has no sub-second part); for Squid it is the millisecond
-    /// the line shows.
+    /// header shows (the header has no sub-second part; stamps inside the message may be
+    /// finer and up to a second earlier); for Squid it is the millisecond the line shows.
     pub time: DateTime<Utc>,
     /// The attack scenario the line belongs to; `None` for ordinary traffic.
     pub scenario: Option<Scenario>,
@@ -48,10 +55,12 @@ impl DemoLine {
     }
 
     /// The line as a device would send it to a remote syslog collector: RFC 3164 with
-    /// PRI (`<4>` kern.warning for netfilter, `<38>` auth.info for sshd, `<86>`
-    /// authpriv.info for PAM, `<85>` authpriv.notice for sudo) and the header in
-    /// Asia/Tokyo time. Squid lines, which carry no syslog header in access.log, are
-    /// wrapped the way `access_log syslog:local4.info` sends them:
+    /// PRI (`<4>` kern.warning for netfilter, `<189>` local7.notice for FortiGate, `<14>`
+    /// user.info for PAN-OS and the relayed winlogbeat lines, `<38>` auth.info for sshd,
+    /// `<86>` authpriv.info for PAM, `<85>` authpriv.notice for sudo, `<133>`
+    /// local0.notice for radius.log forwarded by imfile) and the header in Asia/Tokyo
+    /// time: the file line with its PRI. Squid lines, which carry no syslog header in
+    /// access.log, are wrapped the way `access_log syslog:local4.info` sends them:
     /// `<166>Nov 26 09:15:02 proxy-inet squid[1342]: <native line>`.
     pub fn to_syslog(&self) -> String {
         match self.dev.role {
@@ -66,7 +75,9 @@ impl DemoLine {
                 );
                 out
             }
-            Role::Firewall | Role::Server => format!("<{}>{}", self.pri, self.line),
+            Role::Firewall(_) | Role::Server | Role::Terminal | Role::Mfa => {
+                format!("<{}>{}", self.pri, self.line)
+            }
         }
     }
 }
@@ -92,20 +103,22 @@ pub(crate) enum Body {
     Kernel { msg: String },
     /// A Squid native access.log entry.
     Squid(SquidEntry),
+    /// A FortiGate traffic log, relayed with a header and no tag.
+    Fortigate(FortiLog),
+    /// A PAN-OS TRAFFIC record, with a header and no tag.
+    Panos(PanLog),
+    /// A Windows Security event from winlogbeat, relayed with the tag `winlogbeat`.
+    Windows(WinEvent),
+    /// A radius.log line, forwarded by imfile with the tag `radiusd`.
+    Radius(RadiusLog),
 }
 
 /// PRI of netfilter LOG lines: kern (0) × 8 + warning (4), UFW's default log level.
 const KERN_WARNING: u8 = 4;
 
 impl Draft {
-    /// Stamps the draft with its time and ground truth (`None`: ordinary traffic). `boot` is
-    /// when the device booted, for the kernel's uptime stamp.
-    pub(crate) fn render(
-        self,
-        at: DateTime<Utc>,
-        boot: DateTime<Utc>,
-        label: Option<Label>,
-    ) -> DemoLine {
+    /// Stamps the draft with its time and ground truth (`None`: ordinary traffic).
+    pub(crate) fn render(self, at: DateTime<Utc>, label: Option<Label>) -> DemoLine {
         let dev = self.dev;
         let (time, pri, line) = match self.body {
             Body::Squid(entry) => {
@@ -117,29 +130,28 @@ impl Draft {
                 (time, SQUID_PRI, entry.line(time))
             }
             Body::Program { pri, tag, pid, msg } => {
-                // rsyslog stamps whole seconds. Rounding up (not down) keeps every line at
-                // or after the moment it was generated, which the time-ordered merge needs.
-                let time = ceil_second(at);
-                let mut line = syslog_prefix(time, dev, msg.len() + tag.len() + 10);
-                line.push_str(tag);
-                if let Some(pid) = pid {
-                    let _ = write!(line, "[{pid}]");
-                }
-                line.push_str(": ");
-                line.push_str(&msg);
+                let (time, line) = stamped(at, dev, Some((tag, pid)), &msg);
                 (time, pri, line)
             }
             Body::Kernel { msg } => {
-                let time = ceil_second(at);
-                let mut line = syslog_prefix(time, dev, msg.len() + 32);
-                line.push_str("kernel: ");
-                if dev.kernel_stamp {
-                    // printk's "[%5lu.%06lu] " uptime, from the precise event time.
-                    let up = (at - boot).num_microseconds().unwrap_or(0).max(0);
-                    let _ = write!(line, "[{:>5}.{:06}] ", up / 1_000_000, up % 1_000_000);
-                }
-                line.push_str(&msg);
+                let (time, line) = stamped(at, dev, Some(("kernel", None)), &msg);
                 (time, KERN_WARNING, line)
+            }
+            Body::Fortigate(log) => {
+                let (time, line) = stamped(at, dev, None, &log.message(at));
+                (time, FORTIGATE_PRI, line)
+            }
+            Body::Panos(log) => {
+                let (time, line) = stamped(at, dev, None, &log.message(at));
+                (time, PANOS_PRI, line)
+            }
+            Body::Windows(event) => {
+                let (time, line) = stamped(at, dev, Some(("winlogbeat", None)), &event.json(at));
+                (time, WINLOGBEAT_PRI, line)
+            }
+            Body::Radius(log) => {
+                let (time, line) = stamped(at, dev, Some(("radiusd", None)), &log.line(at));
+                (time, RADIUS_PRI, line)
             }
         };
         debug_assert!(
@@ -158,6 +170,29 @@ impl Draft {
             pri,
         }
     }
+}
+
+/// `msg` behind an RFC 3164 header, as rsyslog writes it to a file:
+/// `Mmm dd hh:mm:ss host [tag[[pid]]: ]msg`, and the whole second the header shows.
+/// rsyslog stamps whole seconds; rounding up (not down) keeps every line at or after the
+/// moment it was generated, which the time-ordered merge needs.
+fn stamped(
+    at: DateTime<Utc>,
+    dev: &Device,
+    tag: Option<(&str, Option<u32>)>,
+    msg: &str,
+) -> (DateTime<Utc>, String) {
+    let time = ceil_second(at);
+    let mut line = syslog_prefix(time, dev, msg.len() + 24);
+    if let Some((tag, pid)) = tag {
+        line.push_str(tag);
+        if let Some(pid) = pid {
+            let _ = write!(line, "[{pid}]");
+        }
+        line.push_str(": ");
+    }
+    line.push_str(msg);
+    (time, line)
 }
 
 /// `Mmm dd hh:mm:ss host ` in Asia/Tokyo, as rsyslog writes it to a file.

@@ -1,4 +1,5 @@
-//! Linux netfilter LOG lines, as UFW on the zone firewalls writes them.
+//! Linux netfilter LOG lines, as UFW on fw-core writes them; the first packet of a
+//! connection, which the other firewalls' session logs build on (see `firewall.rs`).
 //!
 //! ```text
 //! [UFW ALLOW] IN=eth0 OUT=eth1 MAC=<dst mac>:<src mac>:08:00 SRC=10.10.2.15 DST=10.10.1.30
@@ -8,8 +9,8 @@
 //!
 //! UFW logs the first packet of each new connection, so a line is a flow start, not a
 //! packet count. The firewall routes between its segments: eth0 the terminals, eth1 the
-//! servers, eth2 the uplink to the other zones and beyond, and on fw-inet eth3 the
-//! sanitisation DMZ. Packets to the firewall itself (terminal broadcasts) have an empty
+//! servers, eth2 the uplink to the other zones and beyond (and, were the internet zone's
+//! firewall a Linux one, eth3 the sanitisation DMZ). Packets to the firewall itself (terminal broadcasts) have an empty
 //! `OUT=`. The fields follow the packet's origin: Windows terminals start at TTL 128 with a
 //! 52-byte SYN, Linux servers at TTL 64 with a 60-byte SYN; every router on the way, this
 //! one included when it forwards, takes one off the TTL.

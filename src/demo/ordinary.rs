@@ -5,23 +5,36 @@
 //! the lines every device involved would write: a page view is a firewall line for the new
 //! proxy connection plus Squid lines for the page and what it pulls in; an SSH session is
 //! a firewall line, sshd's and PAM's login lines, perhaps sudo, and the logout minutes
-//! later. Lines that lie in the future wait in a [`Queue`] until the clock passes them, so
+//! later; a logon at a collected Windows terminal is its 4624 (with 4672 for an
+//! administrator) and, minutes later, its 4634, and on core the MFA server's `Login OK`
+//! just before. Lines that lie in the future (a FortiGate or PAN-OS session line, written
+//! when the session ends; a logoff) wait in a [`Queue`] until the clock passes them, so
 //! the output is in time order.
+//!
+//! Every interactive logon on core, at term-core's console, by remote desktop from the
+//! jump host, or by SSH to srv-core01, takes a one-time code first, checked by mfa-core01
+//! a few seconds before the logon (policy 6(3)①); network logons take none.
 //!
 //! # Keeping it clean
 //!
 //! Precision tests need ordinary traffic that no sane rule would flag, yet real traffic has
 //! typos and blocked packets. The generator lets them happen and caps them per source with
 //! sliding windows ([`Limits`]) well below the rule thresholds of the design brief: at most
-//! one authentication failure per source in 10 minutes, and no successful login from that
-//! source from shortly before it until 6 minutes after (OMZ-15 counts 5, OMZ-16 10
+//! one authentication failure per source in 10 minutes (a mistyped one-time code shows
+//! twice, in sshd's log and in mfa-core01's), and no successful login from that source
+//! from shortly before it until 6 minutes after (OMZ-15 counts 5, on core 3, OMZ-16 10
 //! accounts, OMZ-19 looks 5 minutes ahead); at most 2 firewall blocks per source in 10
 //! minutes (OMZ-02 raises at 10); at most 2 proxy refusals per client an hour (OMZ-09
 //! raises at 5 domains); at most 2 POSTs from one client to one host in 10 minutes, and
-//! never a PUT (exfiltration is a burst of them). No source talks to more than a handful of
-//! hosts and ports (OMZ-11 counts 20 hosts or 50 ports), and every flow that crosses a zone
-//! boundary goes through a gateway the model allows. The tests check all of this with
-//! naive oracles over long runs.
+//! never a PUT (exfiltration is a burst of them); at most 30 MB sent by one source in an
+//! hour, summed over its FortiGate and PAN-OS sessions (OMZ-13 raises at 50 MB). Console
+//! logons all come from `127.0.0.1`, so that address counts as one source across the
+//! terminals: one failure per 10 minutes city-wide, and no console logon anywhere for 6
+//! minutes after it. Privileged logons (4672) come only from the jump hosts, and remote
+//! desktop only on core, always with MFA (OMZ-17, OMZ-20). No source talks to more than a
+//! handful of hosts and ports (OMZ-11 counts 20 hosts or 50 ports), and every flow that
+//! crosses a zone boundary goes through a gateway the model allows. The tests check all
+//! of this with naive oracles over long runs.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -34,14 +47,17 @@ use rand_chacha::ChaCha8Rng;
 use super::auth::{Account, SshConn, cron_session, logind, sudo_command, sudo_session};
 use super::city::{
     Access, CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, Device, FILE_SANITISER, INTERNET_SITES,
-    LGWAN_SITES, MAIL_RELAY, PROXY_INET, PROXY_LGWAN, SCREEN_TRANSFER, SUBRESOURCES, Site, Zone,
-    host, is_terminal, owner,
+    LGWAN_SITES, MAIL_RELAY, PROXY_INET, PROXY_LGWAN, SCREEN_TRANSFER, SUBRESOURCES, SURNAMES,
+    Site, Zone, host, is_terminal, owner, windows_terminal,
 };
+use super::firewall::Flow;
 use super::line::{Body, DemoLine, Draft};
 use super::netfilter::{Packet, Verdict};
 use super::queue::Queue;
+use super::radius::RadiusLog;
 use super::sample::{exp_gap, gap, linux_port, weighted, windows_port};
 use super::squid::{Hier, SquidEntry};
+use super::windows::{Logon, LogonType, Remote, WinEvent};
 
 /// Mean ordinary lines per second over the whole city. Attack bursts are sized against
 /// the run's length at this rate.
@@ -70,14 +86,25 @@ enum Activity {
     Service(Zone),
     /// A staff member mistyping a password (or one-time code) and giving up.
     Typo(Zone),
+    /// A staff member's session at the zone's collected Windows terminal (core, lgwan).
+    Console(Zone),
+    /// An administrator's remote desktop session on term-core, from the jump host.
+    RemoteDesktop,
+    /// An administrator's remote management of the zone's collected terminal from the
+    /// jump host: a network logon for a few seconds (core, lgwan).
+    Manage(Zone),
+    /// A staff member mistyping the password at the collected terminal's console.
+    Mistype(Zone),
 }
 
 /// Relative frequency of each activity. With about 14 activities a second, a weight of 1
 /// is about once an hour: each server sees some 25 staff sessions an hour (core 40), lgwan
 /// and internet servers also 120 monitoring or backup logins, and a typo comes about once
-/// an hour. Over all, some 62 % of the lines are firewall lines, 33 % proxy lines and 5 %
-/// authentication.
-const MIX: [(Activity, u32); 16] = [
+/// an hour; each collected terminal is asked for some 25 console sessions an hour (a
+/// third find it free, the rest find it in use), four remote management logons and, on
+/// core, three remote desktop sessions (which also need it free). Over all, some 61 % of the
+/// lines are firewall lines, 34 % proxy lines and 5 % authentication.
+const MIX: [(Activity, u32); 23] = [
     (Activity::Flow(Zone::Core), 9_000),
     (Activity::Flow(Zone::Lgwan), 14_000),
     (Activity::Flow(Zone::Internet), 8_000),
@@ -94,6 +121,13 @@ const MIX: [(Activity, u32); 16] = [
     (Activity::Typo(Zone::Core), 1),
     (Activity::Typo(Zone::Lgwan), 1),
     (Activity::Typo(Zone::Internet), 1),
+    (Activity::Console(Zone::Core), 24),
+    (Activity::Console(Zone::Lgwan), 20),
+    (Activity::RemoteDesktop, 3),
+    (Activity::Manage(Zone::Core), 4),
+    (Activity::Manage(Zone::Lgwan), 4),
+    (Activity::Mistype(Zone::Core), 2),
+    (Activity::Mistype(Zone::Lgwan), 2),
 ];
 
 /// A permitted service: who connects, where, how often.
@@ -243,12 +277,13 @@ const LGWAN_DROPS: [Dropped; 5] = {
     ]
 };
 
-const INTERNET_DROPS: [Dropped; 5] = {
+/// PAN-OS does not log the terminals' broadcasts (they never reach a security rule), so
+/// fw-inet's denials are all unicast.
+const INTERNET_DROPS: [Dropped; 4] = {
     let z = Zone::Internet;
     [
-        netbios(z, 137, 50, 6),
-        netbios(z, 138, 201, 3),
         dropped(z.server(host::SSH_SERVER), TCP, 139, 3),
+        dropped(z.server(host::SSH_SERVER), TCP, 135, 1),
         dropped(z.server(host::DC), TCP, 3389, 1),
         dropped(Ipv4Addr::new(8, 8, 8, 8), UDP, 53, 2),
     ]
@@ -308,7 +343,14 @@ mod budget {
     };
     /// No successful login from a source this long after its failure.
     pub(super) const QUIET_AFTER_FAILURE: TimeDelta = TimeDelta::minutes(6);
+    /// Bytes one source may send in FortiGate and PAN-OS sessions in any window.
+    pub(super) const SENT_BYTES: u64 = 30_000_000;
+    pub(super) const SENT_WINDOW: TimeDelta = TimeDelta::minutes(61);
 }
+
+/// Where a console logon comes from, as Windows writes it: every terminal's console is
+/// `127.0.0.1`, so the caps treat all consoles as one source.
+const CONSOLE: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 /// What a sliding-window cap counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -324,6 +366,8 @@ enum Key {
 #[derive(Debug, Default)]
 struct Limits {
     recent: HashMap<Key, VecDeque<DateTime<Utc>>>,
+    /// Bytes each source sent, by when, within [`budget::SENT_WINDOW`].
+    sent: HashMap<Ipv4Addr, VecDeque<(DateTime<Utc>, u64)>>,
     /// No login from the source before this time (it failed recently).
     quiet_until: HashMap<Ipv4Addr, DateTime<Utc>>,
     /// When the source's latest login so far is logged (it may lie in the future).
@@ -346,6 +390,26 @@ impl Limits {
         ok
     }
 
+    /// How many of `want` bytes `src` may send in a session ending at `now`: all of
+    /// them while the source is under its hourly budget, else what is left of it, but
+    /// never less than a small request's worth (a session carries some bytes), which
+    /// the budget's distance from the rule threshold absorbs.
+    fn take_bytes(&mut self, src: Ipv4Addr, now: DateTime<Utc>, want: u64) -> u64 {
+        let seen = self.sent.entry(src).or_default();
+        while seen
+            .front()
+            .is_some_and(|&(t, _)| now - t >= budget::SENT_WINDOW)
+        {
+            seen.pop_front();
+        }
+        let used: u64 = seen.iter().map(|&(_, b)| b).sum();
+        let bytes = want
+            .min(budget::SENT_BYTES.saturating_sub(used))
+            .max(want.min(600));
+        seen.push_back((now, bytes));
+        bytes
+    }
+
     fn may_log_in(&self, src: Ipv4Addr, now: DateTime<Utc>) -> bool {
         self.quiet_until.get(&src).is_none_or(|&until| now >= until)
     }
@@ -360,7 +424,6 @@ impl Limits {
 /// The ordinary traffic generator; an endless source of time-ordered lines.
 pub(crate) struct Ordinary {
     rng: ChaCha8Rng,
-    boot: DateTime<Utc>,
     /// Staff terminals per zone (by `Zone as usize`), without the reserved attackers.
     terminals: [Vec<Ipv4Addr>; 3],
     /// Where each admin of a zone logs in from, in `Zone::admins` order.
@@ -375,6 +438,11 @@ pub(crate) struct Ordinary {
     pids: [u32; 3],
     /// The last systemd-logind session id on each server.
     sessions: [u32; 3],
+    /// Until when each zone's collected terminal is in use (a console or remote desktop
+    /// session; Windows 10 takes one at a time).
+    console_until: [DateTime<Utc>; 3],
+    /// mfa-core01's last request number.
+    radius_request: u32,
 }
 
 impl Ordinary {
@@ -382,7 +450,6 @@ impl Ordinary {
     pub(crate) fn new(
         seed: u64,
         start: DateTime<Utc>,
-        boot: DateTime<Utc>,
         reserved: &std::collections::BTreeSet<Ipv4Addr>,
     ) -> Ordinary {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -406,10 +473,10 @@ impl Ordinary {
         });
         let pids = [(); 3].map(|()| rng.random_range(1500..9000));
         let sessions = [(); 3].map(|()| rng.random_range(100..2000));
+        let radius_request = rng.random_range(1_000..60_000);
         let clock = start + exp_gap(&mut rng, mean_gap());
         Ordinary {
             rng,
-            boot,
             terminals,
             admin_src,
             clock,
@@ -418,6 +485,8 @@ impl Ordinary {
             limits: Limits::default(),
             pids,
             sessions,
+            console_until: [start; 3],
+            radius_request,
         }
     }
 
@@ -448,11 +517,15 @@ impl Ordinary {
             Activity::Session(zone) => self.session(zone),
             Activity::Service(zone) => self.service(zone),
             Activity::Typo(zone) => self.typo(zone),
+            Activity::Console(zone) => self.console(zone),
+            Activity::RemoteDesktop => self.remote_desktop(),
+            Activity::Manage(zone) => self.manage(zone),
+            Activity::Mistype(zone) => self.mistype(zone),
         }
     }
 
     fn push(&mut self, at: DateTime<Utc>, draft: Draft) {
-        self.queue.push(draft.render(at, self.boot, None));
+        self.queue.push(draft.render(at, None));
     }
 
     fn terminal(&mut self, zone: Zone) -> Ipv4Addr {
@@ -474,8 +547,8 @@ impl Ordinary {
         }
     }
 
-    /// The first packet of a connection `src` → `dst`:`port`, as `zone`'s firewall logs it.
-    fn syn(
+    /// A TCP connection `src` → `dst`:`port` opened at `at`, as `zone`'s firewall logs it.
+    fn connect(
         &mut self,
         at: DateTime<Utc>,
         zone: Zone,
@@ -484,9 +557,31 @@ impl Ordinary {
         dst: Ipv4Addr,
         port: u16,
     ) {
+        let flow = self.tcp_flow(verdict, src, dst, port);
+        self.log_flow(at, zone, flow);
+    }
+
+    /// A TCP flow of an ordinary session of the port's service.
+    fn tcp_flow(&mut self, verdict: Verdict, src: Ipv4Addr, dst: Ipv4Addr, port: u16) -> Flow {
         let sport = self.client_port(src);
         let pkt = Packet::syn(&mut self.rng, verdict, src, dst, sport, port);
-        self.push(at, pkt.draft(zone.firewall()));
+        Flow::new(&mut self.rng, pkt)
+    }
+
+    /// Logs a flow whose first packet passes at `at` on `zone`'s firewall, when that
+    /// firewall writes it (see `firewall.rs`), with the bytes the source sent held to
+    /// its hourly budget.
+    fn log_flow(&mut self, at: DateTime<Utc>, zone: Zone, mut flow: Flow) {
+        if flow.packet.verdict == Verdict::Allow {
+            let end = at + flow.session.duration;
+            let sent = self
+                .limits
+                .take_bytes(flow.packet.src, end, flow.session.bytes_sent);
+            let rcvd = flow.session.bytes_rcvd;
+            flow.session.set_bytes(flow.packet.proto, sent, rcvd);
+        }
+        let (delay, draft) = flow.log(zone.firewall());
+        self.push(at + delay, draft);
     }
 
     fn flow(&mut self, zone: Zone) {
@@ -516,9 +611,10 @@ impl Ordinary {
                 (sport, svc.port),
                 payload,
             );
-            self.push(self.clock, pkt.draft(zone.firewall()));
+            let flow = Flow::new(&mut self.rng, pkt);
+            self.log_flow(self.clock, zone, flow);
         } else {
-            self.syn(self.clock, zone, Verdict::Allow, src, svc.to, svc.port);
+            self.connect(self.clock, zone, Verdict::Allow, src, svc.to, svc.port);
         }
     }
 
@@ -554,9 +650,10 @@ impl Ordinary {
                 (sport, drop.port),
                 payload,
             );
-            self.push(self.clock, pkt.draft(zone.firewall()));
+            let flow = Flow::new(&mut self.rng, pkt);
+            self.log_flow(self.clock, zone, flow);
         } else {
-            self.syn(self.clock, zone, Verdict::Block, src, drop.to, drop.port);
+            self.connect(self.clock, zone, Verdict::Block, src, drop.to, drop.port);
         }
     }
 
@@ -582,7 +679,7 @@ impl Ordinary {
         };
         // Browsers keep proxy connections alive; some page views open a new one.
         if self.rng.random_bool(0.4) {
-            self.syn(
+            self.connect(
                 t0,
                 zone,
                 Verdict::Allow,
@@ -601,7 +698,7 @@ impl Ordinary {
         let proxy_ip = zone.server(host::PROXY);
         match upstream {
             Hier::Parent(parent) if self.rng.random_bool(0.04) => {
-                self.syn(t0, zone, Verdict::Allow, proxy_ip, parent, 8080);
+                self.connect(t0, zone, Verdict::Allow, proxy_ip, parent, 8080);
             }
             Hier::Direct(origin) if self.rng.random_bool(0.3) => {
                 let port = if site.access == Access::Plain {
@@ -609,7 +706,7 @@ impl Ordinary {
                 } else {
                     443
                 };
-                self.syn(t0, zone, Verdict::Allow, proxy_ip, origin, port);
+                self.connect(t0, zone, Verdict::Allow, proxy_ip, origin, port);
             }
             _ => {}
         }
@@ -758,22 +855,25 @@ impl Ordinary {
     }
 
     /// A staff member's session on `zone`'s server. Core demands a key, then a one-time
-    /// code (`AuthenticationMethods publickey,keyboard-interactive`).
+    /// code (`AuthenticationMethods publickey,keyboard-interactive`), which PAM hands to
+    /// mfa-core01.
     fn session(&mut self, zone: Zone) {
         let admins = zone.admins();
         let k = self.rng.random_range(0..admins.len());
         let (user, uid) = admins[k];
         let src = self.admin_src[zone as usize][k];
-        let t = self.clock;
-        if !self.limits.may_log_in(src, t) {
+        let t0 = self.clock;
+        if !self.limits.may_log_in(src, t0) {
             return self.flow(zone);
         }
-        let (conn, mut t) = self.ssh_connect(zone, src, t);
+        let (conn, mut t, flow) = self.ssh_connect(zone, src, t0);
         match zone {
             Zone::Core => {
                 self.push(t, conn.partial_publickey(user));
                 // Reading the code off the token takes a few seconds.
                 t += gap(&mut self.rng, 3.0, 12.0);
+                let checked = t - gap(&mut self.rng, 0.05, 0.4);
+                self.radius(checked, true, user, conn.dev.name, src);
                 self.push(t, conn.accepted("keyboard-interactive/pam", user));
             }
             Zone::Lgwan | Zone::Internet => {
@@ -805,17 +905,20 @@ impl Ordinary {
             }
         }
         self.close_session(zone, &conn, user, session, end);
+        self.ssh_flow_end(zone, t0, flow, end);
     }
 
     /// Monitoring checks and backup runs on the lgwan and internet servers: a key login,
     /// a few seconds of work, a logout.
     fn service(&mut self, zone: Zone) {
         let &(user, uid, from, _) = weighted(&mut self.rng, &SERVICE_ACCOUNTS, |a| a.3);
-        let (conn, t) = self.ssh_connect(zone, zone.server(from), self.clock);
+        let t0 = self.clock;
+        let (conn, t, flow) = self.ssh_connect(zone, zone.server(from), t0);
         self.push(t, conn.accepted("publickey", user));
         let session = self.open_session(zone, &conn, (user, uid), t);
         let end = t + gap(&mut self.rng, 0.5, 30.0);
         self.close_session(zone, &conn, user, session, end);
+        self.ssh_flow_end(zone, t0, flow, end);
     }
 
     /// A staff member fumbles the password (the one-time code on core) and gives up.
@@ -824,25 +927,27 @@ impl Ordinary {
         let k = self.rng.random_range(0..admins.len());
         let (user, _) = admins[k];
         let src = self.admin_src[zone as usize][k];
-        let t = self.clock;
-        if !self.limits.may_fail(src, t)
+        let t0 = self.clock;
+        if !self.limits.may_fail(src, t0)
             || !self
                 .limits
-                .take(Key::AuthFailure(src), t, budget::AUTH_FAILURES)
+                .take(Key::AuthFailure(src), t0, budget::AUTH_FAILURES)
         {
             return self.flow(zone);
         }
         self.limits
             .quiet_until
-            .insert(src, t + budget::QUIET_AFTER_FAILURE);
+            .insert(src, t0 + budget::QUIET_AFTER_FAILURE);
         let acct = Account {
             name: user,
             valid: true,
         };
-        let (conn, mut t) = self.ssh_connect(zone, src, t);
+        let (conn, mut t, flow) = self.ssh_connect(zone, src, t0);
         if zone == Zone::Core {
             self.push(t, conn.partial_publickey(user));
             t += gap(&mut self.rng, 3.0, 12.0);
+            let checked = t - gap(&mut self.rng, 0.05, 0.4);
+            self.radius(checked, false, user, conn.dev.name, src);
             self.push(t, conn.failed("keyboard-interactive/pam", acct));
         } else {
             self.push(t, conn.pam_auth_failure(acct));
@@ -851,18 +956,20 @@ impl Ordinary {
         }
         t += gap(&mut self.rng, 3.0, 20.0);
         self.push(t, conn.closed_preauth(acct));
+        self.ssh_flow_end(zone, t0, flow, t);
     }
 
-    /// A new TCP connection to `zone`'s sshd: the firewall line if the client is on
-    /// another segment, and when sshd has the client's first message.
+    /// A new TCP connection to `zone`'s sshd at `t`: the session's flow through the
+    /// firewall if the client is on another segment (logged by [`Self::ssh_flow_end`]
+    /// once the caller knows when it ends), and when sshd has the client's first message.
     fn ssh_connect(
         &mut self,
         zone: Zone,
         src: Ipv4Addr,
         t: DateTime<Utc>,
-    ) -> (SshConn, DateTime<Utc>) {
+    ) -> (SshConn, DateTime<Utc>, Option<Flow>) {
         let port = self.client_port(src);
-        if is_terminal(src) {
+        let flow = is_terminal(src).then(|| {
             let pkt = Packet::syn(
                 &mut self.rng,
                 Verdict::Allow,
@@ -871,15 +978,219 @@ impl Ordinary {
                 port,
                 22,
             );
-            self.push(t, pkt.draft(zone.firewall()));
-        }
+            Flow::new(&mut self.rng, pkt)
+        });
         let conn = SshConn {
             dev: zone.ssh_server(),
             pid: self.next_pid(zone),
             src,
             port,
         };
-        (conn, t + gap(&mut self.rng, 0.2, 1.5))
+        (conn, t + gap(&mut self.rng, 0.2, 1.5), flow)
+    }
+
+    /// Logs an SSH connection's flow, opened at `start` and closed at `end`.
+    fn ssh_flow_end(
+        &mut self,
+        zone: Zone,
+        start: DateTime<Utc>,
+        flow: Option<Flow>,
+        end: DateTime<Utc>,
+    ) {
+        if let Some(flow) = flow {
+            let closed = end + TimeDelta::milliseconds(20);
+            self.log_flow(start, zone, flow.lasting(closed - start));
+        }
+    }
+
+    /// mfa-core01's answer at `at` to a one-time code `user` typed at `cli`, relayed by
+    /// the RADIUS client `client`.
+    fn radius(
+        &mut self,
+        at: DateTime<Utc>,
+        ok: bool,
+        user: &'static str,
+        client: &'static str,
+        cli: Ipv4Addr,
+    ) {
+        self.radius_request += 1;
+        let log = RadiusLog {
+            request: self.radius_request,
+            ok,
+            user,
+            client,
+            cli,
+        };
+        self.push(at, log.draft());
+    }
+
+    /// A staff member's turn at the zone's collected terminal: on core the one-time code
+    /// first (the credential provider asks mfa-core01 over RADIUS, through fw-core), then
+    /// the logon, and the logoff when they are done.
+    fn console(&mut self, zone: Zone) {
+        let t = self.clock;
+        let Some(term) = windows_terminal(zone) else {
+            return self.flow(zone);
+        };
+        if self.console_until[zone as usize] > t || !self.limits.may_log_in(CONSOLE, t) {
+            return self.flow(zone);
+        }
+        let user = *SURNAMES.choose(&mut self.rng).unwrap_or(&SURNAMES[0]);
+        let mut at = t;
+        if zone == Zone::Core {
+            let sport = windows_port(&mut self.rng);
+            let payload = self.rng.random_range(120..220);
+            let mfa = Zone::Core.server(host::MFA);
+            let pkt = Packet::udp(
+                &mut self.rng,
+                Verdict::Allow,
+                term.ip,
+                mfa,
+                (sport, 1812),
+                payload,
+            );
+            let flow = Flow::new(&mut self.rng, pkt);
+            self.log_flow(at, zone, flow);
+            at += gap(&mut self.rng, 0.02, 0.3);
+            self.radius(at, true, user, term.dev.name, term.ip);
+            at += gap(&mut self.rng, 1.0, 6.0);
+        }
+        let logon = Logon::new(
+            &mut self.rng,
+            term,
+            (user, false),
+            LogonType::Interactive,
+            None,
+        );
+        self.push(at, WinEvent::Logon(logon).draft());
+        self.limits.last_login.insert(CONSOLE, at);
+        // A turn at the counter: a resident's request or two.
+        let end = at + gap(&mut self.rng, 60.0, 480.0);
+        self.push(end, WinEvent::Logoff(logon).draft());
+        self.console_until[zone as usize] = end + TimeDelta::seconds(5);
+    }
+
+    /// An administrator takes over term-core by remote desktop from the jump host:
+    /// Network Level Authentication (a network logon), the one-time code in the session,
+    /// the remote interactive logon, and the logoffs.
+    fn remote_desktop(&mut self) {
+        let zone = Zone::Core;
+        let t = self.clock;
+        let jump = zone.server(host::JUMP);
+        let Some(term) = windows_terminal(zone) else {
+            return self.flow(zone);
+        };
+        if self.console_until[zone as usize] > t || !self.limits.may_log_in(jump, t) {
+            return self.flow(zone);
+        }
+        let user = *zone
+            .windows_admins()
+            .choose(&mut self.rng)
+            .unwrap_or(&"administrator");
+        let flow = self.tcp_flow(Verdict::Allow, jump, term.ip, 3389);
+        let sport = flow.packet.sport;
+        let mut at = t + gap(&mut self.rng, 0.1, 0.5);
+        let nla = Logon::new(
+            &mut self.rng,
+            term,
+            (user, true),
+            LogonType::Network,
+            Some(Remote {
+                ip: jump,
+                port: sport,
+                workstation: "-",
+            }),
+        );
+        self.push(at, WinEvent::Logon(nla).draft());
+        self.push(at, WinEvent::Special(nla).draft());
+        at += gap(&mut self.rng, 4.0, 12.0);
+        self.radius(at, true, user, term.dev.name, jump);
+        at += gap(&mut self.rng, 1.0, 4.0);
+        let rdp = Logon::new(
+            &mut self.rng,
+            term,
+            (user, true),
+            LogonType::RemoteInteractive,
+            Some(Remote {
+                ip: jump,
+                port: 0,
+                workstation: zone.jump_host_netbios(),
+            }),
+        );
+        self.push(at, WinEvent::Logon(rdp).draft());
+        self.push(at, WinEvent::Special(rdp).draft());
+        self.limits.last_login.insert(jump, at);
+        let nla_end = at + gap(&mut self.rng, 1.0, 3.0);
+        self.push(nla_end, WinEvent::Logoff(nla).draft());
+        let end = at + gap(&mut self.rng, 300.0, 1_800.0);
+        self.push(end, WinEvent::Logoff(rdp).draft());
+        self.console_until[zone as usize] = end + TimeDelta::seconds(5);
+        let closed = end + TimeDelta::milliseconds(200);
+        self.log_flow(t, zone, flow.lasting(closed - t));
+    }
+
+    /// An administrator looks at the zone's collected terminal from the jump host
+    /// (event viewer, services, the admin share): a network logon of a few seconds.
+    fn manage(&mut self, zone: Zone) {
+        let t = self.clock;
+        let jump = zone.server(host::JUMP);
+        let Some(term) = windows_terminal(zone) else {
+            return self.flow(zone);
+        };
+        if !self.limits.may_log_in(jump, t) {
+            return self.flow(zone);
+        }
+        let user = *zone
+            .windows_admins()
+            .choose(&mut self.rng)
+            .unwrap_or(&"administrator");
+        let flow = self.tcp_flow(Verdict::Allow, jump, term.ip, 445);
+        let at = t + gap(&mut self.rng, 0.05, 0.5);
+        let logon = Logon::new(
+            &mut self.rng,
+            term,
+            (user, true),
+            LogonType::Network,
+            Some(Remote {
+                ip: jump,
+                port: flow.packet.sport,
+                workstation: "-",
+            }),
+        );
+        self.push(at, WinEvent::Logon(logon).draft());
+        self.push(at, WinEvent::Special(logon).draft());
+        self.limits.last_login.insert(jump, at);
+        let end = at + gap(&mut self.rng, 2.0, 60.0);
+        self.push(end, WinEvent::Logoff(logon).draft());
+        let closed = end + TimeDelta::milliseconds(50);
+        self.log_flow(t, zone, flow.lasting(closed - t));
+    }
+
+    /// A staff member mistypes the password at the collected terminal's console and
+    /// walks away.
+    fn mistype(&mut self, zone: Zone) {
+        let t = self.clock;
+        let Some(term) = windows_terminal(zone) else {
+            return self.flow(zone);
+        };
+        if self.console_until[zone as usize] > t
+            || !self.limits.may_fail(CONSOLE, t)
+            || !self
+                .limits
+                .take(Key::AuthFailure(CONSOLE), t, budget::AUTH_FAILURES)
+        {
+            return self.flow(zone);
+        }
+        self.limits
+            .quiet_until
+            .insert(CONSOLE, t + budget::QUIET_AFTER_FAILURE);
+        let user = *SURNAMES.choose(&mut self.rng).unwrap_or(&SURNAMES[0]);
+        let failure = WinEvent::Failure {
+            term,
+            user,
+            logon_type: LogonType::Interactive,
+        };
+        self.push(t, failure.draft());
     }
 
     fn open_session(

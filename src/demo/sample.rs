@@ -4,7 +4,7 @@
 //! run is a pure function of its seed.
 
 use chrono::TimeDelta;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Picks an item with probability proportional to `weight`. The catalogues are static
@@ -52,4 +52,35 @@ pub(crate) fn windows_port(rng: &mut ChaCha8Rng) -> u16 {
 /// A Linux client's ephemeral source port (`net.ipv4.ip_local_port_range`).
 pub(crate) fn linux_port(rng: &mut ChaCha8Rng) -> u16 {
     rng.random_range(32768..=60999)
+}
+
+/// A random stream keyed by `key` alone (FNV-1a of its bytes, a stable hash unlike std's
+/// randomly keyed one): the same key gives the same values in every run and on every
+/// device, for things that are fixed per name, such as key fingerprints and UUIDs.
+pub(crate) fn keyed_rng(key: &str) -> ChaCha8Rng {
+    let seed = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// A version-4 UUID fixed by `key`, lower-case with hyphens.
+pub(crate) fn stable_uuid(key: &str) -> String {
+    uuid(&mut keyed_rng(key))
+}
+
+/// A random version-4 UUID, lower-case with hyphens.
+pub(crate) fn uuid(rng: &mut ChaCha8Rng) -> String {
+    let mut b: [u8; 16] = rng.random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

@@ -12,6 +12,7 @@
 //! internet-zone terminal, or a compromised server in the lgwan server segment (lgwan and
 //! core servers take SSH only from there). srv-core01 is never a password-guessing target:
 //! it demands a key before its one-time code, so guessing never reaches a password prompt.
+//! The collected Windows terminals (term-core, term-lgwan01) are never attackers.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -25,13 +26,16 @@ use rand_chacha::ChaCha8Rng;
 use super::DemoSpec;
 use super::auth::{Account, SshConn};
 use super::city::{
-    CLOUD_PROXY, FW_CORE, FW_INET, FW_LGWAN, PROXY_INET, SURNAMES, Zone, host, is_terminal, owner,
+    CLOUD_PROXY, Device, FW_CORE, FW_INET, FW_LGWAN, PROXY_INET, SURNAMES, Zone, host, is_terminal,
+    owner, windows_terminal,
 };
+use super::firewall::Flow;
 use super::line::{Body, Draft};
 use super::netfilter::{Packet, Proto, Verdict};
 use super::ordinary::LINES_PER_SECOND;
 use super::sample::{gap, linux_port, windows_port};
 use super::squid::{Hier, SquidEntry};
+use super::windows::{Logon, LogonType, Remote, WinEvent};
 
 /// A labelled attack scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,27 +48,38 @@ pub enum Scenario {
     /// One terminal probing at least 60 ports on at least 25 servers, all blocked.
     PortScan,
     /// Flows the three-layer model forbids, permitted by a firewall: core to the Internet
-    /// or the internet zone, and lgwan straight to the internet zone or the Internet,
-    /// bypassing the sanitisation gateways. The instance has two sources, one per flow.
+    /// or the internet zone (netfilter on fw-core), and lgwan straight to the internet
+    /// zone or the Internet, bypassing the sanitisation gateways (FortiGate on fw-lgwan,
+    /// through a policy left too wide). The instance has two sources, one per flow.
     CrossZoneViolation,
-    /// A burst of POST/PUT uploads from one internet-zone terminal to one outside host
-    /// through proxy-inet. Squid's native log records only the bytes sent back to the
-    /// client, so these lines show the uploads' number and rhythm, not their volume.
+    /// One internet-zone terminal uploading to one outside file service: a burst of
+    /// POST/PUT calls to its API through proxy-inet, while the data itself goes straight
+    /// to the service's address over HTTPS, through a PAN-OS rule left too wide, in
+    /// sessions that carry over 50 MB in all. Squid's native log records only the bytes
+    /// sent back to the client, so its lines show the uploads' number and rhythm; fw-inet's
+    /// `Bytes Sent` shows their volume.
     Exfiltration,
+    /// A remote desktop logon to term-core, core's counter terminal, with no one-time
+    /// code: a contractor's maintenance account (`hoshu01`, ...) from another core
+    /// terminal, where remote desktop skips the MFA credential provider. The lines are
+    /// the logon's Network Level Authentication step and the remote interactive logon,
+    /// and mfa-core01 logs nothing within minutes of them.
+    MfaLessLogon,
 }
 
 impl Scenario {
     /// Every scenario, in label order.
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::BruteForce,
         Scenario::PasswordSpraying,
         Scenario::PortScan,
         Scenario::CrossZoneViolation,
         Scenario::Exfiltration,
+        Scenario::MfaLessLogon,
     ];
 
     /// The label used in `ground-truth.jsonl` (`brute_force`, `password_spraying`,
-    /// `port_scan`, `cross_zone_violation`, `exfiltration`).
+    /// `port_scan`, `cross_zone_violation`, `exfiltration`, `mfa_less_logon`).
     pub fn as_str(self) -> &'static str {
         match self {
             Scenario::BruteForce => "brute_force",
@@ -72,6 +87,7 @@ impl Scenario {
             Scenario::PortScan => "port_scan",
             Scenario::CrossZoneViolation => "cross_zone_violation",
             Scenario::Exfiltration => "exfiltration",
+            Scenario::MfaLessLogon => "mfa_less_logon",
         }
     }
 }
@@ -122,9 +138,9 @@ pub(crate) struct Plan {
 const EVENTS_PER_ROUND: usize = 50_000;
 /// ...up to this many, which keeps the reserved attackers a small part of each zone.
 const MAX_ROUNDS: usize = 16;
-/// At most a quarter of a run is attack lines. All five scenarios always fit from 1 750
-/// events (the largest instances drafted), usually from 1 300; below that, the ones that
-/// do not fit are left out, the costliest first.
+/// At most a quarter of a run is attack lines. All six scenarios always fit from 1 800
+/// events (the largest instances drafted come to 441 lines), usually from 1 300; below
+/// that, the ones that do not fit are left out, the costliest first.
 const ATTACK_SHARE_DIVISOR: usize = 4;
 /// ChaCha stream of the plan; the ordinary traffic draws from another, so neither
 /// shifts the other.
@@ -153,6 +169,7 @@ pub(crate) fn plan(spec: &DemoSpec) -> Plan {
         let guess_zone = |k: usize| [Zone::Internet, Zone::Lgwan][(round + guess_rot + k) % 2];
         // Cheapest first, so a small run keeps as many kinds as its budget allows.
         for scenario in [
+            Scenario::MfaLessLogon,
             Scenario::CrossZoneViolation,
             Scenario::Exfiltration,
             Scenario::BruteForce,
@@ -165,6 +182,7 @@ pub(crate) fn plan(spec: &DemoSpec) -> Plan {
                 Scenario::PortScan => cx.port_scan(Zone::ALL[(round + scan_rot) % 3]),
                 Scenario::CrossZoneViolation => cx.cross_zone_violation(),
                 Scenario::Exfiltration => cx.exfiltration(),
+                Scenario::MfaLessLogon => cx.mfa_less_logon(round),
             };
             if used + steps.len() > budget {
                 continue;
@@ -200,7 +218,9 @@ pub(crate) fn plan(spec: &DemoSpec) -> Plan {
 
 /// Scales a burst's timing down so it lasts at most `max_len`.
 fn squeeze(steps: &mut [Step], max_len: TimeDelta) {
-    let Some(last) = steps.last().map(|s| s.offset) else {
+    // Session lines are written when the session ends, so the last step need not be
+    // the latest.
+    let Some(last) = steps.iter().map(|s| s.offset).max() else {
         return;
     };
     if last <= max_len || last <= TimeDelta::zero() {
@@ -208,12 +228,20 @@ fn squeeze(steps: &mut [Step], max_len: TimeDelta) {
     }
     let factor = max_len.num_microseconds().unwrap_or(0) as f64
         / last.num_microseconds().unwrap_or(1) as f64;
+    let scale = |d: TimeDelta| {
+        TimeDelta::microseconds((d.num_microseconds().unwrap_or(0) as f64 * factor) as i64)
+    };
     for step in steps {
-        let us = step.offset.num_microseconds().unwrap_or(0) as f64 * factor;
-        step.offset = TimeDelta::microseconds(us as i64);
-        // A Squid line's duration says when the request began; it shrinks with the rest.
-        if let Body::Squid(entry) = &mut step.draft.body {
-            entry.duration_ms = (f64::from(entry.duration_ms) * factor) as u32;
+        step.offset = scale(step.offset);
+        // A line's duration says when the request or session began; it shrinks with the
+        // rest, so that the beginning stays inside the burst.
+        match &mut step.draft.body {
+            Body::Squid(entry) => {
+                entry.duration_ms = (f64::from(entry.duration_ms) * factor) as u32;
+            }
+            Body::Fortigate(log) => log.session.duration = scale(log.session.duration),
+            Body::Panos(log) => log.session.duration = scale(log.session.duration),
+            _ => {}
         }
     }
 }
@@ -252,6 +280,32 @@ const SCAN_PORTS: [u16; 90] = [
 /// The exfiltration target: a file-transfer service outside the city (a reserved name).
 const EXFIL_HOST: &str = "files.example.net";
 
+/// How many sessions carry the exfiltrated data straight to the service, and how much
+/// each sends: at least 60 MB in all, over OMZ-13's 50 MB an hour.
+const EXFIL_DIRECT_SESSIONS: std::ops::RangeInclusive<u32> = 4..=7;
+const EXFIL_SESSION_BYTES: std::ops::RangeInclusive<u64> = 15_000_000..=30_000_000;
+
+/// Contractors' maintenance accounts (保守用アカウント) and the PCs they bring, one per
+/// round of the MFA-less logon; ordinary traffic never uses them.
+const MAINTENANCE: [(&str, &str); 16] = [
+    ("hoshu01", "HOSHU-PC01"),
+    ("hoshu02", "HOSHU-PC02"),
+    ("hoshu03", "HOSHU-PC03"),
+    ("hoshu04", "HOSHU-PC04"),
+    ("hoshu05", "HOSHU-PC05"),
+    ("hoshu06", "HOSHU-PC06"),
+    ("hoshu07", "HOSHU-PC07"),
+    ("hoshu08", "HOSHU-PC08"),
+    ("hoshu09", "HOSHU-PC09"),
+    ("hoshu10", "HOSHU-PC10"),
+    ("hoshu11", "HOSHU-PC11"),
+    ("hoshu12", "HOSHU-PC12"),
+    ("hoshu13", "HOSHU-PC13"),
+    ("hoshu14", "HOSHU-PC14"),
+    ("hoshu15", "HOSHU-PC15"),
+    ("hoshu16", "HOSHU-PC16"),
+];
+
 /// Planning state: the plan's random stream and the addresses taken so far.
 struct Cx {
     rng: ChaCha8Rng,
@@ -277,20 +331,28 @@ impl Burst {
     }
 
     fn push(&mut self, src: Ipv4Addr, draft: Draft) {
-        self.steps.push(Step {
-            offset: self.t,
-            src,
-            draft,
-        });
+        self.push_at(self.t, src, draft);
+    }
+
+    fn push_at(&mut self, offset: TimeDelta, src: Ipv4Addr, draft: Draft) {
+        self.steps.push(Step { offset, src, draft });
+    }
+
+    /// A flow whose first packet passed at `start`, logged when `fw` writes it.
+    fn flow(&mut self, start: TimeDelta, fw: &'static Device, flow: &Flow) {
+        let (delay, draft) = flow.log(fw);
+        self.push_at(start + delay, flow.packet.src, draft);
     }
 }
 
 impl Cx {
-    /// An unused terminal of `zone`, from then on the attacker's.
+    /// An unused terminal of `zone`, from then on the attacker's; never a collected
+    /// Windows terminal, whose logons are ordinary.
     fn reserve_terminal(&mut self, zone: Zone) -> Ipv4Addr {
+        let collected = windows_terminal(zone).map(|t| t.ip);
         loop {
             let ip = zone.terminal(self.rng.random_range(0..zone.terminal_count()));
-            if self.reserved.insert(ip) {
+            if Some(ip) != collected && self.reserved.insert(ip) {
                 return ip;
             }
         }
@@ -315,27 +377,47 @@ impl Cx {
         }
     }
 
-    /// A new connection from `src` to `zone`'s sshd, with the firewall line that shows it
-    /// when the client sits on another segment.
-    fn ssh_connect(&mut self, burst: &mut Burst, zone: Zone, src: Ipv4Addr) -> SshConn {
+    /// A new connection from `src` to `zone`'s sshd, and its flow through the firewall
+    /// when the client sits on another segment, to be logged by [`Cx::ssh_close`].
+    fn ssh_connect(
+        &mut self,
+        burst: &mut Burst,
+        zone: Zone,
+        src: Ipv4Addr,
+    ) -> (SshConn, Option<(TimeDelta, Flow)>) {
         let windows = is_terminal(src);
         let port = if windows {
             windows_port(&mut self.rng)
         } else {
             linux_port(&mut self.rng)
         };
-        if windows {
+        let flow = windows.then(|| {
             let dst = zone.server(host::SSH_SERVER);
             let pkt = Packet::syn(&mut self.rng, Verdict::Allow, src, dst, port, 22);
-            burst.push(src, pkt.draft(zone.firewall()));
+            let mut flow = Flow::new(&mut self.rng, pkt);
+            // Key exchange and a few password prompts: a few kilobytes each way.
+            let sent = self.rng.random_range(2_500..6_000);
+            let rcvd = self.rng.random_range(3_000..7_000);
+            flow.session.set_bytes(pkt.proto, sent, rcvd);
+            let start = burst.t;
             burst.wait(gap(&mut self.rng, 0.05, 0.3));
-        }
-        SshConn {
+            (start, flow)
+        });
+        let conn = SshConn {
             dev: zone.ssh_server(),
             // Far above the servers' ordinary pids, so attack connections never share one.
             pid: self.rng.random_range(200_000..4_000_000),
             src,
             port,
+        };
+        (conn, flow)
+    }
+
+    /// Logs an SSH connection's flow as it closes now (netfilter logged it as it opened).
+    fn ssh_close(burst: &mut Burst, zone: Zone, flow: Option<(TimeDelta, Flow)>) {
+        if let Some((start, flow)) = flow {
+            let flow = flow.lasting(burst.t - start + TimeDelta::milliseconds(20));
+            burst.flow(start, zone.firewall(), &flow);
         }
     }
 
@@ -361,7 +443,7 @@ impl Cx {
         while left > 0 {
             let tries = left.min(self.rng.random_range(3..=6));
             left -= tries;
-            let conn = self.ssh_connect(&mut b, zone, src);
+            let (conn, flow) = self.ssh_connect(&mut b, zone, src);
             if !acct.valid {
                 b.push(src, conn.invalid_user(acct.name));
             }
@@ -380,15 +462,21 @@ impl Cx {
             if tries > 1 {
                 b.push(src, conn.pam_more_failures(tries - 1, acct));
             }
+            Cx::ssh_close(&mut b, zone, flow);
             b.wait(gap(&mut self.rng, 0.2, 2.0));
         }
         // A staff account's password is sometimes weak enough. The session lines that
         // follow a login name no source, so they stay out of the burst: every labelled
-        // line names the source it is keyed on.
+        // line names the source it is keyed on. The connection's flow does, and a
+        // session-logging firewall writes it when the attacker logs out.
         if acct.valid && acct.name != "root" && self.rng.random_bool(0.5) {
-            let conn = self.ssh_connect(&mut b, zone, src);
+            let (conn, flow) = self.ssh_connect(&mut b, zone, src);
             b.wait(gap(&mut self.rng, 1.6, 3.2));
             b.push(src, conn.accepted("password", acct.name));
+            let login = b.t;
+            b.wait(gap(&mut self.rng, 60.0, 600.0));
+            Cx::ssh_close(&mut b, zone, flow);
+            b.t = login;
         }
         b.steps
     }
@@ -413,7 +501,7 @@ impl Cx {
 
         let mut b = Burst::new();
         for acct in names {
-            let conn = self.ssh_connect(&mut b, zone, src);
+            let (conn, flow) = self.ssh_connect(&mut b, zone, src);
             if !acct.valid {
                 b.push(src, conn.invalid_user(acct.name));
             }
@@ -427,6 +515,7 @@ impl Cx {
             if tries > 1 {
                 b.push(src, conn.pam_more_failures(tries - 1, acct));
             }
+            Cx::ssh_close(&mut b, zone, flow);
             // Low and slow, to stay under per-account lockouts.
             b.wait(gap(&mut self.rng, 4.0, 20.0));
         }
@@ -466,7 +555,8 @@ impl Cx {
                 id: self.rng.random(),
                 df: false,
             };
-            b.push(src, pkt.draft(zone.firewall()));
+            let flow = Flow::new(&mut self.rng, pkt);
+            b.flow(b.t, zone.firewall(), &flow);
             b.wait(gap(&mut self.rng, 0.005, 0.3));
         }
         b.steps
@@ -488,13 +578,15 @@ impl Cx {
         for _ in 0..self.rng.random_range(2..=5) {
             let sport = windows_port(&mut self.rng);
             let pkt = Packet::syn(&mut self.rng, Verdict::Allow, core_src, dst, sport, dport);
-            b.push(core_src, pkt.draft(&FW_CORE));
+            let flow = Flow::new(&mut self.rng, pkt);
+            b.flow(b.t, &FW_CORE, &flow);
             b.wait(gap(&mut self.rng, 5.0, 40.0));
         }
         b.wait(gap(&mut self.rng, 10.0, 60.0));
 
         // An lgwan terminal reaching the internet zone or the Internet directly, not
-        // through the screen-transfer, file or mail gateways.
+        // through the screen-transfer, file or mail gateways. FortiGate writes each
+        // session as it ends.
         let lgwan_src = self.reserve_terminal(Zone::Lgwan);
         let (dst, dport) = match self.rng.random_range(0..3) {
             0 => (Zone::Internet.server(host::SSH_SERVER), 445),
@@ -507,7 +599,8 @@ impl Cx {
         for _ in 0..self.rng.random_range(2..=5) {
             let sport = windows_port(&mut self.rng);
             let pkt = Packet::syn(&mut self.rng, Verdict::Allow, lgwan_src, dst, sport, dport);
-            b.push(lgwan_src, pkt.draft(&FW_LGWAN));
+            let flow = Flow::new(&mut self.rng, pkt);
+            b.flow(b.t, &FW_LGWAN, &flow);
             b.wait(gap(&mut self.rng, 5.0, 40.0));
         }
         b.steps
@@ -516,6 +609,17 @@ impl Cx {
     /// An address on the Internet (TEST-NET-1).
     fn outside(&mut self) -> Ipv4Addr {
         Ipv4Addr::new(192, 0, 2, self.rng.random_range(10..=250))
+    }
+
+    /// A keep-alive connection from `src` to proxy-inet carrying a few API calls.
+    fn proxy_flow(&mut self, src: Ipv4Addr, proxy: Ipv4Addr) -> Flow {
+        let sport = windows_port(&mut self.rng);
+        let pkt = Packet::syn(&mut self.rng, Verdict::Allow, src, proxy, sport, 8080);
+        let mut flow = Flow::new(&mut self.rng, pkt);
+        let sent = self.rng.random_range(8_000..60_000);
+        let rcvd = self.rng.random_range(6_000..30_000);
+        flow.session.set_bytes(pkt.proto, sent, rcvd);
+        flow
     }
 
     fn exfiltration(&mut self) -> Vec<Step> {
@@ -528,14 +632,12 @@ impl Cx {
         let session: u64 = self.rng.random();
         let uploads: u32 = self.rng.random_range(15..=30);
         let proxy = Zone::Internet.server(host::PROXY);
+        // The service's storage address, which the data goes to directly.
+        let storage = self.outside();
+        let direct: u32 = self.rng.random_range(EXFIL_DIRECT_SESSIONS);
         let mut b = Burst::new();
 
-        let connect = |cx: &mut Cx, b: &mut Burst| {
-            let sport = windows_port(&mut cx.rng);
-            let pkt = Packet::syn(&mut cx.rng, Verdict::Allow, src, proxy, sport, 8080);
-            b.push(src, pkt.draft(&FW_INET));
-        };
-        connect(self, &mut b);
+        let mut to_proxy = (b.t, self.proxy_flow(src, proxy));
         b.wait(gap(&mut self.rng, 0.3, 0.9));
         let entry = |method, url, status, duration_ms, bytes| SquidEntry {
             duration_ms,
@@ -560,9 +662,24 @@ impl Cx {
         for part in 1..uploads {
             if part == uploads / 2 {
                 // The client's keep-alive connection to the proxy was recycled.
-                connect(self, &mut b);
+                let (start, flow) = to_proxy;
+                b.flow(start, &FW_INET, &flow.lasting(b.t - start));
+                to_proxy = (b.t, self.proxy_flow(src, proxy));
             }
-            // Each chunk takes seconds to go up; Squid logs it when the reply comes back.
+            if (part - 1) * direct % (uploads - 1) < direct {
+                // A stream of parts straight to storage, written by PAN-OS as it ends.
+                let sport = windows_port(&mut self.rng);
+                let pkt = Packet::syn(&mut self.rng, Verdict::Allow, src, storage, sport, 443);
+                let mut flow = Flow::new(&mut self.rng, pkt);
+                let sent = self.rng.random_range(EXFIL_SESSION_BYTES);
+                let rcvd = self.rng.random_range(40_000..200_000);
+                flow.session.set_bytes(pkt.proto, sent, rcvd);
+                let secs = self.rng.random_range(20.0..90.0);
+                let flow = flow.lasting(TimeDelta::milliseconds((secs * 1_000.0) as i64));
+                b.flow(b.t, &FW_INET, &flow);
+            }
+            // Each part is registered once it is up; Squid logs the call when the reply
+            // comes back.
             let duration = self.rng.random_range(4_000..25_000);
             b.wait(TimeDelta::milliseconds(i64::from(duration)));
             let bytes = self.rng.random_range(180..420);
@@ -579,6 +696,48 @@ impl Cx {
             b.push(src, squid(e));
             b.wait(gap(&mut self.rng, 0.2, 3.0));
         }
+        let (start, flow) = to_proxy;
+        b.flow(start, &FW_INET, &flow.lasting(b.t - start));
+        b.steps
+    }
+
+    /// A contractor's maintenance account logs on to term-core by remote desktop from
+    /// another core terminal, with no one-time code.
+    fn mfa_less_logon(&mut self, round: usize) -> Vec<Step> {
+        let Some(term) = windows_terminal(Zone::Core) else {
+            return Vec::new();
+        };
+        let src = self.reserve_terminal(Zone::Core);
+        let k = round % MAINTENANCE.len();
+        let (user, pc) = MAINTENANCE[k];
+        let port = windows_port(&mut self.rng);
+        let mut b = Burst::new();
+        let nla = Logon::new(
+            &mut self.rng,
+            term,
+            (user, false),
+            LogonType::Network,
+            Some(Remote {
+                ip: src,
+                port,
+                workstation: "-",
+            }),
+        );
+        b.push(src, WinEvent::Logon(nla).draft());
+        // Straight from the password to the desktop: no code is asked for.
+        b.wait(gap(&mut self.rng, 2.0, 6.0));
+        let rdp = Logon::new(
+            &mut self.rng,
+            term,
+            (user, false),
+            LogonType::RemoteInteractive,
+            Some(Remote {
+                ip: src,
+                port: 0,
+                workstation: pc,
+            }),
+        );
+        b.push(src, WinEvent::Logon(rdp).draft());
         b.steps
     }
 }

@@ -52,49 +52,57 @@ impl Server {
     /// Starts `sanso run` with `extra_sources` (TOML) besides UDP and TCP syslog on one
     /// free port, and a short flush interval.
     pub fn start(dir: &Path, extra_sources: &str) -> Server {
+        Server::start_with(dir, extra_sources, &[])
+    }
+
+    /// [`Server::start`], with `run_args` after `run` (e.g. `--demo`).
+    pub fn start_with(dir: &Path, extra_sources: &str, run_args: &[&str]) -> Server {
         let syslog_port = free_port();
         let http_port = free_port();
         let data = dir.join("lake");
         let config = dir.join("sanso.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"timezone = "Asia/Tokyo"
-[zones.core]
-cidrs = ["10.10.0.0/16"]
-devices = ["fw-core", "srv-core01", "term-core"]
-[zones.lgwan]
-cidrs = ["10.20.0.0/16"]
-devices = ["fw-lgwan", "srv-lgwan01", "proxy-lgwan"]
-[zones.internet]
-cidrs = ["10.30.0.0/16"]
-devices = ["fw-inet", "srv-inet01", "proxy-inet"]
-[lake]
-flush_interval_ms = 300
-[http]
-listen = "127.0.0.1:{http_port}"
-tokens = ["{TOKEN}"]
-[[sources]]
-kind = "syslog"
-protocol = "udp"
-listen = "127.0.0.1:{syslog_port}"
-[[sources]]
-kind = "syslog"
-protocol = "tcp"
-listen = "127.0.0.1:{syslog_port}"
-{extra_sources}
-"#
-            ),
-        )
+        // The embedded example, with the listeners moved to free ports, so that the tests
+        // run what a user runs.
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/default-config.toml"
+        ))
         .unwrap();
+        let example = example
+            .replace(
+                "listen = \"127.0.0.1:5514\"",
+                &format!("listen = \"127.0.0.1:{syslog_port}\""),
+            )
+            .replace(
+                "listen = \"127.0.0.1:9898\"",
+                &format!("listen = \"127.0.0.1:{http_port}\"\ntokens = [\"{TOKEN}\"]"),
+            )
+            .replace("flush_interval_ms = 5000", "flush_interval_ms = 300");
+        assert!(
+            example.contains(&format!("127.0.0.1:{http_port}")),
+            "the example config moved its listeners"
+        );
+        std::fs::write(&config, format!("{example}\n{extra_sources}\n")).unwrap();
         let child = sanso()
             .env("RUST_LOG", "warn")
-            .args(["--config", config.to_str().unwrap(), "--data", data.to_str().unwrap(), "run"])
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+                "run",
+            ])
+            .args(run_args)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting sanso run");
-        let server = Server { child, data, syslog_port, http_port };
+        let server = Server {
+            child,
+            data,
+            syslog_port,
+            http_port,
+        };
         server.wait_healthy();
         server
     }
@@ -102,7 +110,10 @@ listen = "127.0.0.1:{syslog_port}"
     fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if self.http_get("/health").is_some_and(|body| body.contains("ok")) {
+            if self
+                .http_get("/health")
+                .is_some_and(|body| body.contains("ok"))
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -116,13 +127,17 @@ listen = "127.0.0.1:{syslog_port}"
         write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
-        response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
     }
 
     /// POSTs `body` to `path` with an optional bearer token; returns status and body.
     pub fn http_post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Vec<u8>) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).unwrap();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
             "POST {path} HTTP/1.0\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -132,7 +147,10 @@ listen = "127.0.0.1:{syslog_port}"
         let mut response = Vec::new();
         stream.read_to_end(&mut response).unwrap();
         let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let status = std::str::from_utf8(&response[9..12]).unwrap().parse().unwrap();
+        let status = std::str::from_utf8(&response[9..12])
+            .unwrap()
+            .parse()
+            .unwrap();
         (status, response[split + 4..].to_vec())
     }
 
@@ -150,7 +168,9 @@ listen = "127.0.0.1:{syslog_port}"
     pub fn wait_for_lines(&self, lines: u64) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
-            if self.metric("sanso_lines_received_total") >= lines && self.metric("sanso_rows_total") >= lines {
+            if self.metric("sanso_lines_received_total") >= lines
+                && self.metric("sanso_rows_total") >= lines
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -186,7 +206,14 @@ impl Drop for Server {
 
 /// Runs a query over the lake and returns its CSV rows, header dropped.
 pub fn sql_rows(data: &Path, query: &str) -> Vec<String> {
-    let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "csv", query]);
+    let output = sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "sql",
+        "--format",
+        "csv",
+        query,
+    ]);
     let text = String::from_utf8(output.stdout).unwrap();
     text.lines().skip(1).map(str::to_owned).collect()
 }
