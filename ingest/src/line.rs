@@ -148,7 +148,7 @@ impl Format {
             Format::Radius => radius::parse(msg).map(Event::Auth),
             Format::Openvpn => openvpn::parse(msg).map(Event::Auth),
             Format::Zscaler => zscaler::parse(msg, arena).map(Event::Http),
-            Format::W3c => w3c::parse(&mut state.w3c, msg).map(Event::Http),
+            Format::W3c => w3c::parse_in(&mut state.w3c, msg, arena).map(Event::Http),
             Format::Combined => combined::parse(msg).map(Event::Http),
             Format::Squid => squid::parse(msg).map(Event::Http),
         }
@@ -233,7 +233,11 @@ impl LineParser {
         self.time.received_at = line.received_at;
         let (text, raw_bytes) = self.decode(line.bytes);
         let claims_rfc5424 = claims_rfc5424(&text);
-        let envelope = if claims_rfc5424 || syslog::looks_like_syslog(&text) {
+        // A W3C data line starts with `yyyy-mm-dd hh:mm:ss`, which reads as an RFC 3164
+        // header with an ISO stamp: a line that fits the source's declared W3C layout is
+        // taken whole.
+        let w3c_line = !claims_rfc5424 && w3c::looks_like(&self.state.w3c, &text);
+        let envelope = if !w3c_line && (claims_rfc5424 || syslog::looks_like_syslog(&text)) {
             match syslog::parse(&text, &self.time) {
                 Ok(message) => Some(message),
                 Err(err) if claims_rfc5424 => {

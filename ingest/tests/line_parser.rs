@@ -209,3 +209,22 @@ fn invalid_rfc5424_vectors_land_in_unparsed_with_a_reason() {
     }
     assert!(claimed > 50, "only {claimed} vectors were rejected with a syslog reason");
 }
+
+/// OpenVPN's own log file puts a date and the peer's `ip:port` where a syslog header
+/// would have a host; the peer must not become the device, nor the next word the program.
+#[test]
+fn openvpn_file_lines_are_not_mistaken_for_syslog() {
+    let out = parse(
+        ParseSettings::default(),
+        &[
+            b"2024-12-15 14:11:27 203.0.113.7:52234 TLS: Username/Password authentication succeeded for username 'tanaka'",
+            b"2024-12-15 14:11:28 tanaka/203.0.113.7:52234 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not enabled)",
+        ],
+    );
+    let auth = table(&out, Table::Auth);
+    assert_eq!(column(auth, "format"), [Some("openvpn".into()), Some("openvpn".into())]);
+    assert_eq!(column(auth, "user"), [Some("tanaka".into()), Some("tanaka".into())]);
+    assert_eq!(column(auth, "src_ip"), [Some("203.0.113.7".into()), Some("203.0.113.7".into())]);
+    // The device is the peer that sent the lines, not the VPN client named in them.
+    assert_eq!(column(auth, "device"), [Some("10.20.9.9".into()), Some("10.20.9.9".into())]);
+}

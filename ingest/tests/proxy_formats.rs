@@ -1317,7 +1317,6 @@ fn detection_routes_w3c_lines_in_syslog() {
 /// bypass the envelope (and calls `w3c::parse_in` with its arena), these lines end up in
 /// `unparsed`.
 #[test]
-#[ignore = "needs line.rs to offer whole W3C lines, with the arena, to w3c::parse_in"]
 fn detection_routes_raw_w3c_files() {
     let lines: Vec<&str> = read("proxy/vendor-reference/proxysg-elff.log")
         .lines()

@@ -104,6 +104,11 @@ fn header<'a>(line: &'a str, pos: usize, msg: &mut SyslogMessage<'a>) -> usize {
     }
     let host_end = p + b[p..].iter().take_while(|&&c| !is_space(c)).count();
     let host = slice(line, p, host_end);
+    if is_never_a_host(host) {
+        // Programs that write their own files after a timestamp (OpenVPN's
+        // `ip:port` or `user/ip:port` peer) are not syslog: the message starts here.
+        return p;
+    }
     msg.hostname = (host != "-").then_some(host);
     if host_end == b.len() {
         return host_end;
@@ -116,6 +121,14 @@ fn header<'a>(line: &'a str, pos: usize, msg: &mut SyslogMessage<'a>) -> usize {
         Some(tag) => tag.apply(line, msg),
         None => next,
     }
+}
+
+/// A token no host name can be: a socket address (`192.0.2.7:1194`, `[2001:db8::1]:1194`),
+/// alone or after a user name (`tanaka/192.0.2.7:1194`). Relay chains such as
+/// `host1/host2` stay host names.
+fn is_never_a_host(token: &str) -> bool {
+    let last = token.rsplit('/').next().unwrap_or(token);
+    last.parse::<std::net::SocketAddr>().is_ok()
 }
 
 /// Where a TAG candidate stands, which decides how much evidence it needs.
