@@ -57,7 +57,7 @@ mod rfc3164;
 mod rfc5424;
 mod structured_data;
 mod time_context;
-mod timestamp;
+pub(crate) mod timestamp;
 
 pub use crate::event::Micros;
 pub use error::{Expected, SyslogError};

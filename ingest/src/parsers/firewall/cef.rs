@@ -78,7 +78,7 @@ use bumpalo::Bump;
 use memchr::memmem::Finder;
 use memchr::{memchr2, memchr3};
 
-use super::filterlog::protocol_by_name;
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::{Event, Micros, NetworkEvent};
 
@@ -302,7 +302,7 @@ fn apply<'a>(
         "spt" | "sourcePort" => e.src_port = Some(number(value, "spt")?),
         "dpt" | "destinationPort" => e.dst_port = Some(number(value, "dpt")?),
         "proto" | "transportProtocol" => {
-            e.protocol = Some(protocol_by_name(value).unwrap_or(value));
+            e.protocol = protocol::normalise(value);
         }
         "act" | "deviceAction" => {
             e.action = action(value);

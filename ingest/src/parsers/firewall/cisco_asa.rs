@@ -83,7 +83,7 @@ use std::net::IpAddr;
 
 use memchr::memchr;
 
-use super::filterlog::protocol_by_name;
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::NetworkEvent;
 
@@ -966,7 +966,7 @@ fn icmp_type_code<'a>(e: &mut NetworkEvent<'a>, text: &'a str) {
 }
 
 fn set_protocol<'a>(e: &mut NetworkEvent<'a>, protocol: &'a str) {
-    e.protocol = protocol_by_name(protocol).or_else(|| non_empty(protocol));
+    e.protocol = protocol::normalise(protocol);
 }
 
 /// `H:MM:SS` (hours unbounded) into `duration_ms`; another shape is kept in `extra`.

@@ -70,6 +70,7 @@ use std::net::IpAddr;
 
 use memchr::memchr;
 
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::NetworkEvent;
 
@@ -255,76 +256,8 @@ fn protocol<'a>(number: Option<u8>, name: &'a str, id: &'a str) -> Option<&'a st
         return Some(if name == "ipv6-icmp" { "icmpv6" } else { name });
     }
     number
-        .and_then(protocol_by_number)
+        .and_then(protocol::by_number)
         .or_else(|| non_empty(id))
-}
-
-/// Lower-case keyword of an IANA protocol number, for the protocols firewalls commonly
-/// log (`/etc/protocols` spelling, except ICMPv6 which every sanso parser writes
-/// `icmpv6`).
-pub(crate) fn protocol_by_number(number: u8) -> Option<&'static str> {
-    Some(match number {
-        0 => "hopopt",
-        1 => "icmp",
-        2 => "igmp",
-        4 => "ipencap",
-        6 => "tcp",
-        17 => "udp",
-        33 => "dccp",
-        41 => "ipv6",
-        43 => "ipv6-route",
-        44 => "ipv6-frag",
-        46 => "rsvp",
-        47 => "gre",
-        50 => "esp",
-        51 => "ah",
-        58 => "icmpv6",
-        59 => "ipv6-nonxt",
-        60 => "ipv6-opts",
-        88 => "eigrp",
-        89 => "ospf",
-        94 => "ipip",
-        103 => "pim",
-        108 => "ipcomp",
-        112 => "carp",
-        115 => "l2tp",
-        132 => "sctp",
-        136 => "udplite",
-        240 => "pfsync",
-        _ => return None,
-    })
-}
-
-/// Lower-case keyword for a protocol name or number as other firewalls write it (`TCP`,
-/// `icmp6`, `17`), or `None` when it is not one of the common protocols.
-pub(crate) fn protocol_by_name(name: &str) -> Option<&'static str> {
-    if let Ok(number) = name.parse::<u8>() {
-        return protocol_by_number(number);
-    }
-    const ALIASES: [(&str, &str); 18] = [
-        ("tcp", "tcp"),
-        ("udp", "udp"),
-        ("icmp", "icmp"),
-        ("icmp6", "icmpv6"),
-        ("icmpv6", "icmpv6"),
-        ("ipv6-icmp", "icmpv6"),
-        ("igmp", "igmp"),
-        ("gre", "gre"),
-        ("esp", "esp"),
-        ("ah", "ah"),
-        ("sctp", "sctp"),
-        ("ospf", "ospf"),
-        ("eigrp", "eigrp"),
-        ("pim", "pim"),
-        ("ipv6", "ipv6"),
-        ("vrrp", "vrrp"),
-        ("carp", "carp"),
-        ("udplite", "udplite"),
-    ];
-    ALIASES
-        .into_iter()
-        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
-        .map(|(_, keyword)| keyword)
 }
 
 /// The columns of one line, split lazily at commas.
@@ -487,26 +420,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn protocol_names() {
-        let cases = [
-            (Some(6), "tcp", "6", Some("tcp")),
-            (Some(58), "ipv6-icmp", "58", Some("icmpv6")),
-            (Some(58), "ICMPv6", "58", Some("icmpv6")),
-            (Some(0), "Options", "0", Some("hopopt")),
-            (Some(112), "carp", "112", Some("carp")),
-            (Some(253), "unknown(253)", "253", Some("253")),
-            (Some(253), "unknown", "253", Some("253")),
-            (None, "", "", None),
-        ];
-        for (number, name, id, expected) in cases {
-            assert_eq!(protocol(number, name, id), expected, "{name}");
-        }
-        assert_eq!(protocol_by_name("TCP"), Some("tcp"));
-        assert_eq!(protocol_by_name("icmp6"), Some("icmpv6"));
-        assert_eq!(protocol_by_name("47"), Some("gre"));
-        assert_eq!(protocol_by_name("chaos"), None);
-    }
 
     #[test]
     fn rejects_with_reasons() {

@@ -121,6 +121,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use memchr::memmem::Finder;
 
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::{AuthEvent, Event, Micros, NetworkEvent};
 
@@ -341,7 +342,7 @@ impl<'a> NetworkMapper<'a> {
             b"dstport" => fill(&mut e.dst_port, number(value, "dstport")?),
             b"srcintf" => fill(&mut e.src_intf, non_empty(value)),
             b"dstintf" => fill(&mut e.dst_intf, non_empty(value)),
-            b"proto" => fill(&mut e.protocol, protocol(value)),
+            b"proto" => fill(&mut e.protocol, protocol::normalise(value)),
             b"action" => {
                 let action = if self.utm {
                     utm_action(value)
@@ -413,24 +414,6 @@ fn utm_action(value: &str) -> Option<&'static str> {
         "reset" | "reset_client" | "reset_server" => Some("reset"),
         _ => None,
     }
-}
-
-/// Protocol number to its lower-case name; numbers without a common name stay as
-/// written.
-fn protocol(value: &str) -> Option<&str> {
-    Some(match value {
-        "" => return None,
-        "1" => "icmp",
-        "2" => "igmp",
-        "6" => "tcp",
-        "17" => "udp",
-        "47" => "gre",
-        "50" => "esp",
-        "51" => "ah",
-        "58" => "icmpv6",
-        "132" => "sctp",
-        other => other,
-    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ use std::sync::LazyLock;
 use memchr::memchr;
 use memchr::memmem::Finder;
 
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::NetworkEvent;
 
@@ -123,7 +124,7 @@ pub fn parse(msg: &str) -> Result<NetworkEvent<'_>, ParseError> {
             b"LEN" if event.bytes_out.is_none() => {
                 event.bytes_out = Some(value.parse().map_err(|_| invalid("LEN"))?);
             }
-            b"PROTO" if event.protocol.is_none() => event.protocol = protocol(value),
+            b"PROTO" if event.protocol.is_none() => event.protocol = protocol::normalise(value),
             b"SPT" if event.src_port.is_none() => {
                 event.src_port = Some(value.parse().map_err(|_| invalid("SPT"))?);
             }
@@ -170,23 +171,6 @@ fn ip<'a>(value: &'a str, key: &'static str) -> Result<&'a str, ParseError> {
         .parse::<IpAddr>()
         .map(|_| value)
         .map_err(|_| invalid(key))
-}
-
-/// Lower-case protocol name without allocating: known names map to static strings,
-/// numbers (how the kernel prints protocols it has no name for) are kept as they are.
-fn protocol(value: &str) -> Option<&str> {
-    const NAMES: [&str; 11] = [
-        "tcp", "udp", "udplite", "icmp", "icmpv6", "sctp", "dccp", "ah", "esp", "gre", "igmp",
-    ];
-    if value.is_empty() {
-        return None;
-    }
-    Some(
-        NAMES
-            .into_iter()
-            .find(|name| name.eq_ignore_ascii_case(value))
-            .unwrap_or(value),
-    )
 }
 
 /// Splits the text before `IN=` into the rule (the cleaned log prefix) and the verdict
@@ -342,7 +326,7 @@ mod tests {
             let line = format!("{prefix}IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=20 PROTO=47");
             let e = parse(&line).unwrap();
             assert_eq!((e.rule, e.action), (rule, action), "{prefix:?}");
-            assert_eq!(e.protocol, Some("47"));
+            assert_eq!(e.protocol, Some("gre"), "protocol numbers get their IANA keyword");
         }
     }
 

@@ -6,3 +6,4 @@ pub mod filterlog;
 pub mod fortigate;
 pub mod iptables;
 pub mod panos;
+mod protocol;

@@ -78,6 +78,7 @@ use std::net::IpAddr;
 use chrono::DateTime;
 use memchr::memchr;
 
+use super::protocol;
 use crate::error::ParseError;
 use crate::event::{Micros, NetworkEvent};
 
@@ -226,7 +227,7 @@ fn map<'a>(
         (_, DPORT) => e.dst_port = number(value, "dport")?,
         (_, NATSPORT) => e.nat_src_port = number(value, "natsport")?.filter(|&p| p != 0),
         (_, NATDPORT) => e.nat_dst_port = number(value, "natdport")?.filter(|&p| p != 0),
-        (_, PROTO) => e.protocol = protocol(value),
+        (_, PROTO) => e.protocol = protocol::normalise(value),
         (_, ACTION) => {
             e.action = action(value);
             return Ok(e.action == Some(value));
@@ -264,14 +265,6 @@ fn action(value: &str) -> Option<&'static str> {
         "reset-client" | "reset-server" | "reset-both" | "reset client" | "reset server"
         | "reset both" => Some("reset"),
         _ => None,
-    }
-}
-
-fn protocol(value: &str) -> Option<&str> {
-    match value {
-        "" => None,
-        "ipv6-icmp" | "icmp6" => Some("icmpv6"),
-        other => Some(other),
     }
 }
 

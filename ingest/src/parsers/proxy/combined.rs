@@ -413,24 +413,9 @@ pub(crate) fn seconds_ms(secs: &str, frac: &str) -> Option<u64> {
     secs.checked_mul(1000)?.checked_add(micros / 1000)
 }
 
-/// Month number of a three-letter English abbreviation in any case.
+/// A month's number from its English abbreviation, as the syslog reader spells them.
 pub(crate) fn month(name: &[u8]) -> Option<u32> {
-    let [a, b, c] = name else { return None };
-    Some(match [a | 0x20, b | 0x20, c | 0x20] {
-        [b'j', b'a', b'n'] => 1,
-        [b'f', b'e', b'b'] => 2,
-        [b'm', b'a', b'r'] => 3,
-        [b'a', b'p', b'r'] => 4,
-        [b'm', b'a', b'y'] => 5,
-        [b'j', b'u', b'n'] => 6,
-        [b'j', b'u', b'l'] => 7,
-        [b'a', b'u', b'g'] => 8,
-        [b's', b'e', b'p'] => 9,
-        [b'o', b'c', b't'] => 10,
-        [b'n', b'o', b'v'] => 11,
-        [b'd', b'e', b'c'] => 12,
-        _ => return None,
-    })
+    crate::syslog::timestamp::month(name).map(u32::from)
 }
 
 /// Whether `year-month-day` exists in the Gregorian calendar (years 1 to 9999).
@@ -446,23 +431,10 @@ pub(crate) fn is_valid_date(year: u64, month: u32, day: u32) -> bool {
     (1..=9999).contains(&year) && (1..=days).contains(&day)
 }
 
-/// Microseconds since the epoch of a valid UTC date and time of day (Howard Hinnant's
-/// days-from-civil algorithm: integer arithmetic, no calendar library per line).
-pub(crate) fn civil_micros(
-    year: u64,
-    month: u32,
-    day: u32,
-    secs_of_day: i64,
-    micros: i64,
-) -> Micros {
-    // Valid dates have years of at most four digits, so the casts are exact.
-    let y = year as i64 - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+/// Microseconds since the epoch of a valid UTC date and time of day.
+pub(crate) fn civil_micros(year: u64, month: u32, day: u32, secs_of_day: i64, micros: i64) -> Micros {
+    // Valid dates have years of at most four digits, so the cast is exact.
+    let days = crate::syslog::timestamp::days_from_civil(year as i64, month, day);
     (days * 86_400 + secs_of_day) * 1_000_000 + micros
 }
 
