@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sanso_ingest::batch::{Batches, RowCounts};
@@ -21,7 +21,7 @@ use sanso_query::LakeWriter;
 use sanso_query::lake::FlushStats;
 
 use crate::checkpoint::{Checkpoints, FilePosition};
-use crate::metrics::Metrics;
+use crate::metrics::{BatchMetrics, Metrics};
 
 /// Rows collected before the builders are drained into a record batch.
 const BATCH_ROWS: usize = 8192;
@@ -41,6 +41,7 @@ pub struct Ingestor {
     writer: LakeWriter,
     policy: FlushPolicy,
     metrics: Metrics,
+    batch_metrics: BatchMetrics,
     checkpoints: Option<Checkpoints>,
     positions: BTreeMap<PathBuf, FilePosition>,
     totals: RowCounts,
@@ -61,6 +62,7 @@ impl Ingestor {
             batches: Batches::new(zones),
             writer: LakeWriter::new(data).with_context(|| format!("opening the lake at {}", data.display()))?,
             policy,
+            batch_metrics: BatchMetrics::new(metrics.clone()),
             metrics,
             checkpoints,
             positions: BTreeMap::new(),
@@ -126,6 +128,7 @@ impl Ingestor {
     }
 
     fn commit(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
         let prepared = self.writer.prepare_all()?;
         if let Some(checkpoints) = &self.checkpoints {
             checkpoints.stage(&self.positions, prepared.paths())?;
@@ -135,13 +138,14 @@ impl Ingestor {
             checkpoints.promote(&self.positions)?;
         }
         self.record(&stats);
+        self.batch_metrics.committed(started.elapsed());
         Ok(())
     }
 
     fn drain(&mut self) {
         let pending = self.batches.pending();
         for (table, batch) in self.batches.finish() {
-            self.metrics.rows.with_label_values(&[table.name()]).inc_by(batch.num_rows() as u64);
+            self.batch_metrics.record(table, &batch);
             // Batches come from our own builders, so their schema always matches.
             self.writer
                 .append(table, &batch)
