@@ -136,12 +136,22 @@ mod tests {
             policy_ref: Some("基本方針6(6)".into()),
             evidence: None,
         };
-        let batch = alerts_to_batch(&[alert.clone(), Alert { zone: None, ..alert }]).unwrap();
+        let batch = alerts_to_batch(&[
+            alert.clone(),
+            Alert {
+                zone: None,
+                ..alert
+            },
+        ])
+        .unwrap();
         assert_eq!(batch.schema(), Table::Alerts.schema());
         assert_eq!(batch.num_rows(), 2);
         let zone = batch.column_by_name("zone").unwrap();
         assert!(zone.is_valid(0) && zone.is_null(1));
-        let counts = batch.column_by_name("event_count").unwrap().as_primitive::<arrow::datatypes::UInt64Type>();
+        let counts = batch
+            .column_by_name("event_count")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::UInt64Type>();
         assert_eq!(counts.value(1), 7);
     }
 

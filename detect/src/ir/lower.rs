@@ -1,0 +1,593 @@
+//! Lowering: the Sigma model to the IR, one expression per rule and table.
+//!
+//! For each rule: the logsource picks the tables; on each table every search is lowered
+//! once (fields resolved through the [`FieldMapping`], modifiers applied), the condition
+//! AST is rewritten over those searches, filter documents that name the rule are
+//! and-ed in, and [`simplify`](super::simplify) tidies the result. Correlations are
+//! resolved to the rules they count and to the columns they group by.
+
+use sanso_ingest::schema::{Table, col};
+
+use super::expr::{Expr, IpRange, Leaf, Number, Piece, StrPattern, Target, Test};
+use super::fields::FieldMapping;
+use super::placeholders::Placeholders;
+use super::simplify::simplify;
+use super::values::{self, Encoding, ValueError};
+use crate::error::{CompileError, CompileErrorKind};
+use crate::sigma::{
+    CmpOp, Condition, Correlation, CorrelationKind, Detection, FieldItem, Meta, Modifier,
+    Modifiers, Quantifier, Rule, RuleRef, RuleSet, SearchBody, Value, condition,
+};
+
+/// A rule in IR form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleIr {
+    /// Title, id, level, policy clause, ...
+    pub meta: Meta,
+    /// The expression on each table the rule runs on.
+    pub tables: Vec<(Table, Expr)>,
+    /// `group-by` of the rule itself (sanso extension), resolved per table.
+    pub group_by: Vec<(Table, Vec<Target>)>,
+    /// Whether matches raise alerts of their own (false when only correlations use them).
+    pub generate: bool,
+}
+
+/// Where a correlation reads one referenced rule's matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationSource {
+    /// Index of the rule in [`Lowered::rules`].
+    pub rule: usize,
+    /// The table.
+    pub table: Table,
+    /// The group-by columns on that table, in `group-by` order.
+    pub group_by: Vec<Target>,
+    /// The counted or summed column, for `value_count` and `value_sum`.
+    pub field: Option<Target>,
+}
+
+/// A correlation in IR form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationIr {
+    /// Title, id, level, ...
+    pub meta: Meta,
+    /// The correlation type.
+    pub kind: CorrelationKind,
+    /// The referenced rules, in `rules:` order (the order `temporal_ordered` wants).
+    pub rules: Vec<usize>,
+    /// One source per referenced rule and table.
+    pub sources: Vec<CorrelationSource>,
+    /// The `group-by` names as written, for the alert's group key.
+    pub group_by: Vec<String>,
+    /// Window length, microseconds.
+    pub timespan: i64,
+    /// The threshold.
+    pub condition: Vec<(CmpOp, f64)>,
+    /// Whether the referenced rules also raise their own alerts.
+    pub generate: bool,
+}
+
+/// The IR of a whole rule set, and the errors of the documents that could not lower.
+#[derive(Debug, Clone, Default)]
+pub struct Lowered {
+    /// Rules, in [`RuleSet::rules`] order; a rule that failed is left out of no index,
+    /// its `tables` are simply empty.
+    pub rules: Vec<RuleIr>,
+    /// Correlations that lowered.
+    pub correlations: Vec<CorrelationIr>,
+    /// One error per document that did not.
+    pub errors: Vec<CompileError>,
+}
+
+/// Lowers every document of `set`.
+pub fn lower(set: &RuleSet, mapping: &FieldMapping, placeholders: &Placeholders) -> Lowered {
+    let mut out = Lowered::default();
+    for rule in &set.rules {
+        match lower_rule(rule, mapping, placeholders) {
+            Ok(ir) => out.rules.push(ir),
+            Err(kind) => {
+                out.errors.push(CompileError {
+                    rule: rule.meta.label(),
+                    kind,
+                });
+                out.rules.push(RuleIr {
+                    meta: rule.meta.clone(),
+                    tables: Vec::new(),
+                    group_by: Vec::new(),
+                    generate: false,
+                });
+            }
+        }
+    }
+    for filter in &set.filters {
+        let targets: Result<Vec<usize>, _> =
+            filter.rules.iter().map(|r| find_rule(set, r)).collect();
+        let result = targets.and_then(|targets| {
+            let mut filtered = Vec::new();
+            for index in targets {
+                for (table, _) in &out.rules[index].tables {
+                    let ctx = Ctx {
+                        mapping,
+                        placeholders,
+                        table: *table,
+                    };
+                    filtered.push((index, *table, ctx.detection(&filter.detection)?));
+                }
+            }
+            Ok(filtered)
+        });
+        match result {
+            Ok(filtered) => {
+                for (index, table, condition) in filtered {
+                    if let Some((_, expr)) = out.rules[index]
+                        .tables
+                        .iter_mut()
+                        .find(|(t, _)| *t == table)
+                    {
+                        let rule = std::mem::replace(expr, Expr::Const(false));
+                        *expr = simplify(Expr::All(vec![rule, condition]));
+                    }
+                }
+            }
+            Err(kind) => out.errors.push(CompileError {
+                rule: filter.meta.label(),
+                kind,
+            }),
+        }
+    }
+    for correlation in &set.correlations {
+        match lower_correlation(set, &out.rules, correlation, mapping) {
+            Ok(ir) => out.correlations.push(ir),
+            Err(kind) => out.errors.push(CompileError {
+                rule: correlation.meta.label(),
+                kind,
+            }),
+        }
+    }
+    for ir in &mut out.rules {
+        ir.generate = !ir.tables.is_empty();
+    }
+    // Sigma v2: rules a correlation uses stay silent unless it says `generate: true`.
+    for correlation in out.correlations.iter().filter(|c| !c.generate) {
+        for &rule in &correlation.rules {
+            out.rules[rule].generate = false;
+        }
+    }
+    out
+}
+
+/// A rule by `name` or `id`.
+fn find_rule(set: &RuleSet, name: &str) -> Result<usize, CompileErrorKind> {
+    if let Some(i) = set
+        .rules
+        .iter()
+        .position(|r| r.meta.name.as_deref() == Some(name))
+    {
+        return Ok(i);
+    }
+    if let Some(i) = set
+        .rules
+        .iter()
+        .position(|r| r.meta.id.as_deref() == Some(name))
+    {
+        return Ok(i);
+    }
+    let is_correlation = set
+        .correlations
+        .iter()
+        .any(|c| c.meta.name.as_deref() == Some(name) || c.meta.id.as_deref() == Some(name));
+    if is_correlation {
+        return Err(CompileErrorKind::Unsupported(format!(
+            "correlation chaining (`{name}` is a correlation)"
+        )));
+    }
+    Err(CompileErrorKind::UnknownRule(name.to_owned()))
+}
+
+fn lower_rule(
+    rule: &Rule,
+    mapping: &FieldMapping,
+    placeholders: &Placeholders,
+) -> Result<RuleIr, CompileErrorKind> {
+    let tables = mapping.tables(&rule.logsource);
+    if tables.is_empty() {
+        return Err(CompileErrorKind::UnsupportedLogsource(
+            rule.logsource.clone(),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut group_by = Vec::new();
+    for &table in tables {
+        let ctx = Ctx {
+            mapping,
+            placeholders,
+            table,
+        };
+        out.push((table, ctx.detection(&rule.detection)?));
+        let targets = rule
+            .meta
+            .group_by
+            .iter()
+            .map(|f| ctx.resolve(f))
+            .collect::<Result<_, _>>()?;
+        group_by.push((table, targets));
+    }
+    Ok(RuleIr {
+        meta: rule.meta.clone(),
+        tables: out,
+        group_by,
+        generate: true,
+    })
+}
+
+fn lower_correlation(
+    set: &RuleSet,
+    rules: &[RuleIr],
+    c: &Correlation,
+    mapping: &FieldMapping,
+) -> Result<CorrelationIr, CompileErrorKind> {
+    let mut indices = Vec::new();
+    for r in &c.rules {
+        indices.push(match r {
+            RuleRef::Index(i) => *i,
+            RuleRef::Named(name) => find_rule(set, name)?,
+        });
+    }
+    let mut sources = Vec::new();
+    for &index in &indices {
+        let rule = &set.rules[index];
+        let ir = &rules[index];
+        if ir.tables.is_empty() {
+            return Err(CompileErrorKind::Unsupported(format!(
+                "counting rule `{}`, which cannot run itself",
+                rule.meta.id.as_deref().unwrap_or(&rule.meta.title)
+            )));
+        }
+        // A field name, seen through the aliases for this rule.
+        let field_for = |name: &str| -> Result<String, CompileErrorKind> {
+            let Some(alias) = c.aliases.iter().find(|a| a.name == name) else {
+                return Ok(name.to_owned());
+            };
+            alias
+                .fields
+                .iter()
+                .find(|(r, _)| {
+                    rule.meta.name.as_deref() == Some(r) || rule.meta.id.as_deref() == Some(r)
+                })
+                .map(|(_, f)| f.clone())
+                .ok_or_else(|| CompileErrorKind::InvalidValue {
+                    field: name.to_owned(),
+                    reason: format!(
+                        "alias has no field for rule `{}`",
+                        rule.meta
+                            .name
+                            .as_deref()
+                            .or(rule.meta.id.as_deref())
+                            .unwrap_or(&rule.meta.title)
+                    ),
+                })
+        };
+        for (table, _) in &ir.tables {
+            let resolve = |name: &str| -> Result<Target, CompileErrorKind> {
+                let field = field_for(name)?;
+                mapping
+                    .resolve(*table, &field)
+                    .ok_or(CompileErrorKind::UnknownField {
+                        field,
+                        table: *table,
+                    })
+            };
+            let group_by = c
+                .group_by
+                .iter()
+                .map(|g| resolve(g))
+                .collect::<Result<_, _>>()?;
+            let field = c.field.as_deref().map(resolve).transpose()?;
+            sources.push(CorrelationSource {
+                rule: index,
+                table: *table,
+                group_by,
+                field,
+            });
+        }
+    }
+    // Firing as events arrive needs a threshold that more events can cross; a temporal
+    // correlation without a condition means "every rule seen".
+    let lower_bound = c
+        .condition
+        .iter()
+        .any(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte | CmpOp::Eq));
+    let implicit = c.condition.is_empty()
+        && matches!(
+            c.kind,
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered
+        );
+    if !(lower_bound || implicit) {
+        return Err(CompileErrorKind::Unsupported(
+            "a correlation condition without gt, gte or eq (detecting absence needs windows that close)".into(),
+        ));
+    }
+    Ok(CorrelationIr {
+        meta: c.meta.clone(),
+        kind: c.kind,
+        rules: indices,
+        sources,
+        group_by: c.group_by.clone(),
+        timespan: c.timespan,
+        condition: c.condition.clone(),
+        generate: c.generate,
+    })
+}
+
+struct Ctx<'a> {
+    mapping: &'a FieldMapping,
+    placeholders: &'a Placeholders,
+    table: Table,
+}
+
+impl Ctx<'_> {
+    fn resolve(&self, field: &str) -> Result<Target, CompileErrorKind> {
+        self.mapping
+            .resolve(self.table, field)
+            .ok_or_else(|| CompileErrorKind::UnknownField {
+                field: field.to_owned(),
+                table: self.table,
+            })
+    }
+
+    fn detection(&self, detection: &Detection) -> Result<Expr, CompileErrorKind> {
+        let mut searches = Vec::with_capacity(detection.searches.len());
+        for search in &detection.searches {
+            let expr = match &search.body {
+                SearchBody::Maps(maps) => {
+                    let mut alternatives = Vec::with_capacity(maps.len());
+                    for map in maps {
+                        let items = map
+                            .iter()
+                            .map(|item| self.item(item))
+                            .collect::<Result<_, _>>()?;
+                        alternatives.push(Expr::All(items));
+                    }
+                    Expr::Any(alternatives)
+                }
+                SearchBody::Keywords(values) => {
+                    let item = FieldItem {
+                        field: None,
+                        modifiers: Modifiers::default(),
+                        values: values.clone(),
+                    };
+                    self.item(&item)?
+                }
+            };
+            searches.push((search.name.as_str(), expr));
+        }
+        let conditions = detection
+            .conditions
+            .iter()
+            .map(|c| rewrite(&c.ast, &searches))
+            .collect();
+        Ok(simplify(Expr::Any(conditions)))
+    }
+
+    fn item(&self, item: &FieldItem) -> Result<Expr, CompileErrorKind> {
+        let label = item.field.as_deref().unwrap_or("keywords");
+        let invalid = |reason: String| CompileErrorKind::InvalidValue {
+            field: label.to_owned(),
+            reason,
+        };
+        let target = match &item.field {
+            Some(field) => self.resolve(field)?,
+            None if self.table.schema().field_with_name(col::RAW).is_ok() => {
+                Target::Column(col::RAW.to_owned())
+            }
+            None => {
+                return Err(CompileErrorKind::UnknownField {
+                    field: col::RAW.into(),
+                    table: self.table,
+                });
+            }
+        };
+        let m = &item.modifiers;
+        let leaf = |test| {
+            Expr::Leaf(Leaf {
+                target: target.clone(),
+                test,
+            })
+        };
+        if m.has(Modifier::Exists) {
+            return match item.values.as_slice() {
+                [Value::Bool(true)] => Ok(leaf(Test::NotNull)),
+                [Value::Bool(false)] => Ok(leaf(Test::Null)),
+                _ => Err(invalid("`exists` takes true or false".into())),
+            };
+        }
+        let mut per_value = Vec::with_capacity(item.values.len());
+        for value in &item.values {
+            let expanded = match value {
+                Value::Str(s) if m.has(Modifier::Expand) => values::expand(s, self.placeholders)
+                    .map_err(|e| match e {
+                        ValueError::MissingPlaceholder(name) => {
+                            CompileErrorKind::MissingPlaceholder {
+                                field: label.to_owned(),
+                                name,
+                            }
+                        }
+                        ValueError::TooManyExpansions => {
+                            invalid("expands to too many alternatives".into())
+                        }
+                    })?
+                    .into_iter()
+                    .map(Value::Str)
+                    .collect(),
+                v => vec![v.clone()],
+            };
+            let mut alternatives = Vec::with_capacity(expanded.len());
+            for v in &expanded {
+                let expr = if m.has(Modifier::FieldRef) {
+                    let Value::Str(other) = v else {
+                        return Err(invalid("`fieldref` takes field names".into()));
+                    };
+                    let other = self.resolve(other)?;
+                    leaf(Test::FieldRef {
+                        other,
+                        cased: m.has(Modifier::Cased),
+                    })
+                } else {
+                    leaf(self.test(m, v, item.field.is_none()).map_err(invalid)?)
+                };
+                alternatives.push(if m.has(Modifier::Neq) {
+                    Expr::All(vec![leaf(Test::NotNull), Expr::Not(Box::new(expr))])
+                } else {
+                    expr
+                });
+            }
+            per_value.push(Expr::Any(alternatives));
+        }
+        Ok(if m.has(Modifier::All) {
+            Expr::All(per_value)
+        } else {
+            Expr::Any(per_value)
+        })
+    }
+
+    /// The test for one value under the modifiers.
+    fn test(&self, m: &Modifiers, value: &Value, keyword: bool) -> Result<Test, String> {
+        let textual = m.position().is_some()
+            || m.has(Modifier::Windash)
+            || m.has(Modifier::Base64)
+            || m.has(Modifier::Base64Offset)
+            || m.has(Modifier::Re)
+            || m.has(Modifier::Cidr)
+            || keyword;
+        if let Some(modifier) = m.numeric() {
+            let op = match modifier {
+                Modifier::Lt => CmpOp::Lt,
+                Modifier::Lte => CmpOp::Lte,
+                Modifier::Gt => CmpOp::Gt,
+                _ => CmpOp::Gte,
+            };
+            let number = match value {
+                Value::Int(i) => Some(Number::Int(i128::from(*i))),
+                Value::Float(f) => Some(Number::Float(*f)),
+                Value::Str(s) => Number::parse(s),
+                _ => None,
+            };
+            return number
+                .map(|value| Test::Num { op, value })
+                .ok_or_else(|| format!("`{modifier}` needs a number, not `{value}`"));
+        }
+        let text = match value {
+            Value::Null if textual => return Err("null cannot take string modifiers".into()),
+            Value::Null => return Ok(Test::Null),
+            Value::Bool(b) if !textual => return Ok(Test::Bool(*b)),
+            Value::Int(i) if !textual => {
+                return Ok(Test::Num {
+                    op: CmpOp::Eq,
+                    value: Number::Int(i128::from(*i)),
+                });
+            }
+            Value::Float(f) if !textual => {
+                return Ok(Test::Num {
+                    op: CmpOp::Eq,
+                    value: Number::Float(*f),
+                });
+            }
+            Value::Str(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if m.has(Modifier::Cidr) {
+            return IpRange::parse(&text)
+                .map(|r| Test::Cidr(vec![r]))
+                .ok_or_else(|| format!("`{text}` is not a CIDR range"));
+        }
+        if m.has(Modifier::Re) {
+            regex_automata::util::syntax::parse(&text)
+                .map_err(|e| format!("invalid regular expression `{text}`: {e}"))?;
+            return Ok(Test::Str(vec![StrPattern::Regex {
+                pattern: text,
+                ignore_case: m.has(Modifier::ReIgnoreCase),
+                multi_line: m.has(Modifier::ReMultiLine),
+                dot_all: m.has(Modifier::ReDotAll),
+            }]));
+        }
+        let variants = if m.has(Modifier::Windash) {
+            values::windash(&text)
+                .map_err(|_| "windash expands to too many alternatives".to_owned())?
+        } else {
+            vec![text]
+        };
+        let position = match m.position() {
+            None if keyword => Some(Modifier::Contains),
+            p => p,
+        };
+        let wrap = |pieces: Vec<Piece>, cased: bool| {
+            let (before, after) = match position {
+                Some(Modifier::Contains) => (true, true),
+                Some(Modifier::StartsWith) => (false, true),
+                Some(Modifier::EndsWith) => (true, false),
+                _ => (false, false),
+            };
+            let pieces = before
+                .then_some(Piece::Star)
+                .into_iter()
+                .chain(pieces)
+                .chain(after.then_some(Piece::Star));
+            StrPattern::glob(pieces, cased)
+        };
+        let mut patterns = Vec::new();
+        for variant in variants {
+            let pieces = values::parse_glob(&variant);
+            if m.has(Modifier::Base64) || m.has(Modifier::Base64Offset) {
+                let literal =
+                    values::literal_text(&pieces).ok_or("wildcards cannot be base64-encoded")?;
+                let encoding = match m.encoding() {
+                    Some(Modifier::Utf16Le) => Encoding::Utf16Le,
+                    Some(Modifier::Utf16Be) => Encoding::Utf16Be,
+                    Some(Modifier::Utf16) => Encoding::Utf16,
+                    _ => Encoding::Utf8,
+                };
+                let bytes = values::encode(&literal, encoding);
+                let encoded = if m.has(Modifier::Base64) {
+                    vec![values::base64(&bytes)]
+                } else {
+                    values::base64_offsets(&bytes)
+                };
+                // Base64 text is case-sensitive by nature.
+                patterns.extend(encoded.into_iter().map(|e| wrap(vec![Piece::Lit(e)], true)));
+            } else {
+                patterns.push(wrap(pieces, m.has(Modifier::Cased)));
+            }
+        }
+        Ok(Test::Str(patterns))
+    }
+}
+
+/// The condition AST over lowered searches. `them` leaves out identifiers that start
+/// with `_`, as Sigma specifies.
+fn rewrite(condition: &Condition, searches: &[(&str, Expr)]) -> Expr {
+    match condition {
+        Condition::Search(name) => searches
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(Expr::Const(false), |(_, e)| e.clone()),
+        Condition::Of {
+            quantifier,
+            pattern,
+        } => {
+            let selected = searches
+                .iter()
+                .filter(|(n, _)| match pattern {
+                    None => !n.starts_with('_'),
+                    Some(p) => condition::pattern_matches(p, n),
+                })
+                .map(|(_, e)| e.clone())
+                .collect();
+            match quantifier {
+                Quantifier::Any => Expr::Any(selected),
+                Quantifier::All => Expr::All(selected),
+            }
+        }
+        Condition::Not(inner) => Expr::Not(Box::new(rewrite(inner, searches))),
+        Condition::And(items) => Expr::All(items.iter().map(|c| rewrite(c, searches)).collect()),
+        Condition::Or(items) => Expr::Any(items.iter().map(|c| rewrite(c, searches)).collect()),
+    }
+}
