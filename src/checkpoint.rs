@@ -64,13 +64,17 @@ impl Checkpoints {
                     .with_context(|| format!("promoting {}", pending_path.display()))?;
             } else {
                 for file in pending.lake_files.iter().filter(|f| f.exists()) {
-                    fs::remove_file(file).with_context(|| format!("rolling back {}", file.display()))?;
+                    fs::remove_file(file)
+                        .with_context(|| format!("rolling back {}", file.display()))?;
                 }
-                fs::remove_file(&pending_path).with_context(|| format!("removing {}", pending_path.display()))?;
+                fs::remove_file(&pending_path)
+                    .with_context(|| format!("removing {}", pending_path.display()))?;
             }
             sync_dir(&dir)?;
         }
-        let committed = read_state(&dir.join("checkpoint.json"))?.unwrap_or_default().files;
+        let committed = read_state(&dir.join("checkpoint.json"))?
+            .unwrap_or_default()
+            .files;
         Ok(Checkpoints { dir, committed })
     }
 
@@ -88,9 +92,13 @@ impl Checkpoints {
     ) -> anyhow::Result<()> {
         let mut files = self.committed.clone();
         files.extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
-        let state = State { files, lake_files: lake_files.map(Path::to_owned).collect() };
+        let state = State {
+            files,
+            lake_files: lake_files.map(Path::to_owned).collect(),
+        };
         let path = self.dir.join("checkpoint.pending.json");
-        let mut file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut file =
+            File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         file.write_all(&serde_json::to_vec_pretty(&state)?)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("writing {}", path.display()))?;
@@ -103,7 +111,8 @@ impl Checkpoints {
         fs::rename(&pending, self.dir.join("checkpoint.json"))
             .with_context(|| format!("promoting {}", pending.display()))?;
         sync_dir(&self.dir)?;
-        self.committed.extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
+        self.committed
+            .extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
         Ok(())
     }
 }
@@ -129,7 +138,15 @@ mod tests {
     use super::*;
 
     fn positions(offset: u64) -> BTreeMap<PathBuf, FilePosition> {
-        BTreeMap::from([(PathBuf::from("/var/log/auth.log"), FilePosition { dev: 1, ino: 2, offset, lines: offset / 10 })])
+        BTreeMap::from([(
+            PathBuf::from("/var/log/auth.log"),
+            FilePosition {
+                dev: 1,
+                ino: 2,
+                offset,
+                lines: offset / 10,
+            },
+        )])
     }
 
     #[test]
@@ -137,10 +154,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut checkpoints = Checkpoints::open(dir.path()).unwrap();
         assert_eq!(checkpoints.position(Path::new("/var/log/auth.log")), None);
-        checkpoints.stage(&positions(10), std::iter::empty()).unwrap();
+        checkpoints
+            .stage(&positions(10), std::iter::empty())
+            .unwrap();
         checkpoints.promote(&positions(10)).unwrap();
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 10);
+        assert_eq!(
+            reopened
+                .position(Path::new("/var/log/auth.log"))
+                .unwrap()
+                .offset,
+            10
+        );
     }
 
     #[test]
@@ -148,26 +173,50 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lake_file = dir.path().join("part-1.parquet");
         let checkpoints = Checkpoints::open(dir.path()).unwrap();
-        checkpoints.stage(&positions(20), [lake_file.as_path()].into_iter()).unwrap();
+        checkpoints
+            .stage(&positions(20), [lake_file.as_path()].into_iter())
+            .unwrap();
         std::fs::write(&lake_file, b"committed").unwrap();
         // Crash here: the file was renamed into view, the checkpoint not yet promoted.
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 20);
+        assert_eq!(
+            reopened
+                .position(Path::new("/var/log/auth.log"))
+                .unwrap()
+                .offset,
+            20
+        );
         assert!(lake_file.exists());
     }
 
     #[test]
     fn an_interrupted_flush_is_rolled_back_when_files_are_missing() {
         let dir = tempfile::tempdir().unwrap();
-        let (appeared, missing) = (dir.path().join("part-1.parquet"), dir.path().join("part-2.parquet"));
+        let (appeared, missing) = (
+            dir.path().join("part-1.parquet"),
+            dir.path().join("part-2.parquet"),
+        );
         let mut checkpoints = Checkpoints::open(dir.path()).unwrap();
-        checkpoints.stage(&positions(5), std::iter::empty()).unwrap();
+        checkpoints
+            .stage(&positions(5), std::iter::empty())
+            .unwrap();
         checkpoints.promote(&positions(5)).unwrap();
-        checkpoints.stage(&positions(30), [appeared.as_path(), missing.as_path()].into_iter()).unwrap();
+        checkpoints
+            .stage(
+                &positions(30),
+                [appeared.as_path(), missing.as_path()].into_iter(),
+            )
+            .unwrap();
         std::fs::write(&appeared, b"half a flush").unwrap();
         // Crash here: one of two files renamed. Its rows will be read again, so it goes.
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(reopened.position(Path::new("/var/log/auth.log")).unwrap().offset, 5);
+        assert_eq!(
+            reopened
+                .position(Path::new("/var/log/auth.log"))
+                .unwrap()
+                .offset,
+            5
+        );
         assert!(!appeared.exists());
     }
 }

@@ -158,10 +158,12 @@ fn format_arg(name: &str) -> Result<FormatArg, String> {
     if name == "auto" {
         return Ok(FormatArg(None));
     }
-    Format::from_name(name).map(|f| FormatArg(Some(f))).ok_or_else(|| {
-        let known: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown format (expected auto, {})", known.join(", "))
-    })
+    Format::from_name(name)
+        .map(|f| FormatArg(Some(f)))
+        .ok_or_else(|| {
+            let known: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown format (expected auto, {})", known.join(", "))
+        })
 }
 
 fn encoding_arg(label: &str) -> Result<&'static Encoding, String> {

@@ -169,7 +169,10 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { listen: default_http_listen(), tokens: Vec::new() }
+        HttpConfig {
+            listen: default_http_listen(),
+            tokens: Vec::new(),
+        }
     }
 }
 
@@ -187,7 +190,10 @@ pub struct QueryConfig {
 
 impl Default for QueryConfig {
     fn default() -> Self {
-        QueryConfig { timeout_secs: default_query_timeout_secs(), memory_limit_mib: default_query_memory_mib() }
+        QueryConfig {
+            timeout_secs: default_query_timeout_secs(),
+            memory_limit_mib: default_query_memory_mib(),
+        }
     }
 }
 
@@ -299,7 +305,10 @@ impl SourceConfig {
             ("tls_cert", self.tls_cert.is_some()),
             ("tls_key", self.tls_key.is_some()),
         ];
-        let file_keys = [("path", self.path.is_some()), ("start_at", self.start_at.is_some())];
+        let file_keys = [
+            ("path", self.path.is_some()),
+            ("start_at", self.start_at.is_some()),
+        ];
         let foreign = |keys: &[(&'static str, bool)], kind: &str| {
             keys.iter()
                 .find(|(_, present)| *present)
@@ -310,15 +319,23 @@ impl SourceConfig {
                 if let Some(err) = foreign(&file_keys, "syslog") {
                     return Err(err);
                 }
-                let protocol = self.protocol.ok_or("a syslog source needs `protocol` (udp, tcp or tls)")?;
-                let listen = self.listen.ok_or("a syslog source needs `listen`, e.g. \"127.0.0.1:5514\"")?;
+                let protocol = self
+                    .protocol
+                    .ok_or("a syslog source needs `protocol` (udp, tcp or tls)")?;
+                let listen = self
+                    .listen
+                    .ok_or("a syslog source needs `listen`, e.g. \"127.0.0.1:5514\"")?;
                 let tls = match (protocol, &self.tls_cert, &self.tls_key) {
-                    (SyslogProtocol::Tls, Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+                    (SyslogProtocol::Tls, Some(cert), Some(key)) => {
+                        Some((cert.clone(), key.clone()))
+                    }
                     (SyslogProtocol::Tls, _, _) => {
                         return Err("a TLS syslog source needs `tls_cert` and `tls_key`".into());
                     }
                     (_, None, None) => None,
-                    (_, _, _) => return Err("`tls_cert` and `tls_key` apply only to protocol \"tls\"".into()),
+                    (_, _, _) => {
+                        return Err("`tls_cert` and `tls_key` apply only to protocol \"tls\"".into());
+                    }
                 };
                 Ok(Source::Syslog {
                     protocol,
@@ -334,10 +351,16 @@ impl SourceConfig {
                     return Err(err);
                 }
                 let path = self.path.clone().ok_or("a file source needs `path`")?;
-                Ok(Source::File { path, start_at: self.start_at.unwrap_or_default(), parse })
+                Ok(Source::File {
+                    path,
+                    start_at: self.start_at.unwrap_or_default(),
+                    parse,
+                })
             }
             SourceKind::Stdin => {
-                if let Some(err) = foreign(&syslog_keys, "stdin").or_else(|| foreign(&file_keys, "stdin")) {
+                if let Some(err) =
+                    foreign(&syslog_keys, "stdin").or_else(|| foreign(&file_keys, "stdin"))
+                {
                     return Err(err);
                 }
                 Ok(Source::Stdin { parse })
@@ -351,8 +374,10 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 Config::parse(&text, path)
             }
             None => Config::parse(DEFAULT_CONFIG, Path::new("<embedded default config>")),
@@ -366,11 +391,14 @@ impl Config {
             source: Box::new(source),
         })?;
         for raw in &config.raw_sources {
-            let source = raw.get_ref().check(config.timezone).map_err(|message| ConfigError::Source {
-                path: origin.to_owned(),
-                line: line_of(text, raw.span().start),
-                message,
-            })?;
+            let source =
+                raw.get_ref()
+                    .check(config.timezone)
+                    .map_err(|message| ConfigError::Source {
+                        path: origin.to_owned(),
+                        line: line_of(text, raw.span().start),
+                        message,
+                    })?;
             config.sources.push(source);
         }
         Ok(config)
@@ -386,7 +414,11 @@ impl Config {
 
 /// The 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn default_timezone() -> Tz {
@@ -427,8 +459,11 @@ fn default_max_line() -> usize {
 
 fn timezone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
     let name = String::deserialize(d)?;
-    name.parse::<Tz>()
-        .map_err(|_| serde::de::Error::custom(format!("unknown timezone `{name}` (expected an IANA name such as Asia/Tokyo)")))
+    name.parse::<Tz>().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "unknown timezone `{name}` (expected an IANA name such as Asia/Tokyo)"
+        ))
+    })
 }
 
 fn format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
@@ -438,14 +473,19 @@ fn format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
     }
     Format::from_name(&name).map(Some).ok_or_else(|| {
         let known: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-        serde::de::Error::custom(format!("unknown format `{name}` (expected auto, {})", known.join(", ")))
+        serde::de::Error::custom(format!(
+            "unknown format `{name}` (expected auto, {})",
+            known.join(", ")
+        ))
     })
 }
 
 fn encoding<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Encoding, D::Error> {
     let label = String::deserialize(d)?;
     Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-        serde::de::Error::custom(format!("unknown encoding `{label}` (expected a WHATWG label such as utf-8 or shift_jis)"))
+        serde::de::Error::custom(format!(
+            "unknown encoding `{label}` (expected a WHATWG label such as utf-8 or shift_jis)"
+        ))
     })
 }
 
@@ -465,7 +505,9 @@ mod tests {
     }
 
     fn error_of(text: &str) -> String {
-        Config::parse(text, Path::new("city.toml")).unwrap_err().to_string()
+        Config::parse(text, Path::new("city.toml"))
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -478,15 +520,28 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_where_they_stand() {
-        let err = error_of("[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nformat = \"fortigat\"\n");
-        assert!(err.contains("line 5") && err.contains("unknown format `fortigat`"), "{err}");
+        let err = error_of(
+            "[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nformat = \"fortigat\"\n",
+        );
+        assert!(
+            err.contains("line 5") && err.contains("unknown format `fortigat`"),
+            "{err}"
+        );
         let err = error_of("[zones.core]\ncidrs = [\"10.0.0.0/40\"]\n");
-        assert!(err.contains("line 2") && err.contains("10.0.0.0/40"), "{err}");
+        assert!(
+            err.contains("line 2") && err.contains("10.0.0.0/40"),
+            "{err}"
+        );
         let err = error_of("timezone = \"Asia/Tokio\"\n");
-        assert!(err.contains("line 1") && err.contains("Asia/Tokio"), "{err}");
+        assert!(
+            err.contains("line 1") && err.contains("Asia/Tokio"),
+            "{err}"
+        );
         let err = error_of("[zones.dmz]\ncidrs = []\n");
         assert!(err.contains("dmz"), "{err}");
-        let err = error_of("[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nencoding = \"klingon\"\n");
+        let err = error_of(
+            "[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:1\"\nencoding = \"klingon\"\n",
+        );
         assert!(err.contains("line 5") && err.contains("klingon"), "{err}");
     }
 
@@ -497,21 +552,40 @@ mod tests {
             Path::new("c.toml"),
         )
         .unwrap();
-        let Source::Syslog { parse, .. } = &config.sources[0] else { panic!("syslog source expected") };
+        let Source::Syslog { parse, .. } = &config.sources[0] else {
+            panic!("syslog source expected")
+        };
         assert_eq!(parse.encoding, encoding_rs::SHIFT_JIS);
         assert_eq!(parse.zone, Some(Zone::Internet));
     }
 
     #[test]
     fn source_keys_are_checked_against_their_kind() {
-        let err = error_of("timezone = \"UTC\"\n\n[[sources]]\nkind = \"syslog\"\nprotocol = \"tls\"\nlisten = \"127.0.0.1:6514\"\n");
-        assert_eq!(err, "city.toml: line 3: a TLS syslog source needs `tls_cert` and `tls_key`");
-        let err = error_of("[[sources]]\nkind = \"file\"\n\n[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n");
+        let err = error_of(
+            "timezone = \"UTC\"\n\n[[sources]]\nkind = \"syslog\"\nprotocol = \"tls\"\nlisten = \"127.0.0.1:6514\"\n",
+        );
+        assert_eq!(
+            err,
+            "city.toml: line 3: a TLS syslog source needs `tls_cert` and `tls_key`"
+        );
+        let err = error_of(
+            "[[sources]]\nkind = \"file\"\n\n[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n",
+        );
         assert_eq!(err, "city.toml: line 1: a file source needs `path`");
-        let err = error_of("[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n");
-        assert_eq!(err, "city.toml: line 1: `listen` does not apply to a source of kind \"file\"");
+        let err =
+            error_of("[[sources]]\nkind = \"file\"\npath = \"/x\"\nlisten = \"127.0.0.1:1\"\n");
+        assert_eq!(
+            err,
+            "city.toml: line 1: `listen` does not apply to a source of kind \"file\""
+        );
         let config = Config::parse("[[sources]]\nkind = \"file\"\npath = \"/var/log/auth.log\"\nstart_at = \"end\"\n[[sources]]\nkind = \"stdin\"\n", Path::new("c.toml")).unwrap();
-        assert!(matches!(&config.sources[0], Source::File { start_at: StartAt::End, .. }));
+        assert!(matches!(
+            &config.sources[0],
+            Source::File {
+                start_at: StartAt::End,
+                ..
+            }
+        ));
         assert!(matches!(&config.sources[1], Source::Stdin { .. }));
     }
 }

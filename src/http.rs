@@ -33,7 +33,10 @@ pub struct ApiState {
 pub fn router(metrics: Metrics, api: Arc<ApiState>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
-        .route("/metrics", get(move || std::future::ready(metrics.render())))
+        .route(
+            "/metrics",
+            get(move || std::future::ready(metrics.render())),
+        )
         .route("/api/sql", post(sql))
         .with_state(api)
 }
@@ -55,13 +58,22 @@ enum ResultFormat {
     Arrow,
 }
 
-async fn sql(State(api): State<Arc<ApiState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn sql(
+    State(api): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     if let Some(refusal) = refusal(&api.tokens, &headers) {
         return refusal;
     }
     let request: SqlRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(err) => return error(StatusCode::BAD_REQUEST, &format!("expected {{\"sql\": \"...\", \"format\": \"json|csv|arrow\"}}: {err}")),
+        Err(err) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("expected {{\"sql\": \"...\", \"format\": \"json|csv|arrow\"}}: {err}"),
+            );
+        }
     };
     let (schema, batches) = match api.lake.sql(&request.sql).await {
         Ok(result) => result,
@@ -102,16 +114,24 @@ fn arrow_stream(
 /// much of a guess was right.
 fn refusal(tokens: &[String], headers: &HeaderMap) -> Option<Response> {
     if tokens.is_empty() {
-        return Some(error(StatusCode::FORBIDDEN, "the SQL API is closed: configure [http] tokens to open it"));
+        return Some(error(
+            StatusCode::FORBIDDEN,
+            "the SQL API is closed: configure [http] tokens to open it",
+        ));
     }
     let Some(presented) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     else {
-        return Some(error(StatusCode::UNAUTHORIZED, "missing Authorization: Bearer <token>"));
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "missing Authorization: Bearer <token>",
+        ));
     };
-    let accepted = tokens.iter().fold(false, |ok, token| ok | constant_time_eq(token.as_bytes(), presented.as_bytes()));
+    let accepted = tokens.iter().fold(false, |ok, token| {
+        ok | constant_time_eq(token.as_bytes(), presented.as_bytes())
+    });
     (!accepted).then(|| error(StatusCode::UNAUTHORIZED, "unknown token"))
 }
 
@@ -120,7 +140,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "error": message }).to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::json!({ "error": message }).to_string(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -129,7 +154,10 @@ mod tests {
 
     fn bearer(token: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
         headers
     }
 
@@ -138,10 +166,21 @@ mod tests {
         let tokens = vec!["s3cret".to_owned(), "other".to_owned()];
         assert!(refusal(&tokens, &bearer("s3cret")).is_none());
         assert!(refusal(&tokens, &bearer("other")).is_none());
-        for refused in [bearer("s3cre"), bearer("s3cret "), bearer(""), HeaderMap::new()] {
-            assert_eq!(refusal(&tokens, &refused).unwrap().status(), StatusCode::UNAUTHORIZED);
+        for refused in [
+            bearer("s3cre"),
+            bearer("s3cret "),
+            bearer(""),
+            HeaderMap::new(),
+        ] {
+            assert_eq!(
+                refusal(&tokens, &refused).unwrap().status(),
+                StatusCode::UNAUTHORIZED
+            );
         }
         // Without tokens the API is closed, even to a request that brings one.
-        assert_eq!(refusal(&[], &bearer("s3cret")).unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            refusal(&[], &bearer("s3cret")).unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
     }
 }

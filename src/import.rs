@@ -29,12 +29,18 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
         timezone: config.timezone,
     };
     let mut parser = LineParser::new(settings, zones.clone());
-    let policy = FlushPolicy { rows: config.lake.flush_rows, interval: config.lake.flush_interval() };
+    let policy = FlushPolicy {
+        rows: config.lake.flush_rows,
+        interval: config.lake.flush_interval(),
+    };
     let mut ingestor = Ingestor::new(data, policy, zones, Metrics::new(), None)?;
     for path in &args.files {
-        import_one(&mut ingestor, &mut parser, path).with_context(|| format!("importing {}", path.display()))?;
+        import_one(&mut ingestor, &mut parser, path)
+            .with_context(|| format!("importing {}", path.display()))?;
     }
-    ingestor.flush().context("writing the last rows to the lake")?;
+    ingestor
+        .flush()
+        .context("writing the last rows to the lake")?;
     let rows = ingestor.rows();
     println!(
         "imported {} lines: network {}, http {}, auth {}, unparsed {}",
@@ -47,15 +53,21 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
     Ok(())
 }
 
-fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &PathBuf) -> anyhow::Result<()> {
+fn import_one(
+    ingestor: &mut Ingestor,
+    parser: &mut LineParser,
+    path: &PathBuf,
+) -> anyhow::Result<()> {
     let (reader, progress): (Box<dyn Read>, ProgressBar) = if path.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), ProgressBar::hidden())
     } else {
         let file = File::open(path)?;
         let len = file.metadata()?.len();
         let progress = ProgressBar::new(len).with_style(
-            ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{msg} {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .expect("valid template"),
         );
         progress.set_message(path.display().to_string());
         (Box::new(progress.wrap_read(file)), progress)
@@ -63,12 +75,19 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &PathBuf) 
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
     let mut reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader)))
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(reader),
+        ))
     } else {
         Box::new(reader)
     };
 
-    let label = if path.as_os_str() == "-" { "stdin".to_owned() } else { format!("file:{}", path.display()) };
+    let label = if path.as_os_str() == "-" {
+        "stdin".to_owned()
+    } else {
+        format!("file:{}", path.display())
+    };
     let mut source = String::new();
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;

@@ -60,7 +60,8 @@ impl Ingestor {
     ) -> anyhow::Result<Self> {
         Ok(Ingestor {
             batches: Batches::new(zones),
-            writer: LakeWriter::new(data).with_context(|| format!("opening the lake at {}", data.display()))?,
+            writer: LakeWriter::new(data)
+                .with_context(|| format!("opening the lake at {}", data.display()))?,
             policy,
             batch_metrics: BatchMetrics::new(metrics.clone()),
             metrics,
@@ -113,7 +114,10 @@ impl Ingestor {
     pub fn flush_if_due(&mut self) -> anyhow::Result<()> {
         self.drain();
         let full = self.writer.pending_rows() >= self.policy.rows;
-        let aged = self.writer.oldest_pending().is_some_and(|t| t.elapsed() >= self.policy.interval);
+        let aged = self
+            .writer
+            .oldest_pending()
+            .is_some_and(|t| t.elapsed() >= self.policy.interval);
         if full || aged { self.flush() } else { Ok(()) }
     }
 

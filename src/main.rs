@@ -50,12 +50,21 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.global.config.as_deref())?;
-    let data = cli.global.data.clone().unwrap_or_else(|| config.lake.path.clone());
+    let data = cli
+        .global
+        .data
+        .clone()
+        .unwrap_or_else(|| config.lake.path.clone());
     match cli.command {
         Command::Run(args) => run::run(&config, &data, &args),
         Command::Import(args) => import::import(&config, &data, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => output::sql(&data, Arc::new(config.zone_map()), config.query.limits(), &args),
+        Command::Sql(args) => output::sql(
+            &data,
+            Arc::new(config.zone_map()),
+            config.query.limits(),
+            &args,
+        ),
         Command::Shell => shell::shell(&data, Arc::new(config.zone_map()), config.query.limits()),
     }
 }
@@ -72,8 +81,14 @@ fn demo_command(args: &cli::DemoArgs) -> anyhow::Result<()> {
     let Some(addr) = args.send else {
         anyhow::bail!("sanso demo needs --out DIR or --send ADDR");
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let transport = if args.udp { demo::Transport::Udp } else { demo::Transport::Tcp };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let transport = if args.udp {
+        demo::Transport::Udp
+    } else {
+        demo::Transport::Tcp
+    };
     let sent = runtime
         .block_on(demo::send(&spec, addr, transport, args.rate))
         .with_context(|| format!("sending the demo feed to {addr}"))?;

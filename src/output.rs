@@ -16,14 +16,23 @@ use sanso_query::{Lake, QueryLimits};
 use crate::cli::{OutputFormat, SqlArgs};
 
 /// Runs the query in `args` against the lake at `data`; `zone_of` uses `zones`.
-pub fn sql(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits, args: &SqlArgs) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+pub fn sql(
+    data: &Path,
+    zones: Arc<ZoneMap>,
+    limits: QueryLimits,
+    args: &SqlArgs,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let (schema, batches) = runtime.block_on(async {
         let lake = Lake::open_with_limits(data, zones, limits).await?;
         lake.sql(&args.query).await
     })?;
     let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(File::create(path).with_context(|| format!("creating {}", path.display()))?),
+        Some(path) => {
+            Box::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     write_result(&mut out, args.format, schema, &batches)?;
@@ -40,11 +49,17 @@ pub fn write_result(
 ) -> anyhow::Result<()> {
     match format {
         OutputFormat::Table => {
-            writeln!(out, "{}", arrow::util::pretty::pretty_format_batches(batches)?)?;
+            writeln!(
+                out,
+                "{}",
+                arrow::util::pretty::pretty_format_batches(batches)?
+            )?;
         }
         OutputFormat::Csv => {
             let (schema, batches) = plain_strings(&schema, batches, true)?;
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             if batches.is_empty() {
                 writer.write(&RecordBatch::new_empty(schema))?;
             }
@@ -74,10 +89,16 @@ pub fn write_result(
 
 /// CSV and JSON writers want plain strings, not dictionaries; CSV also has no notation
 /// for maps, lists and structs, so those become their display text (`{key: value}`).
-fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch], nested_as_text: bool) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
+fn plain_strings(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    nested_as_text: bool,
+) -> anyhow::Result<(SchemaRef, Vec<RecordBatch>)> {
     let plain_type = |data_type: &DataType| match data_type {
         DataType::Dictionary(_, value) => value.as_ref().clone(),
-        DataType::Map(..) | DataType::List(_) | DataType::Struct(_) if nested_as_text => DataType::Utf8,
+        DataType::Map(..) | DataType::List(_) | DataType::Struct(_) if nested_as_text => {
+            DataType::Utf8
+        }
         other => other.clone(),
     };
     let fields: Vec<Field> = schema
@@ -94,7 +115,11 @@ fn plain_strings(schema: &SchemaRef, batches: &[RecordBatch], nested_as_text: bo
                 .iter()
                 .zip(plain.fields())
                 .map(|(column, field)| match column.data_type() {
-                    DataType::Map(..) | DataType::List(_) | DataType::Struct(_) if nested_as_text => display_text(column),
+                    DataType::Map(..) | DataType::List(_) | DataType::Struct(_)
+                        if nested_as_text =>
+                    {
+                        display_text(column)
+                    }
                     _ => Ok(cast(column, field.data_type())?),
                 })
                 .collect::<anyhow::Result<Vec<ArrayRef>>>()?;

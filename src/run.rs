@@ -73,14 +73,27 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     for (index, source) in config.sources.iter().enumerate() {
         let (tx, metrics) = (tx.clone(), metrics.clone());
         match source {
-            Source::Syslog { protocol, listen, framing, tls, max_line_bytes, parse } => {
+            Source::Syslog {
+                protocol,
+                listen,
+                framing,
+                tls,
+                max_line_bytes,
+                parse,
+            } => {
                 let listen = *listen;
                 let name = match protocol {
                     SyslogProtocol::Udp => "udp",
                     SyslogProtocol::Tcp => "tcp",
                     SyslogProtocol::Tls => "tls",
                 };
-                inputs.push(Input::new(format!("syslog:{name}:{}", listen.port()), None, parse, &zones, &metrics));
+                inputs.push(Input::new(
+                    format!("syslog:{name}:{}", listen.port()),
+                    None,
+                    parse,
+                    &zones,
+                    &metrics,
+                ));
                 let settings = StreamSettings {
                     source: index,
                     framing: match framing {
@@ -96,7 +109,10 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                             .await
                             .with_context(|| format!("binding syslog UDP on {listen}"))?;
                         tracing::info!(%listen, "listening for syslog over UDP");
-                        tokio::spawn(log_end("syslog UDP", syslog_udp::serve(socket, index, tx, metrics)))
+                        tokio::spawn(log_end(
+                            "syslog UDP",
+                            syslog_udp::serve(socket, index, tx, metrics),
+                        ))
                     }
                     (SyslogProtocol::Tls, Some((cert, key))) => {
                         let acceptor = tls::acceptor(cert, key)?;
@@ -104,7 +120,10 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                             .await
                             .with_context(|| format!("binding syslog TLS on {listen}"))?;
                         tracing::info!(%listen, "listening for syslog over TLS");
-                        tokio::spawn(log_end("syslog TLS", tls::serve(listener, acceptor, settings, tx, metrics)))
+                        tokio::spawn(log_end(
+                            "syslog TLS",
+                            tls::serve(listener, acceptor, settings, tx, metrics),
+                        ))
                     }
                     (_, _) => {
                         let listener = TcpListener::bind(listen)
@@ -112,13 +131,26 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                             .with_context(|| format!("binding syslog TCP on {listen}"))?;
                         first_tcp.get_or_insert(listener.local_addr()?);
                         tracing::info!(%listen, "listening for syslog over TCP");
-                        tokio::spawn(log_end("syslog TCP", syslog_tcp::serve(listener, settings, tx, metrics)))
+                        tokio::spawn(log_end(
+                            "syslog TCP",
+                            syslog_tcp::serve(listener, settings, tx, metrics),
+                        ))
                     }
                 };
                 tasks.push(task);
             }
-            Source::File { path, start_at, parse } => {
-                inputs.push(Input::new(format!("file:{}", path.display()), Some(path.clone()), parse, &zones, &metrics));
+            Source::File {
+                path,
+                start_at,
+                parse,
+            } => {
+                inputs.push(Input::new(
+                    format!("file:{}", path.display()),
+                    Some(path.clone()),
+                    parse,
+                    &zones,
+                    &metrics,
+                ));
                 let settings = FollowSettings {
                     source: index,
                     path: path.clone(),
@@ -136,7 +168,13 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                 );
             }
             Source::Stdin { parse } => {
-                inputs.push(Input::new("stdin".to_owned(), None, parse, &zones, &metrics));
+                inputs.push(Input::new(
+                    "stdin".to_owned(),
+                    None,
+                    parse,
+                    &zones,
+                    &metrics,
+                ));
                 // Not joined at shutdown: a read from a terminal cannot be interrupted.
                 std::thread::Builder::new()
                     .name("sanso-stdin".into())
@@ -146,7 +184,10 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
         }
     }
 
-    let policy = FlushPolicy { rows: config.lake.flush_rows, interval: config.lake.flush_interval() };
+    let policy = FlushPolicy {
+        rows: config.lake.flush_rows,
+        interval: config.lake.flush_interval(),
+    };
     let ingestor = Ingestor::new(data, policy, zones, metrics.clone(), Some(checkpoints))?;
     let ingest = std::thread::Builder::new()
         .name("sanso-ingest".into())
@@ -168,8 +209,12 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
         .await
         .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
     tracing::info!(listen = %config.http.listen, "serving /metrics, /health and /api/sql");
-    let lake = Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
-    let api = Arc::new(ApiState { lake, tokens: config.http.tokens.clone() });
+    let lake =
+        Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
+    let api = Arc::new(ApiState {
+        lake,
+        tokens: config.http.tokens.clone(),
+    });
     let app = http::router(metrics, api);
     tasks.push(tokio::spawn(async move {
         if let Err(err) = axum::serve(http, app).await {
@@ -179,7 +224,11 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
 
     if args.demo {
         let addr = first_tcp.context("--demo needs a TCP syslog source in the configuration")?;
-        let spec = DemoSpec { seed: 1, events: args.demo_events, start: chrono::Utc::now() };
+        let spec = DemoSpec {
+            seed: 1,
+            events: args.demo_events,
+            start: chrono::Utc::now(),
+        };
         let rate = args.demo_rate;
         tracing::info!(%addr, rate, events = spec.events, "feeding demo traffic");
         tasks.push(tokio::spawn(async move {
@@ -226,14 +275,29 @@ struct Input {
 }
 
 impl Input {
-    fn new(label: String, file: Option<PathBuf>, parse: &ParseSettings, zones: &Arc<ZoneMap>, metrics: &Metrics) -> Self {
+    fn new(
+        label: String,
+        file: Option<PathBuf>,
+        parse: &ParseSettings,
+        zones: &Arc<ZoneMap>,
+        metrics: &Metrics,
+    ) -> Self {
         let lines = metrics.lines_received.with_label_values(&[label.as_str()]);
-        Input { label, file, parser: LineParser::new(parse.clone(), zones.clone()), lines }
+        Input {
+            label,
+            file,
+            parser: LineParser::new(parse.clone(), zones.clone()),
+            lines,
+        }
     }
 }
 
 /// Parses chunks until every sender is gone, then writes what is left.
-fn ingest_loop(mut rx: mpsc::Receiver<Message>, mut ingestor: Ingestor, mut inputs: Vec<Input>) -> anyhow::Result<()> {
+fn ingest_loop(
+    mut rx: mpsc::Receiver<Message>,
+    mut ingestor: Ingestor,
+    mut inputs: Vec<Input>,
+) -> anyhow::Result<()> {
     let mut source = String::new();
     while let Some(message) = rx.blocking_recv() {
         if let Message::Lines(chunk) = &message {
@@ -269,9 +333,15 @@ fn ingest_loop(mut rx: mpsc::Receiver<Message>, mut ingestor: Ingestor, mut inpu
             tracing::error!("writing to the lake failed; will retry: {err:#}");
         }
     }
-    ingestor.flush().context("writing buffered rows at shutdown")?;
+    ingestor
+        .flush()
+        .context("writing buffered rows at shutdown")?;
     let rows = ingestor.rows();
-    tracing::info!(lines = ingestor.lines(), rows = rows.total(), "ingest stopped");
+    tracing::info!(
+        lines = ingestor.lines(),
+        rows = rows.total(),
+        "ingest stopped"
+    );
     Ok(())
 }
 

@@ -29,7 +29,9 @@ Statements end with ; and may span lines.
 
 /// Runs the shell until the user quits or input ends.
 pub fn shell(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let lake = runtime.block_on(Lake::open_with_limits(data, zones, limits))?;
     let mut editor = DefaultEditor::new().context("starting the line editor")?;
     let history = history_path();
@@ -38,11 +40,19 @@ pub fn shell(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::R
         let _ = editor.load_history(path);
     }
     let mut out = std::io::stdout();
-    writeln!(out, "sanso shell on {}: \\? for help, \\q to quit", lake.root().display())?;
+    writeln!(
+        out,
+        "sanso shell on {}: \\? for help, \\q to quit",
+        lake.root().display()
+    )?;
     let mut format = OutputFormat::Table;
     let mut statement = String::new();
     loop {
-        let prompt = if statement.is_empty() { "sanso> " } else { "  ...> " };
+        let prompt = if statement.is_empty() {
+            "sanso> "
+        } else {
+            "  ...> "
+        };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {
@@ -86,7 +96,12 @@ enum Flow {
     Quit,
 }
 
-fn command(input: &str, lake: &Lake, format: &mut OutputFormat, out: &mut impl Write) -> anyhow::Result<Flow> {
+fn command(
+    input: &str,
+    lake: &Lake,
+    format: &mut OutputFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<Flow> {
     let mut words = input.split_whitespace();
     match (words.next(), words.next()) {
         (Some("\\q"), _) => return Ok(Flow::Quit),

@@ -13,8 +13,15 @@ const START: &str = "2026-11-20T00:00:00Z";
 /// Generates the demo files and returns every line of every device file.
 fn demo_files(dir: &Path, events: usize) -> HashMap<String, Vec<String>> {
     sanso_ok(&[
-        "demo", "--seed", "7", "--events", &events.to_string(), "--start", START,
-        "--out", dir.to_str().unwrap(),
+        "demo",
+        "--seed",
+        "7",
+        "--events",
+        &events.to_string(),
+        "--start",
+        START,
+        "--out",
+        dir.to_str().unwrap(),
     ]);
     let mut files = HashMap::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -31,12 +38,18 @@ fn demo_files(dir: &Path, events: usize) -> HashMap<String, Vec<String>> {
 /// Every raw line in the lake, across the event tables, as JSON-decoded strings.
 fn lake_raw_lines(data: &Path) -> Vec<String> {
     let output = sanso_ok(&[
-        "--data", data.to_str().unwrap(), "sql", "--format", "json",
+        "--data",
+        data.to_str().unwrap(),
+        "sql",
+        "--format",
+        "json",
         "SELECT raw FROM network UNION ALL SELECT raw FROM http \
          UNION ALL SELECT raw FROM auth UNION ALL SELECT raw FROM unparsed",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    rows.iter().map(|r| r["raw"].as_str().unwrap().to_owned()).collect()
+    rows.iter()
+        .map(|r| r["raw"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The device's own line inside a syslog wire line: the PRI removed, and for Squid the
@@ -47,7 +60,9 @@ fn device_line(raw: &str) -> &str {
         .and_then(|r| r.split_once('>'))
         .map_or(raw, |(_, rest)| rest);
     match without_pri.find(" squid[") {
-        Some(at) => without_pri[at..].split_once("]: ").map_or(without_pri, |(_, l)| l),
+        Some(at) => without_pri[at..]
+            .split_once("]: ")
+            .map_or(without_pri, |(_, l)| l),
         None => without_pri,
     }
 }
@@ -64,7 +79,11 @@ fn assert_every_line_landed(files: &HashMap<String, Vec<String>>, raws: &[String
     let total: usize = expected.values().sum();
     assert_eq!(raws.len(), total, "rows in the lake versus lines sent");
     for (line, count) in &expected {
-        assert_eq!(found.get(line), Some(count), "line missing or duplicated: {line}");
+        assert_eq!(
+            found.get(line),
+            Some(count),
+            "line missing or duplicated: {line}"
+        );
     }
 }
 
@@ -72,7 +91,8 @@ fn send_demo(server: &Server, events: usize, udp: bool) {
     let addr = format!("127.0.0.1:{}", server.syslog_port);
     let events = events.to_string();
     let mut args = vec![
-        "demo", "--seed", "7", "--events", &events, "--start", START, "--send", &addr, "--rate", "4000",
+        "demo", "--seed", "7", "--events", &events, "--start", START, "--send", &addr, "--rate",
+        "4000",
     ];
     if udp {
         args.push("--udp");
@@ -87,7 +107,11 @@ fn demo_feed_over_tcp_lands_line_for_line() {
     let server = Server::start(dir.path(), "");
     send_demo(&server, 4000, false);
     server.wait_for_lines(4000);
-    assert_eq!(server.metric("sanso_rows_total"), 4000, "lines in = rows out");
+    assert_eq!(
+        server.metric("sanso_rows_total"),
+        4000,
+        "lines in = rows out"
+    );
     let data = server.stop();
     assert_every_line_landed(&files, &lake_raw_lines(&data));
     // The demo speaks known formats only: nothing should be unparsed.
@@ -118,12 +142,25 @@ fn imported_demo_files_are_accounted_for_per_table() {
     let mut lines = 0;
     for (name, content) in &files {
         let path = demo.join(name);
-        let device = name.split(['.']).next().unwrap().trim_end_matches("-access").trim_end_matches("-auth");
+        let device = name
+            .split(['.'])
+            .next()
+            .unwrap()
+            .trim_end_matches("-access")
+            .trim_end_matches("-auth");
         let output = sanso_ok(&[
-            "--data", data.to_str().unwrap(), "import", "--device", device, path.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "import",
+            "--device",
+            device,
+            path.to_str().unwrap(),
         ]);
         let summary = String::from_utf8(output.stdout).unwrap();
-        assert!(summary.contains(&format!("imported {} lines", content.len())), "{summary}");
+        assert!(
+            summary.contains(&format!("imported {} lines", content.len())),
+            "{summary}"
+        );
         lines += content.len() as u64;
     }
     let rows = sql_count(
@@ -135,7 +172,10 @@ fn imported_demo_files_are_accounted_for_per_table() {
     assert_every_line_landed(&files, &lake_raw_lines(&data));
     // File sources name their lines by path and line number.
     let sources = support::sql_rows(&data, "SELECT source FROM auth ORDER BY source LIMIT 1");
-    assert!(sources[0].starts_with("file:") && sources[0].contains(".log:"), "{sources:?}");
+    assert!(
+        sources[0].starts_with("file:") && sources[0].contains(".log:"),
+        "{sources:?}"
+    );
 }
 
 #[test]
@@ -145,11 +185,19 @@ fn gzip_files_import_like_plain_ones() {
     let lines = "Nov 20 09:00:01 srv-core01 sshd[11]: Failed password for root from 10.20.1.5 port 40000 ssh2\n\
                  Nov 20 09:00:02 srv-core01 sshd[11]: Accepted password for tanaka from 10.10.1.5 port 40001 ssh2\n";
     let path = dir.path().join("auth.log.gz");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
     gz.write_all(lines.as_bytes()).unwrap();
     gz.finish().unwrap();
     let data = dir.path().join("lake");
-    sanso_ok(&["import", "--data", data.to_str().unwrap(), path.to_str().unwrap()]);
+    sanso_ok(&[
+        "import",
+        "--data",
+        data.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
     let outcomes = support::sql_rows(&data, "SELECT outcome FROM auth ORDER BY time");
     assert_eq!(outcomes, ["failure", "success"]);
     let zone = support::sql_rows(&data, "SELECT DISTINCT zone FROM auth");
@@ -162,7 +210,16 @@ fn standard_input_imports_like_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("lake");
     let mut child = support::sanso()
-        .args(["--data", data.to_str().unwrap(), "import", "--zone", "internet", "--device", "proxy-inet", "-"])
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "import",
+            "--zone",
+            "internet",
+            "--device",
+            "proxy-inet",
+            "-",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -175,7 +232,10 @@ fn standard_input_imports_like_a_file() {
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 2 lines: network 0, http 1, auth 0, unparsed 1"));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("imported 2 lines: network 0, http 1, auth 0, unparsed 1")
+    );
     let rows = support::sql_rows(&data, "SELECT url_host, zone, device, source FROM http");
     assert_eq!(rows, ["www.example.jp,internet,proxy-inet,stdin:1"]);
 }

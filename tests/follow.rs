@@ -10,18 +10,30 @@ use std::time::{Duration, Instant};
 use support::{Server, sql_rows};
 
 fn line(n: usize) -> String {
-    format!("Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2", n / 60 % 60, n % 60, 1000 + n)
+    format!(
+        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
+        n / 60 % 60,
+        n % 60,
+        1000 + n
+    )
 }
 
 fn append(path: &Path, range: std::ops::Range<usize>) {
-    let mut file = OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     for n in range {
         writeln!(file, "{}", line(n)).unwrap();
     }
 }
 
 fn file_source(path: &Path) -> String {
-    format!("[[sources]]\nkind = \"file\"\npath = \"{}\"\n", path.display())
+    format!(
+        "[[sources]]\nkind = \"file\"\npath = \"{}\"\n",
+        path.display()
+    )
 }
 
 /// The `user<N>` numbers in the lake, sorted, duplicates kept.
@@ -48,16 +60,30 @@ fn rotation_truncation_and_restart_keep_every_line_once() {
     let log = dir.path().join("auth.log");
     append(&log, 0..100);
     // A last line still being written when sanso starts.
-    OpenOptions::new().append(true).open(&log).unwrap().write_all(b"Nov 20 09:59:59 srv-core01 sshd[7]: Failed password for user").unwrap();
+    OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"Nov 20 09:59:59 srv-core01 sshd[7]: Failed password for user")
+        .unwrap();
 
     let server = Server::start(dir.path(), &file_source(&log));
-    wait_until("the first 100 lines", || server.metric("sanso_lines_received_total") >= 100);
+    wait_until("the first 100 lines", || {
+        server.metric("sanso_lines_received_total") >= 100
+    });
     // Finish the half line, then rotate the way logrotate does: rename, new file.
-    OpenOptions::new().append(true).open(&log).unwrap().write_all(b"100 from 10.20.1.5 port 1 ssh2\n").unwrap();
+    OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(b"100 from 10.20.1.5 port 1 ssh2\n")
+        .unwrap();
     append(&log, 101..150);
     std::fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     append(&log, 150..200);
-    wait_until("the rotated lines", || server.metric("sanso_lines_received_total") >= 200);
+    wait_until("the rotated lines", || {
+        server.metric("sanso_lines_received_total") >= 200
+    });
     let data = server.stop();
     assert_eq!(users_in_lake(&data), (0..200).collect::<Vec<_>>());
 
@@ -66,12 +92,16 @@ fn rotation_truncation_and_restart_keep_every_line_once() {
     std::fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
     append(&log, 220..240);
     let server = Server::start(dir.path(), &file_source(&log));
-    wait_until("the lines written while down", || server.metric("sanso_lines_received_total") >= 40);
+    wait_until("the lines written while down", || {
+        server.metric("sanso_lines_received_total") >= 40
+    });
     // copytruncate: the file is emptied in place and starts again.
     std::fs::write(&log, "").unwrap();
     std::thread::sleep(Duration::from_millis(500));
     append(&log, 240..250);
-    wait_until("the lines after truncation", || server.metric("sanso_lines_received_total") >= 50);
+    wait_until("the lines after truncation", || {
+        server.metric("sanso_lines_received_total") >= 50
+    });
     let data = server.stop();
     assert_eq!(users_in_lake(&data), (0..250).collect::<Vec<_>>());
     let sources = sql_rows(&data, "SELECT source FROM auth WHERE user = 'user5'");

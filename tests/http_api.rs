@@ -14,7 +14,11 @@ fn the_sql_api_answers_authenticated_read_only_queries() {
     let server = Server::start(dir.path(), "");
     // Put something in the lake through syslog, and wait until it is written.
     let line = "<38>Nov 20 09:00:01 srv-core01 sshd[11]: Failed password for root from 10.20.1.5 port 40000 ssh2\n";
-    std::io::Write::write_all(&mut std::net::TcpStream::connect(("127.0.0.1", server.syslog_port)).unwrap(), line.as_bytes()).unwrap();
+    std::io::Write::write_all(
+        &mut std::net::TcpStream::connect(("127.0.0.1", server.syslog_port)).unwrap(),
+        line.as_bytes(),
+    )
+    .unwrap();
     server.wait_for_lines(1);
     let count = query("SELECT count(*) AS n FROM auth", "json");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -24,16 +28,31 @@ fn the_sql_api_answers_authenticated_read_only_queries() {
         if body == br#"[{"n":1}]"# {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the row never became visible");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the row never became visible"
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 
-    let (status, body) = server.http_post("/api/sql", Some(TOKEN), &query("SELECT user, zone_of(src_ip) AS z FROM auth", "csv"));
-    assert_eq!((status, String::from_utf8(body).unwrap().as_str()), (200, "user,z\nroot,lgwan\n"));
+    let (status, body) = server.http_post(
+        "/api/sql",
+        Some(TOKEN),
+        &query("SELECT user, zone_of(src_ip) AS z FROM auth", "csv"),
+    );
+    assert_eq!(
+        (status, String::from_utf8(body).unwrap().as_str()),
+        (200, "user,z\nroot,lgwan\n")
+    );
 
-    let (status, body) = server.http_post("/api/sql", Some(TOKEN), &query("SELECT user FROM auth", "arrow"));
+    let (status, body) = server.http_post(
+        "/api/sql",
+        Some(TOKEN),
+        &query("SELECT user FROM auth", "arrow"),
+    );
     assert_eq!(status, 200);
-    let reader = arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(body), None).unwrap();
+    let reader =
+        arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(body), None).unwrap();
     let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
     assert_eq!(rows, 1);
 

@@ -9,24 +9,57 @@ use support::sanso_ok;
 
 /// The ```sql blocks of the README.
 fn readme_queries() -> Vec<String> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     readme
         .split("```sql\n")
         .skip(1)
-        .map(|block| block.split("```").next().unwrap().trim().trim_end_matches(';').to_owned())
+        .map(|block| {
+            block
+                .split("```")
+                .next()
+                .unwrap()
+                .trim()
+                .trim_end_matches(';')
+                .to_owned()
+        })
         .collect()
 }
 
 fn demo_lake(dir: &Path) -> std::path::PathBuf {
     let demo = dir.join("demo");
-    sanso_ok(&["demo", "--seed", "3", "--events", "6000", "--start", "2026-11-20T00:00:00Z", "--out", demo.to_str().unwrap()]);
+    sanso_ok(&[
+        "demo",
+        "--seed",
+        "3",
+        "--events",
+        "6000",
+        "--start",
+        "2026-11-20T00:00:00Z",
+        "--out",
+        demo.to_str().unwrap(),
+    ]);
     let data = dir.join("lake");
     for entry in std::fs::read_dir(&demo).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "log" || e == "jsonl") && !path.ends_with("ground-truth.jsonl") {
+        if path.extension().is_some_and(|e| e == "log" || e == "jsonl")
+            && !path.ends_with("ground-truth.jsonl")
+        {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let device = name.split('.').next().unwrap().trim_end_matches("-access").trim_end_matches("-auth");
-            sanso_ok(&["--data", data.to_str().unwrap(), "import", "--device", device, path.to_str().unwrap()]);
+            let device = name
+                .split('.')
+                .next()
+                .unwrap()
+                .trim_end_matches("-access")
+                .trim_end_matches("-auth");
+            sanso_ok(&[
+                "--data",
+                data.to_str().unwrap(),
+                "import",
+                "--device",
+                device,
+                path.to_str().unwrap(),
+            ]);
         }
     }
     data
@@ -35,12 +68,23 @@ fn demo_lake(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn readme_investigation_queries_run_and_find_the_demo_attacks() {
     let queries = readme_queries();
-    assert!(queries.len() >= 10, "the README documents {} queries", queries.len());
+    assert!(
+        queries.len() >= 10,
+        "the README documents {} queries",
+        queries.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let data = demo_lake(dir.path());
     let mut results = Vec::new();
     for query in &queries {
-        let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "csv", query]);
+        let output = sanso_ok(&[
+            "--data",
+            data.to_str().unwrap(),
+            "sql",
+            "--format",
+            "csv",
+            query,
+        ]);
         results.push(String::from_utf8(output.stdout).unwrap());
     }
     let rows = |i: usize| results[i].lines().count() - 1;

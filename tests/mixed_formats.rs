@@ -15,27 +15,56 @@ use support::sanso_ok;
 /// Sample files and the format of their lines. W3C is left out: its data lines mean
 /// something only under the `#Fields:` directive before them, which a shuffle separates.
 const SAMPLES: &[(&str, Format)] = &[
-    ("firewall/crowdsec-hub/iptables-logs/iptables-logs.log", Format::Iptables),
-    ("firewall/crowdsec-hub/pf-logs/pf-logs.log", Format::Filterlog),
+    (
+        "firewall/crowdsec-hub/iptables-logs/iptables-logs.log",
+        Format::Iptables,
+    ),
+    (
+        "firewall/crowdsec-hub/pf-logs/pf-logs.log",
+        Format::Filterlog,
+    ),
     ("firewall/crowdsec-hub/cef-logs/cef-logs.log", Format::Cef),
     ("firewall/crowdsec-hub/unifi-cef/cef-logs.log", Format::Cef),
-    ("firewall/fortios-panos-reference/fortigate.log", Format::Fortigate),
+    (
+        "firewall/fortios-panos-reference/fortigate.log",
+        Format::Fortigate,
+    ),
     ("firewall/fortios-panos-reference/panos.log", Format::Panos),
     ("auth/crowdsec-hub/sshd-logs/sshd-logs.log", Format::Sshd),
     ("auth/crowdsec-hub/openvpn/openvpn.log", Format::Openvpn),
     ("auth/vendor-reference/freeradius.log", Format::Radius),
     ("auth/vendor-reference/winlogbeat.jsonl", Format::Windows),
-    ("auth/vendor-reference/windows-security.xml.log", Format::Windows),
-    ("proxy/vendor-reference/combined-proxies.log", Format::Combined),
-    ("proxy/vendor-reference/zscaler-nss-web.jsonl", Format::Zscaler),
+    (
+        "auth/vendor-reference/windows-security.xml.log",
+        Format::Windows,
+    ),
+    (
+        "proxy/vendor-reference/combined-proxies.log",
+        Format::Combined,
+    ),
+    (
+        "proxy/vendor-reference/zscaler-nss-web.jsonl",
+        Format::Zscaler,
+    ),
 ];
 
 /// Whether the format's own parser accepts the line when the source forces it.
 fn accepted_when_forced(line: &str, format: Format) -> bool {
     let zones = Arc::new(ZoneMap::default());
-    let mut parser = LineParser::new(ParseSettings { format: Some(format), ..Default::default() }, zones.clone());
+    let mut parser = LineParser::new(
+        ParseSettings {
+            format: Some(format),
+            ..Default::default()
+        },
+        zones.clone(),
+    );
     let mut batches = Batches::new(zones);
-    let raw = RawLine { bytes: line.as_bytes(), received_at: 1_763_600_000_000_000, source: "t", peer: None };
+    let raw = RawLine {
+        bytes: line.as_bytes(),
+        received_at: 1_763_600_000_000_000,
+        source: "t",
+        peer: None,
+    };
     parser.parse_into(&raw, &mut batches);
     batches.pending().unparsed == 0
 }
@@ -62,19 +91,43 @@ fn a_mixed_file_imports_with_no_line_misrouted() {
     }
     // A fixed interleaving: every format next to every other somewhere.
     let mut mixed: Vec<&String> = lines.iter().collect();
-    mixed.sort_by_key(|l| l.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))));
+    mixed.sort_by_key(|l| {
+        l.bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+    });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mixed.log");
-    std::fs::write(&path, mixed.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    std::fs::write(
+        &path,
+        mixed.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
 
     let data = dir.path().join("lake");
-    sanso_ok(&["--data", data.to_str().unwrap(), "import", path.to_str().unwrap()]);
+    sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "import",
+        path.to_str().unwrap(),
+    ]);
     let query = Table::EVENT_TABLES
         .iter()
-        .map(|t| format!("SELECT raw, CAST(format AS VARCHAR) AS format FROM {}", t.name()))
+        .map(|t| {
+            format!(
+                "SELECT raw, CAST(format AS VARCHAR) AS format FROM {}",
+                t.name()
+            )
+        })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "json", &query]);
+    let output = sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "sql",
+        "--format",
+        "json",
+        &query,
+    ]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(rows.len(), lines.len(), "one row per line");
     let mut misrouted = Vec::new();
@@ -85,5 +138,11 @@ fn a_mixed_file_imports_with_no_line_misrouted() {
             misrouted.push(format!("{:?} → {got}: {raw}", expected.get(raw)));
         }
     }
-    assert!(misrouted.is_empty(), "{} of {} lines misrouted:\n{}", misrouted.len(), rows.len(), misrouted.join("\n"));
+    assert!(
+        misrouted.is_empty(),
+        "{} of {} lines misrouted:\n{}",
+        misrouted.len(),
+        rows.len(),
+        misrouted.join("\n")
+    );
 }

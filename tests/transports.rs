@@ -31,7 +31,9 @@ fn tls_syslog_with_octet_counting_lands_in_the_lake() {
     );
 
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(cert.cert.der().to_vec())).unwrap();
+    roots
+        .add(CertificateDer::from(cert.cert.der().to_vec()))
+        .unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -39,12 +41,15 @@ fn tls_syslog_with_octet_counting_lands_in_the_lake() {
         .with_root_certificates(roots)
         .with_no_client_auth();
     let mut connection =
-        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap()).unwrap();
+        rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").unwrap())
+            .unwrap();
     let mut tcp = TcpStream::connect(("127.0.0.1", tls_port)).unwrap();
     let mut tls = rustls::Stream::new(&mut connection, &mut tcp);
     // RFC 5425 frames are octet-counted; a message may then contain a newline of its own
     // without becoming two events.
-    let forged = format!("{FAILED}\nNov 20 09:00:09 srv-core01 sshd[11]: Accepted password for root from 10.20.1.5 port 1 ssh2");
+    let forged = format!(
+        "{FAILED}\nNov 20 09:00:09 srv-core01 sshd[11]: Accepted password for root from 10.20.1.5 port 1 ssh2"
+    );
     for message in [FAILED, ACCEPTED, forged.as_str()] {
         write!(tls, "{} {message}", message.len()).unwrap();
     }
@@ -54,12 +59,27 @@ fn tls_syslog_with_octet_counting_lands_in_the_lake() {
 
     server.wait_for_lines(3);
     let data = server.stop();
-    assert_eq!(sql_count(&data, "SELECT count(*) FROM auth WHERE source LIKE 'syslog:tls:%'"), 3);
-    let users = sql_rows(&data, "SELECT user, outcome, zone FROM auth ORDER BY time, user");
+    assert_eq!(
+        sql_count(
+            &data,
+            "SELECT count(*) FROM auth WHERE source LIKE 'syslog:tls:%'"
+        ),
+        3
+    );
+    let users = sql_rows(
+        &data,
+        "SELECT user, outcome, zone FROM auth ORDER BY time, user",
+    );
     assert_eq!(users[0], "root,failure,core");
-    assert!(users.contains(&"sato,success,lgwan".to_owned()), "{users:?}");
+    assert!(
+        users.contains(&"sato,success,lgwan".to_owned()),
+        "{users:?}"
+    );
     // The RFC 5424 timestamp's offset is honoured: 09:00:02.25 JST is 00:00:02.25 UTC.
-    let time = sql_rows(&data, "SELECT CAST(time AS VARCHAR) FROM auth WHERE user = 'sato'");
+    let time = sql_rows(
+        &data,
+        "SELECT CAST(time AS VARCHAR) FROM auth WHERE user = 'sato'",
+    );
     assert_eq!(time, ["2026-11-20T00:00:02.250Z"]);
 }
 
@@ -74,12 +94,20 @@ fn shift_jis_lines_keep_their_original_bytes() {
     std::fs::write(&path, &line).unwrap();
     let data = dir.path().join("lake");
     sanso_ok(&[
-        "--data", data.to_str().unwrap(), "import", "--encoding", "shift_jis", path.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "import",
+        "--encoding",
+        "shift_jis",
+        path.to_str().unwrap(),
     ]);
     let user = sql_rows(&data, "SELECT user FROM auth");
     assert_eq!(user, ["田中"]);
     let raw_bytes = sql_rows(&data, "SELECT encode(raw_bytes, 'hex') FROM auth");
-    let expected: String = line[..line.len() - 1].iter().map(|b| format!("{b:02x}")).collect();
+    let expected: String = line[..line.len() - 1]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(raw_bytes, [expected]);
 }
 
@@ -90,7 +118,12 @@ fn invalid_utf8_is_kept_byte_for_byte() {
     let path = dir.path().join("bad.log");
     std::fs::write(&path, &line).unwrap();
     let data = dir.path().join("lake");
-    sanso_ok(&["--data", data.to_str().unwrap(), "import", path.to_str().unwrap()]);
+    sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "import",
+        path.to_str().unwrap(),
+    ]);
     let total = sql_count(
         &data,
         "SELECT (SELECT count(*) FROM auth) + (SELECT count(*) FROM unparsed)",
@@ -108,14 +141,21 @@ fn invalid_utf8_is_kept_byte_for_byte() {
 fn bad_configuration_exits_2_naming_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");
-    std::fs::write(&config, "timezone = \"Asia/Tokyo\"\n[lake]\nflush_rows = \"many\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "timezone = \"Asia/Tokyo\"\n[lake]\nflush_rows = \"many\"\n",
+    )
+    .unwrap();
     let output = support::sanso()
         .args(["--config", config.to_str().unwrap(), "sql", "SELECT 1"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.toml") && stderr.contains("line 3") && stderr.contains("flush_rows"), "{stderr}");
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("line 3") && stderr.contains("flush_rows"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -124,20 +164,51 @@ fn every_output_format_renders_every_column_type() {
     let path = dir.path().join("auth.log");
     std::fs::write(&path, "Nov 20 09:00:01 srv-core01 sshd[11]: Failed password for root from 10.20.1.5 port 40000 ssh2\n").unwrap();
     let data = dir.path().join("lake");
-    sanso_ok(&["--data", data.to_str().unwrap(), "import", path.to_str().unwrap()]);
+    sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "import",
+        path.to_str().unwrap(),
+    ]);
     for format in ["table", "csv", "json"] {
-        let output = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", format, "SELECT * FROM auth"]);
+        let output = sanso_ok(&[
+            "--data",
+            data.to_str().unwrap(),
+            "sql",
+            "--format",
+            format,
+            "SELECT * FROM auth",
+        ]);
         let text = String::from_utf8(output.stdout).unwrap();
-        assert!(text.contains("10.20.1.5") && text.contains("srv-core01"), "{format}: {text}");
+        assert!(
+            text.contains("10.20.1.5") && text.contains("srv-core01"),
+            "{format}: {text}"
+        );
     }
     let parquet = dir.path().join("out.parquet");
     sanso_ok(&[
-        "--data", data.to_str().unwrap(), "sql", "--format", "parquet", "--out", parquet.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "sql",
+        "--format",
+        "parquet",
+        "--out",
+        parquet.to_str().unwrap(),
         "SELECT * FROM auth",
     ]);
     assert!(std::fs::read(&parquet).unwrap().starts_with(b"PAR1"));
-    let csv = sanso_ok(&["--data", data.to_str().unwrap(), "sql", "--format", "csv", "SELECT user, outcome FROM auth"]);
-    assert_eq!(String::from_utf8(csv.stdout).unwrap(), "user,outcome\nroot,failure\n");
+    let csv = sanso_ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "sql",
+        "--format",
+        "csv",
+        "SELECT user, outcome FROM auth",
+    ]);
+    assert_eq!(
+        String::from_utf8(csv.stdout).unwrap(),
+        "user,outcome\nroot,failure\n"
+    );
 }
 
 #[test]
@@ -179,7 +250,13 @@ fn the_shell_runs_statements_across_lines_and_describes_tables() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    for expected in ["network\nhttp\nauth\nunparsed\nalerts", "is_mfa", "| 42     |", "error:", "n\n0\n"] {
+    for expected in [
+        "network\nhttp\nauth\nunparsed\nalerts",
+        "is_mfa",
+        "| 42     |",
+        "error:",
+        "n\n0\n",
+    ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }

@@ -50,7 +50,11 @@ struct ExtraBuilder(MapBuilder<StringBuilder, StringBuilder>);
 
 impl Default for ExtraBuilder {
     fn default() -> Self {
-        ExtraBuilder(MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()))
+        ExtraBuilder(MapBuilder::new(
+            None,
+            StringBuilder::new(),
+            StringBuilder::new(),
+        ))
     }
 }
 
@@ -140,12 +144,20 @@ impl NetworkColumns {
         self.common.append(c);
         self.src_ip.append_option(e.src_ip);
         self.src_port.append_option(e.src_port);
-        self.src_zone
-            .append_option(endpoint_zone(zones, e.src_device_zone, e.src_ip, e.src_intf));
+        self.src_zone.append_option(endpoint_zone(
+            zones,
+            e.src_device_zone,
+            e.src_ip,
+            e.src_intf,
+        ));
         self.dst_ip.append_option(e.dst_ip);
         self.dst_port.append_option(e.dst_port);
-        self.dst_zone
-            .append_option(endpoint_zone(zones, e.dst_device_zone, e.dst_ip, e.dst_intf));
+        self.dst_zone.append_option(endpoint_zone(
+            zones,
+            e.dst_device_zone,
+            e.dst_ip,
+            e.dst_intf,
+        ));
         self.protocol.append_option(e.protocol);
         self.action.append_option(e.action);
         self.rule.append_option(e.rule);
@@ -495,8 +507,14 @@ mod tests {
     use crate::zones::ZoneConfig;
 
     fn zones() -> Arc<ZoneMap> {
-        let core = ZoneConfig { cidrs: vec!["10.10.0.0/16".into()], ..Default::default() };
-        let internet = ZoneConfig { interfaces: vec!["untrust".into()], ..Default::default() };
+        let core = ZoneConfig {
+            cidrs: vec!["10.10.0.0/16".into()],
+            ..Default::default()
+        };
+        let internet = ZoneConfig {
+            interfaces: vec!["untrust".into()],
+            ..Default::default()
+        };
         Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Internet, &internet)]).unwrap())
     }
 
@@ -536,10 +554,19 @@ mod tests {
             assert_eq!(batch.num_rows(), 1);
         }
         let network = &out[0].1;
-        let src_zone = network.column_by_name("src_zone").unwrap().as_dictionary::<Int32Type>();
-        let dst_zone = network.column_by_name("dst_zone").unwrap().as_dictionary::<Int32Type>();
+        let src_zone = network
+            .column_by_name("src_zone")
+            .unwrap()
+            .as_dictionary::<Int32Type>();
+        let dst_zone = network
+            .column_by_name("dst_zone")
+            .unwrap()
+            .as_dictionary::<Int32Type>();
         let value = |d: &arrow::array::DictionaryArray<Int32Type>| {
-            d.values().as_string::<i32>().value(d.keys().value(0) as usize).to_owned()
+            d.values()
+                .as_string::<i32>()
+                .value(d.keys().value(0) as usize)
+                .to_owned()
         };
         assert_eq!(value(src_zone), "core");
         // 192.168.9.9 is in no range, so the interface decides.

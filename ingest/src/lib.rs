@@ -11,4 +11,3 @@ pub mod parsers;
 pub mod schema;
 pub mod syslog;
 pub mod zones;
-

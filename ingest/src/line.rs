@@ -220,7 +220,13 @@ impl LineParser {
     /// A parser for a source with `settings`, resolving device zones through `zones`.
     pub fn new(settings: ParseSettings, zones: std::sync::Arc<ZoneMap>) -> Self {
         let time = TimeContext::new(settings.timezone, 0);
-        LineParser { settings, zones, time, state: FormatState::default(), arena: Bump::new() }
+        LineParser {
+            settings,
+            zones,
+            time,
+            state: FormatState::default(),
+            arena: Bump::new(),
+        }
     }
 
     /// The settings this parser was built with.
@@ -256,8 +262,14 @@ impl LineParser {
         self.arena.reset();
         match Self::parse_message(&self.settings, &mut self.state, &self.arena, app, msg) {
             Ok((format, event)) => {
-                let common =
-                    self.common(line, &text, raw_bytes, envelope.as_ref(), event_time(&event), Some(format));
+                let common = self.common(
+                    line,
+                    &text,
+                    raw_bytes,
+                    envelope.as_ref(),
+                    event_time(&event),
+                    Some(format),
+                );
                 out.push(&common, &event);
             }
             Err((guess, err)) => {
@@ -276,7 +288,11 @@ impl LineParser {
     ) -> Result<(&'static str, Event<'m>), (Option<&'static str>, ParseError)> {
         let format = settings
             .format
-            .or_else(|| Format::ALL.into_iter().find(|f| f.looks_like(app, msg, state)))
+            .or_else(|| {
+                Format::ALL
+                    .into_iter()
+                    .find(|f| f.looks_like(app, msg, state))
+            })
             .ok_or((None, ParseError::NoFormat))?;
         format
             .parse(app, msg, arena, state)
@@ -349,8 +365,12 @@ fn event_time(event: &Event<'_>) -> Option<Micros> {
 /// an error to report, not a message to guess at.
 fn claims_rfc5424(text: &str) -> bool {
     let bytes = text.trim_start_matches('\u{feff}').as_bytes();
-    let Some(rest) = bytes.strip_prefix(b"<") else { return false };
-    let Some(close) = rest.iter().position(|&b| b == b'>') else { return false };
+    let Some(rest) = bytes.strip_prefix(b"<") else {
+        return false;
+    };
+    let Some(close) = rest.iter().position(|&b| b == b'>') else {
+        return false;
+    };
     let after = &rest[close + 1..];
     let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
     digits > 0 && after.get(digits) == Some(&b' ')

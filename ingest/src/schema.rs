@@ -75,7 +75,8 @@ impl Table {
     ];
 
     /// The tables that hold ingested lines; each line lands in exactly one of them.
-    pub const EVENT_TABLES: [Table; 4] = [Table::Network, Table::Http, Table::Auth, Table::Unparsed];
+    pub const EVENT_TABLES: [Table; 4] =
+        [Table::Network, Table::Http, Table::Auth, Table::Unparsed];
 
     /// The table's SQL name, also its folder in the lake.
     pub fn name(self) -> &'static str {
@@ -281,9 +282,17 @@ mod tests {
 
     #[test]
     fn every_event_table_starts_with_the_common_columns() {
-        let common: Vec<_> = common_fields().into_iter().map(|f| f.name().clone()).collect();
+        let common: Vec<_> = common_fields()
+            .into_iter()
+            .map(|f| f.name().clone())
+            .collect();
         for table in Table::EVENT_TABLES {
-            let names: Vec<_> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let names: Vec<_> = table
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
             assert_eq!(&names[..common.len()], &common[..], "{table}");
         }
     }
@@ -293,7 +302,10 @@ mod tests {
         for table in Table::ALL {
             assert!(table.schema().field_with_name(col::ZONE).is_ok());
             assert!(table.file_schema().field_with_name(col::ZONE).is_err());
-            assert_eq!(table.file_schema().fields().len(), table.schema().fields().len() - 1);
+            assert_eq!(
+                table.file_schema().fields().len(),
+                table.schema().fields().len() - 1
+            );
         }
     }
 

@@ -60,7 +60,9 @@ impl FromStr for Zone {
         Zone::ALL
             .into_iter()
             .find(|z| z.as_str() == s)
-            .ok_or_else(|| format!("unknown zone `{s}` (expected core, lgwan, internet or external)"))
+            .ok_or_else(|| {
+                format!("unknown zone `{s}` (expected core, lgwan, internet or external)")
+            })
     }
 }
 
@@ -122,9 +124,17 @@ impl Cidr {
         }
         let prefix = len + offset;
         let host_bits = 128 - u32::from(prefix);
-        let mask = if host_bits == 128 { 0 } else { u128::MAX << host_bits };
+        let mask = if host_bits == 128 {
+            0
+        } else {
+            u128::MAX << host_bits
+        };
         let first = ip_key(addr) & mask;
-        Some(Cidr { first, last: first | !mask, prefix })
+        Some(Cidr {
+            first,
+            last: first | !mask,
+            prefix,
+        })
     }
 
     /// Whether the range holds `ip`.
@@ -151,7 +161,9 @@ pub struct ZoneMap {
 
 impl ZoneMap {
     /// Builds the map from the configured zones.
-    pub fn new<'a>(zones: impl IntoIterator<Item = (Zone, &'a ZoneConfig)>) -> Result<Self, ZoneError> {
+    pub fn new<'a>(
+        zones: impl IntoIterator<Item = (Zone, &'a ZoneConfig)>,
+    ) -> Result<Self, ZoneError> {
         let mut map = ZoneMap::default();
         for (zone, config) in zones {
             for cidr in &config.cidrs {
@@ -306,16 +318,34 @@ mod tests {
         assert!(!v4.contains("::a0a:1".parse().unwrap()));
         let v6 = Cidr::parse("fd00::/8").unwrap();
         assert!(v6.contains("fd12::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Cidr::parse("192.0.2.1").unwrap().contains("192.0.2.1".parse().unwrap()));
-        for bad in ["10.0.0.0/33", "fd00::/129", "10.0.0/8", "", "x/8", "10.0.0.0/"] {
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(
+            Cidr::parse("192.0.2.1")
+                .unwrap()
+                .contains("192.0.2.1".parse().unwrap())
+        );
+        for bad in [
+            "10.0.0.0/33",
+            "fd00::/129",
+            "10.0.0/8",
+            "",
+            "x/8",
+            "10.0.0.0/",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn bad_cidr_names_zone_and_text() {
-        let bad = ZoneConfig { cidrs: vec!["10.0.0.0/33".into()], ..Default::default() };
+        let bad = ZoneConfig {
+            cidrs: vec!["10.0.0.0/33".into()],
+            ..Default::default()
+        };
         let err = ZoneMap::new([(Zone::Internet, &bad)]).unwrap_err();
         assert_eq!(
             err.to_string(),

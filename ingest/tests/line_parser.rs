@@ -17,7 +17,10 @@ fn zones() -> Arc<ZoneMap> {
         devices: vec!["fw-core".into(), "srv-core01".into()],
         ..Default::default()
     };
-    let lgwan = ZoneConfig { cidrs: vec!["10.20.0.0/16".into()], ..Default::default() };
+    let lgwan = ZoneConfig {
+        cidrs: vec!["10.20.0.0/16".into()],
+        ..Default::default()
+    };
     Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Lgwan, &lgwan)]).unwrap())
 }
 
@@ -27,10 +30,19 @@ fn parse(settings: ParseSettings, lines: &[&[u8]]) -> Vec<(Table, RecordBatch)> 
     let mut parser = LineParser::new(settings, zones.clone());
     let mut batches = Batches::new(zones);
     for line in lines {
-        let raw = RawLine { bytes: line, received_at: RECEIVED, source: "test", peer: Some("10.20.9.9") };
+        let raw = RawLine {
+            bytes: line,
+            received_at: RECEIVED,
+            source: "test",
+            peer: Some("10.20.9.9"),
+        };
         parser.parse_into(&raw, &mut batches);
     }
-    assert_eq!(batches.pending().total(), lines.len() as u64, "one row per line");
+    assert_eq!(
+        batches.pending().total(),
+        lines.len() as u64,
+        "one row per line"
+    );
     batches.finish()
 }
 
@@ -54,7 +66,10 @@ fn column(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
 }
 
 fn table(out: &[(Table, RecordBatch)], table: Table) -> &RecordBatch {
-    &out.iter().find(|(t, _)| *t == table).unwrap_or_else(|| panic!("no {table} rows")).1
+    &out.iter()
+        .find(|(t, _)| *t == table)
+        .unwrap_or_else(|| panic!("no {table} rows"))
+        .1
 }
 
 #[test]
@@ -68,14 +83,35 @@ fn formats_are_detected_per_line() {
             b"something nobody logs",
         ],
     );
-    assert_eq!(column(table(&out, Table::Network), "format"), [Some("iptables".into())]);
-    assert_eq!(column(table(&out, Table::Network), "src_zone"), [Some("core".into())]);
-    assert_eq!(column(table(&out, Table::Network), "dst_zone"), [Some("lgwan".into())]);
-    assert_eq!(column(table(&out, Table::Auth), "user"), [Some("admin".into())]);
-    assert_eq!(column(table(&out, Table::Http), "url_host"), [Some("www.example.jp".into())]);
+    assert_eq!(
+        column(table(&out, Table::Network), "format"),
+        [Some("iptables".into())]
+    );
+    assert_eq!(
+        column(table(&out, Table::Network), "src_zone"),
+        [Some("core".into())]
+    );
+    assert_eq!(
+        column(table(&out, Table::Network), "dst_zone"),
+        [Some("lgwan".into())]
+    );
+    assert_eq!(
+        column(table(&out, Table::Auth), "user"),
+        [Some("admin".into())]
+    );
+    assert_eq!(
+        column(table(&out, Table::Http), "url_host"),
+        [Some("www.example.jp".into())]
+    );
     let unparsed = table(&out, Table::Unparsed);
-    assert_eq!(column(unparsed, "error"), [Some("no parser recognised the line".into())]);
-    assert_eq!(column(unparsed, "raw"), [Some("something nobody logs".into())]);
+    assert_eq!(
+        column(unparsed, "error"),
+        [Some("no parser recognised the line".into())]
+    );
+    assert_eq!(
+        column(unparsed, "raw"),
+        [Some("something nobody logs".into())]
+    );
 }
 
 #[test]
@@ -88,9 +124,18 @@ fn the_reporting_zone_comes_from_device_then_peer() {
         ],
     );
     let auth = table(&out, Table::Auth);
-    assert_eq!(column(auth, "zone"), [Some("core".into()), Some("lgwan".into())]);
-    assert_eq!(column(auth, "device"), [Some("srv-core01".into()), Some("unknown-host".into())]);
-    assert_eq!(column(auth, "src_zone"), [Some("core".into()), Some("core".into())]);
+    assert_eq!(
+        column(auth, "zone"),
+        [Some("core".into()), Some("lgwan".into())]
+    );
+    assert_eq!(
+        column(auth, "device"),
+        [Some("srv-core01".into()), Some("unknown-host".into())]
+    );
+    assert_eq!(
+        column(auth, "src_zone"),
+        [Some("core".into()), Some("core".into())]
+    );
 }
 
 #[test]
@@ -106,7 +151,10 @@ fn a_user_name_cannot_pass_an_auth_line_off_as_a_firewall_event() {
 
 #[test]
 fn broken_rfc5424_goes_to_unparsed_with_the_reason() {
-    let out = parse(ParseSettings::default(), &[b"<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 x - BOM'su root' failed"]);
+    let out = parse(
+        ParseSettings::default(),
+        &[b"<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 x - BOM'su root' failed"],
+    );
     let unparsed = table(&out, Table::Unparsed);
     let error = column(unparsed, "error")[0].clone().unwrap();
     assert!(error.starts_with("rfc5424"), "{error}");
@@ -120,25 +168,42 @@ fn timestamps_without_zone_or_year_are_read_in_tokyo_time() {
         &[b"Nov 20 10:00:00 srv-core01 sshd[7]: Accepted password for tanaka from 10.10.1.5 port 1 ssh2"],
     );
     let time = table(&out, Table::Auth).column_by_name("time").unwrap();
-    let micros = time.as_primitive::<arrow::datatypes::TimestampMicrosecondType>().value(0);
+    let micros = time
+        .as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
+        .value(0);
     // 10:00 JST on 20 November 2025 (the year of receipt) is 01:00 UTC.
     assert_eq!(micros, 1_763_600_400_000_000);
 }
 
 #[test]
 fn a_forced_format_reports_its_own_rejection() {
-    let settings = ParseSettings { format: Some(Format::Squid), ..Default::default() };
-    let out = parse(settings, &[b"Nov 20 10:00:01 srv-core01 sshd[7]: Accepted password for tanaka"]);
+    let settings = ParseSettings {
+        format: Some(Format::Squid),
+        ..Default::default()
+    };
+    let out = parse(
+        settings,
+        &[b"Nov 20 10:00:01 srv-core01 sshd[7]: Accepted password for tanaka"],
+    );
     let unparsed = table(&out, Table::Unparsed);
     assert_eq!(column(unparsed, "format_guess"), [Some("squid".into())]);
-    assert!(column(unparsed, "error")[0].as_deref().unwrap().starts_with("squid:"));
+    assert!(
+        column(unparsed, "error")[0]
+            .as_deref()
+            .unwrap()
+            .starts_with("squid:")
+    );
 }
 
 #[test]
 fn shift_jis_is_decoded_and_its_bytes_kept() {
-    let (bytes, _, _) = encoding_rs::SHIFT_JIS
-        .encode("Nov 20 10:00:01 srv-core01 sshd[7]: Failed password for 佐藤 from 10.20.1.5 port 1 ssh2");
-    let settings = ParseSettings { encoding: encoding_rs::SHIFT_JIS, ..Default::default() };
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(
+        "Nov 20 10:00:01 srv-core01 sshd[7]: Failed password for 佐藤 from 10.20.1.5 port 1 ssh2",
+    );
+    let settings = ParseSettings {
+        encoding: encoding_rs::SHIFT_JIS,
+        ..Default::default()
+    };
     let out = parse(settings, &[&bytes]);
     let auth = table(&out, Table::Auth);
     assert_eq!(column(auth, "user"), [Some("佐藤".into())]);
@@ -149,7 +214,12 @@ fn shift_jis_is_decoded_and_its_bytes_kept() {
         ParseSettings { encoding: encoding_rs::SHIFT_JIS, ..Default::default() },
         &[b"Nov 20 10:00:01 srv-core01 sshd[7]: Failed password for root from 10.20.1.5 port 1 ssh2"],
     );
-    assert!(table(&out, Table::Auth).column_by_name("raw_bytes").unwrap().is_null(0));
+    assert!(
+        table(&out, Table::Auth)
+            .column_by_name("raw_bytes")
+            .unwrap()
+            .is_null(0)
+    );
 }
 
 #[test]
@@ -186,13 +256,16 @@ fn invalid_rfc5424_vectors_land_in_unparsed_with_a_reason() {
         let out = parse(ParseSettings::default(), &[line.as_bytes()]);
         let rows: usize = out.iter().map(|(_, b)| b.num_rows()).sum();
         assert_eq!(rows, 1, "{line:?}");
-        let claims = line.strip_prefix('<').and_then(|r| r.split_once('>')).is_some_and(|(pri, rest)| {
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            !pri.is_empty()
-                && pri.bytes().all(|b| b.is_ascii_digit())
-                && digits > 0
-                && rest.as_bytes().get(digits) == Some(&b' ')
-        });
+        let claims = line
+            .strip_prefix('<')
+            .and_then(|r| r.split_once('>'))
+            .is_some_and(|(pri, rest)| {
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                !pri.is_empty()
+                    && pri.bytes().all(|b| b.is_ascii_digit())
+                    && digits > 0
+                    && rest.as_bytes().get(digits) == Some(&b' ')
+            });
         if claims {
             let unparsed = table(&out, Table::Unparsed);
             let error = column(unparsed, "error")[0].clone().unwrap();
@@ -207,7 +280,10 @@ fn invalid_rfc5424_vectors_land_in_unparsed_with_a_reason() {
             }
         }
     }
-    assert!(claimed > 50, "only {claimed} vectors were rejected with a syslog reason");
+    assert!(
+        claimed > 50,
+        "only {claimed} vectors were rejected with a syslog reason"
+    );
 }
 
 /// OpenVPN's own log file puts a date and the peer's `ip:port` where a syslog header
@@ -222,9 +298,21 @@ fn openvpn_file_lines_are_not_mistaken_for_syslog() {
         ],
     );
     let auth = table(&out, Table::Auth);
-    assert_eq!(column(auth, "format"), [Some("openvpn".into()), Some("openvpn".into())]);
-    assert_eq!(column(auth, "user"), [Some("tanaka".into()), Some("tanaka".into())]);
-    assert_eq!(column(auth, "src_ip"), [Some("203.0.113.7".into()), Some("203.0.113.7".into())]);
+    assert_eq!(
+        column(auth, "format"),
+        [Some("openvpn".into()), Some("openvpn".into())]
+    );
+    assert_eq!(
+        column(auth, "user"),
+        [Some("tanaka".into()), Some("tanaka".into())]
+    );
+    assert_eq!(
+        column(auth, "src_ip"),
+        [Some("203.0.113.7".into()), Some("203.0.113.7".into())]
+    );
     // The device is the peer that sent the lines, not the VPN client named in them.
-    assert_eq!(column(auth, "device"), [Some("10.20.9.9".into()), Some("10.20.9.9".into())]);
+    assert_eq!(
+        column(auth, "device"),
+        [Some("10.20.9.9".into()), Some("10.20.9.9".into())]
+    );
 }

@@ -17,7 +17,9 @@ use std::time::Duration;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -44,7 +46,10 @@ pub struct QueryLimits {
 
 impl Default for QueryLimits {
     fn default() -> Self {
-        QueryLimits { timeout: Duration::from_secs(300), memory_bytes: 2 << 30 }
+        QueryLimits {
+            timeout: Duration::from_secs(300),
+            memory_bytes: 2 << 30,
+        }
     }
 }
 
@@ -69,10 +74,14 @@ impl Lake {
         limits: QueryLimits,
     ) -> Result<Self, QueryError> {
         let root = root.as_ref();
-        std::fs::create_dir_all(root).map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
-        let root = root
-            .canonicalize()
-            .map_err(|source| LakeError::Io { path: root.to_owned(), source })?;
+        std::fs::create_dir_all(root).map_err(|source| LakeError::Io {
+            path: root.to_owned(),
+            source,
+        })?;
+        let root = root.canonicalize().map_err(|source| LakeError::Io {
+            path: root.to_owned(),
+            source,
+        })?;
         let mut config = SessionConfig::new().with_information_schema(true);
         let parquet = &mut config.options_mut().execution.parquet;
         parquet.pushdown_filters = true;
@@ -87,12 +96,18 @@ impl Lake {
         functions::register(&ctx, zones);
         for table in Table::ALL {
             let dir = table_dir(&root, table);
-            std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io { path: dir.clone(), source })?;
+            std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(FILE_EXTENSION)
                 .with_table_partition_cols(
-                    PARTITION_COLUMNS.iter().map(|c| (c.to_string(), DataType::Utf8)).collect(),
+                    PARTITION_COLUMNS
+                        .iter()
+                        .map(|c| (c.to_string(), DataType::Utf8))
+                        .collect(),
                 );
             let config = ListingTableConfig::new(url)
                 .with_listing_options(options)
@@ -110,7 +125,11 @@ impl Lake {
     /// The schema a query sees for `table`: its columns, then the partition columns.
     pub fn table_schema(&self, table: Table) -> SchemaRef {
         let mut fields: Vec<_> = table.file_schema().fields().iter().cloned().collect();
-        fields.extend(PARTITION_COLUMNS.iter().map(|c| Arc::new(arrow::datatypes::Field::new(*c, DataType::Utf8, false))));
+        fields.extend(
+            PARTITION_COLUMNS
+                .iter()
+                .map(|c| Arc::new(arrow::datatypes::Field::new(*c, DataType::Utf8, false))),
+        );
         Arc::new(arrow::datatypes::Schema::new(fields))
     }
 
@@ -134,6 +153,8 @@ impl Lake {
         // Dropping the query's future cancels its streams, and with them its work.
         tokio::time::timeout(self.limits.timeout, run)
             .await
-            .map_err(|_| QueryError::Timeout { limit: self.limits.timeout })?
+            .map_err(|_| QueryError::Timeout {
+                limit: self.limits.timeout,
+            })?
     }
 }

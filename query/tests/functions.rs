@@ -7,8 +7,14 @@ use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::Lake;
 
 fn zones() -> Arc<ZoneMap> {
-    let core = ZoneConfig { cidrs: vec!["10.10.0.0/16".into()], ..Default::default() };
-    let lgwan = ZoneConfig { cidrs: vec!["10.20.0.0/16".into()], ..Default::default() };
+    let core = ZoneConfig {
+        cidrs: vec!["10.10.0.0/16".into()],
+        ..Default::default()
+    };
+    let lgwan = ZoneConfig {
+        cidrs: vec!["10.20.0.0/16".into()],
+        ..Default::default()
+    };
     Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Lgwan, &lgwan)]).unwrap())
 }
 
@@ -23,12 +29,20 @@ async fn query(sql: &str) -> String {
 async fn query_err(sql: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
-    lake.sql(sql).await.err().unwrap_or_else(|| panic!("{sql} was accepted")).to_string()
+    lake.sql(sql)
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("{sql} was accepted"))
+        .to_string()
 }
 
 /// The single value of a one-row, one-column result.
 fn value(table: &str) -> &str {
-    table.lines().nth(3).unwrap().trim_matches(|c| c == '|' || c == ' ')
+    table
+        .lines()
+        .nth(3)
+        .unwrap()
+        .trim_matches(|c| c == '|' || c == ' ')
 }
 
 #[tokio::test]
@@ -55,14 +69,25 @@ async fn zone_of_answers_from_the_configuration() {
         "SELECT zone_of(ip) AS zone FROM (VALUES ('10.10.1.1'), ('10.20.1.1'), ('8.8.8.8'), ('192.168.1.1'), ('x')) AS t(ip)",
     )
     .await;
-    let zones: Vec<&str> = result.lines().skip(3).take(5).map(|l| l.trim_matches(|c| c == '|' || c == ' ')).collect();
+    let zones: Vec<&str> = result
+        .lines()
+        .skip(3)
+        .take(5)
+        .map(|l| l.trim_matches(|c| c == '|' || c == ' '))
+        .collect();
     assert_eq!(zones, ["core", "lgwan", "external", "", ""]);
 }
 
 #[tokio::test]
 async fn ip_to_int_numbers_ipv4_only() {
-    assert_eq!(value(&query("SELECT ip_to_int('10.0.0.1') AS v").await), "167772161");
-    assert_eq!(value(&query("SELECT ip_to_int('255.255.255.255') AS v").await), "4294967295");
+    assert_eq!(
+        value(&query("SELECT ip_to_int('10.0.0.1') AS v").await),
+        "167772161"
+    );
+    assert_eq!(
+        value(&query("SELECT ip_to_int('255.255.255.255') AS v").await),
+        "4294967295"
+    );
     assert_eq!(value(&query("SELECT ip_to_int('::1') AS v").await), "");
 }
 
@@ -70,20 +95,37 @@ async fn ip_to_int_numbers_ipv4_only() {
 async fn japan_time_functions_use_utc_plus_nine() {
     // 2026-11-20T15:30:00Z is 00:30 on the 21st in Japan.
     let ts = "TIMESTAMP '2026-11-20T15:30:00Z'";
-    assert_eq!(value(&query(&format!("SELECT jst({ts}) AS v")).await), "2026-11-21T00:30:00+09:00");
-    assert_eq!(value(&query(&format!("SELECT jst_date({ts}) AS v")).await), "2026-11-21");
-    assert_eq!(value(&query(&format!("SELECT jst_hour({ts}) AS v")).await), "0");
+    assert_eq!(
+        value(&query(&format!("SELECT jst({ts}) AS v")).await),
+        "2026-11-21T00:30:00+09:00"
+    );
+    assert_eq!(
+        value(&query(&format!("SELECT jst_date({ts}) AS v")).await),
+        "2026-11-21"
+    );
+    assert_eq!(
+        value(&query(&format!("SELECT jst_hour({ts}) AS v")).await),
+        "0"
+    );
     // Day buckets start at midnight in Japan, 15:00 UTC the day before.
     assert_eq!(
         value(&query(&format!("SELECT jst_bucket(INTERVAL '1 day', {ts}) AS v")).await),
         "2026-11-21T00:00:00+09:00"
     );
     assert_eq!(
-        value(&query(&format!("SELECT jst_bucket('15 minutes', {ts} + INTERVAL '14 minutes') AS v")).await),
+        value(
+            &query(&format!(
+                "SELECT jst_bucket('15 minutes', {ts} + INTERVAL '14 minutes') AS v"
+            ))
+            .await
+        ),
         "2026-11-21T00:30:00+09:00"
     );
     let err = query_err(&format!("SELECT jst_bucket(INTERVAL '1 month', {ts})")).await;
-    assert!(err.contains("months and years have no fixed length"), "{err}");
+    assert!(
+        err.contains("months and years have no fixed length"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -91,13 +133,23 @@ async fn queries_over_their_limits_are_stopped() {
     use std::time::Duration;
     let dir = tempfile::tempdir().unwrap();
     let long = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 100000000) SELECT count(*) FROM t";
-    let limits = sanso_query::QueryLimits { timeout: Duration::from_millis(200), memory_bytes: 1 << 30 };
-    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits).await.unwrap();
+    let limits = sanso_query::QueryLimits {
+        timeout: Duration::from_millis(200),
+        memory_bytes: 1 << 30,
+    };
+    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits)
+        .await
+        .unwrap();
     let err = lake.sql(long).await.unwrap_err().to_string();
     assert!(err.contains("ran longer than the 0.2s limit"), "{err}");
 
-    let limits = sanso_query::QueryLimits { timeout: Duration::from_secs(60), memory_bytes: 64 << 10 };
-    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits).await.unwrap();
+    let limits = sanso_query::QueryLimits {
+        timeout: Duration::from_secs(60),
+        memory_bytes: 64 << 10,
+    };
+    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits)
+        .await
+        .unwrap();
     let big = "SELECT n, count(*) FROM (SELECT unnest(range(1, 2000000)) AS n) GROUP BY n ORDER BY n DESC";
     let err = lake.sql(big).await.unwrap_err().to_string();
     assert!(err.to_lowercase().contains("resources exhausted"), "{err}");

@@ -14,8 +14,14 @@ const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
 
 fn zones() -> Arc<ZoneMap> {
-    let core = ZoneConfig { cidrs: vec!["10.10.0.0/16".into()], ..Default::default() };
-    let lgwan = ZoneConfig { cidrs: vec!["10.20.0.0/16".into()], ..Default::default() };
+    let core = ZoneConfig {
+        cidrs: vec!["10.10.0.0/16".into()],
+        ..Default::default()
+    };
+    let lgwan = ZoneConfig {
+        cidrs: vec!["10.20.0.0/16".into()],
+        ..Default::default()
+    };
     Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Lgwan, &lgwan)]).unwrap())
 }
 
@@ -44,8 +50,17 @@ fn network_batch() -> RecordBatch {
     ];
     for (time, zone, ip) in rows {
         let raw = format!("line from {ip}");
-        let extra = if zone.is_none() { vec![("devname", "FGT60F")] } else { Vec::new() };
-        let event = NetworkEvent { src_ip: Some(ip), dst_ip: Some("8.8.8.8"), extra, ..Default::default() };
+        let extra = if zone.is_none() {
+            vec![("devname", "FGT60F")]
+        } else {
+            Vec::new()
+        };
+        let event = NetworkEvent {
+            src_ip: Some(ip),
+            dst_ip: Some("8.8.8.8"),
+            extra,
+            ..Default::default()
+        };
         batches.push(&common(time, zone, &raw), &Event::Network(event));
     }
     batches.finish().remove(0).1
@@ -72,28 +87,55 @@ async fn rows_land_in_hive_partitions_and_read_back() {
         "network/date=2025-11-20/zone=lgwan",
         "network/date=2025-11-20/zone=unknown",
     ] {
-        let files: Vec<_> = std::fs::read_dir(dir.path().join(folder)).unwrap().collect();
+        let files: Vec<_> = std::fs::read_dir(dir.path().join(folder))
+            .unwrap()
+            .collect();
         assert_eq!(files.len(), 1, "{folder}");
     }
 
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
-    assert_eq!(count(&lake, "SELECT count(*) FROM network WHERE zone = 'core'").await, 3);
-    assert_eq!(count(&lake, "SELECT count(*) FROM network WHERE date = '2025-11-21'").await, 1);
-    assert_eq!(count(&lake, "SELECT count(*) FROM network WHERE dst_zone = 'external'").await, 5);
+    assert_eq!(
+        count(&lake, "SELECT count(*) FROM network WHERE zone = 'core'").await,
+        3
+    );
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM network WHERE date = '2025-11-21'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &lake,
+            "SELECT count(*) FROM network WHERE dst_zone = 'external'"
+        )
+        .await,
+        5
+    );
     // Within a file rows are sorted by time.
     let (_, batches) = lake
         .sql("SELECT src_ip FROM network WHERE zone = 'core' AND date = '2025-11-20'")
         .await
         .unwrap();
-    let ips: Vec<_> = batches[0].column(0).as_string::<i32>().iter().flatten().collect();
+    let ips: Vec<_> = batches[0]
+        .column(0)
+        .as_string::<i32>()
+        .iter()
+        .flatten()
+        .collect();
     assert_eq!(ips, ["10.10.0.2", "10.10.0.1"]);
     // Vendor fields without a column stay queryable by name.
     let (_, batches) = lake
         .sql("SELECT src_ip FROM network WHERE extra['devname'] = 'FGT60F'")
         .await
         .unwrap();
-    assert_eq!(batches[0].column(0).as_string::<i32>().value(0), "192.168.0.1");
+    assert_eq!(
+        batches[0].column(0).as_string::<i32>().value(0),
+        "192.168.0.1"
+    );
     // Empty tables are queryable too.
     assert_eq!(count(&lake, "SELECT count(*) FROM auth").await, 0);
     assert_eq!(count(&lake, "SELECT count(*) FROM alerts").await, 0);
@@ -107,7 +149,11 @@ async fn half_written_files_are_invisible() {
     writer.flush_all().unwrap();
     // What a crash mid-write leaves behind: a temporary file with garbage in it.
     let partition = dir.path().join("network/date=2025-11-20/zone=core");
-    std::fs::write(partition.join(".part-crashed.parquet.tmp"), b"PAR1 half a file").unwrap();
+    std::fs::write(
+        partition.join(".part-crashed.parquet.tmp"),
+        b"PAR1 half a file",
+    )
+    .unwrap();
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
 }
@@ -120,7 +166,11 @@ async fn nothing_is_written_until_a_flush() {
     writer.append(Table::Network, &network_batch()).unwrap();
     let oldest = writer.oldest_pending().unwrap();
     writer.append(Table::Network, &network_batch()).unwrap();
-    assert_eq!(writer.oldest_pending(), Some(oldest), "the oldest rows set the age");
+    assert_eq!(
+        writer.oldest_pending(),
+        Some(oldest),
+        "the oldest rows set the age"
+    );
     assert_eq!(writer.pending_rows(), 10);
     assert!(!dir.path().join("network").exists());
     let stats = writer.flush_all().unwrap();
@@ -151,8 +201,13 @@ async fn auth_rows_keep_their_columns() {
         .sql("SELECT user, src_zone, dst_host, outcome FROM auth")
         .await
         .unwrap();
-    let row = arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string();
-    assert!(row.contains("| tanaka | lgwan    | fw       | failure |"), "{row}");
+    let row = arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    assert!(
+        row.contains("| tanaka | lgwan    | fw       | failure |"),
+        "{row}"
+    );
 }
 
 #[tokio::test]
@@ -167,7 +222,10 @@ async fn writes_are_refused() {
         "COPY (SELECT 1) TO '/tmp/sanso-copy.csv'",
         "SET datafusion.execution.batch_size = 1",
     ] {
-        assert!(lake.sql(statement).await.is_err(), "{statement} was accepted");
+        assert!(
+            lake.sql(statement).await.is_err(),
+            "{statement} was accepted"
+        );
     }
 }
 
@@ -192,7 +250,10 @@ async fn prepared_files_appear_only_on_commit() {
     // Abandoning a prepared flush leaves nothing behind, not even temporary files.
     writer.append(Table::Network, &network_batch()).unwrap();
     drop(writer.prepare_all().unwrap());
-    let leftovers = walk(dir.path()).into_iter().filter(|p| p.extension().is_some_and(|e| e == "tmp")).count();
+    let leftovers = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tmp"))
+        .count();
     assert_eq!(leftovers, 0);
     assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
 }

@@ -72,7 +72,12 @@ impl Open {
     }
 
     fn position(&self) -> FilePosition {
-        FilePosition { dev: self.dev, ino: self.ino, offset: self.offset, lines: self.lines }
+        FilePosition {
+            dev: self.dev,
+            ino: self.ino,
+            offset: self.offset,
+            lines: self.lines,
+        }
     }
 }
 
@@ -89,7 +94,9 @@ pub fn follow(settings: FollowSettings, tx: Sender, stop: Arc<AtomicBool>) {
                     current = Some(open);
                 }
                 Ok(None) => {}
-                Err(err) => tracing::warn!(path = %settings.path.display(), %err, "cannot open followed file"),
+                Err(err) => {
+                    tracing::warn!(path = %settings.path.display(), %err, "cannot open followed file")
+                }
             }
         }
         let Some(open) = current.as_mut() else {
@@ -104,7 +111,9 @@ pub fn follow(settings: FollowSettings, tx: Sender, stop: Arc<AtomicBool>) {
                 continue;
             }
             Ok(None) => {}
-            Err(err) => tracing::warn!(path = %settings.path.display(), %err, "reading followed file"),
+            Err(err) => {
+                tracing::warn!(path = %settings.path.display(), %err, "reading followed file")
+            }
         }
         // At the end of the file: has it been rotated or truncated?
         match fs::metadata(&settings.path) {
@@ -115,7 +124,9 @@ pub fn follow(settings: FollowSettings, tx: Sender, stop: Arc<AtomicBool>) {
                 {
                     return;
                 }
-                current = File::open(&settings.path).and_then(|f| Open::at(f, 0, 0)).ok();
+                current = File::open(&settings.path)
+                    .and_then(|f| Open::at(f, 0, 0))
+                    .ok();
                 continue;
             }
             Ok(meta) if meta.len() < open.offset => {
@@ -181,15 +192,27 @@ fn open_initial(settings: &FollowSettings, first: bool) -> std::io::Result<Optio
 
 /// A file beside `path` with the checkpointed inode: where rotation moved it.
 fn find_rotated(path: &Path, pos: FilePosition) -> Option<PathBuf> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|candidate| {
-        fs::metadata(candidate).is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (pos.dev, pos.ino))
-    })
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|candidate| {
+            fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (pos.dev, pos.ino))
+        })
 }
 
 /// Reads what was appended: `None` at the end of the file, otherwise the lines it
 /// completed (possibly none, when it read only part of a line).
-fn read_lines(open: &mut Open, buf: &mut [u8], settings: &FollowSettings) -> std::io::Result<Option<Chunk>> {
+fn read_lines(
+    open: &mut Open,
+    buf: &mut [u8],
+    settings: &FollowSettings,
+) -> std::io::Result<Option<Chunk>> {
     let read = open.file.read(buf)?;
     if read == 0 {
         return Ok(None);

@@ -28,10 +28,19 @@ pub struct StreamSettings {
 }
 
 /// Accepts connections until the channel closes, each served by its own task.
-pub async fn serve(listener: TcpListener, settings: StreamSettings, tx: Sender, metrics: Metrics) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    settings: StreamSettings,
+    tx: Sender,
+    metrics: Metrics,
+) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let permit = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let (stream, addr) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
         let (settings, tx, metrics) = (settings.clone(), tx.clone(), metrics.clone());

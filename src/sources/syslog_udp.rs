@@ -12,7 +12,12 @@ use crate::metrics::Metrics;
 const MAX_DATAGRAM: usize = 65_535;
 
 /// Receives datagrams until the channel closes.
-pub async fn serve(socket: UdpSocket, source: usize, tx: Sender, metrics: Metrics) -> std::io::Result<()> {
+pub async fn serve(
+    socket: UdpSocket,
+    source: usize,
+    tx: Sender,
+    metrics: Metrics,
+) -> std::io::Result<()> {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut last_peer: Option<(std::net::SocketAddr, Arc<str>)> = None;
     loop {

@@ -16,10 +16,15 @@ use crate::metrics::Metrics;
 
 /// Builds the TLS acceptor from PEM files.
 pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
-    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut read_pem(cert)?.as_slice())
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("reading certificates from {}", cert.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "{} holds no PEM certificate", cert.display());
+    let certs: Vec<CertificateDer<'static>> =
+        rustls_pemfile::certs(&mut read_pem(cert)?.as_slice())
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("reading certificates from {}", cert.display()))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "{} holds no PEM certificate",
+        cert.display()
+    );
     let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut read_pem(key)?.as_slice())
         .with_context(|| format!("reading the private key from {}", key.display()))?
         .with_context(|| format!("{} holds no PEM private key", key.display()))?;
@@ -46,14 +51,25 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let permit = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let (stream, addr) = listener.accept().await?;
-        let (acceptor, settings, tx, metrics) = (acceptor.clone(), settings.clone(), tx.clone(), metrics.clone());
+        let (acceptor, settings, tx, metrics) = (
+            acceptor.clone(),
+            settings.clone(),
+            tx.clone(),
+            metrics.clone(),
+        );
         tokio::spawn(async move {
             match acceptor.accept(stream).await {
                 Ok(stream) => {
                     let peer: Arc<str> = Arc::from(addr.ip().to_string());
-                    if let Err(err) = read_frames(stream, &settings, Some(peer), &tx, &metrics).await {
+                    if let Err(err) =
+                        read_frames(stream, &settings, Some(peer), &tx, &metrics).await
+                    {
                         tracing::debug!(%addr, %err, "syslog TLS connection ended with an error");
                     }
                 }

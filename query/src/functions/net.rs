@@ -7,7 +7,9 @@ use arrow::array::{ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
 use sanso_ingest::zones::{Cidr, ZoneMap};
 
 /// Whether a type is some kind of string (plain, large, view or dictionary of strings).
@@ -38,7 +40,9 @@ pub struct CidrContains {
 
 impl CidrContains {
     pub fn new() -> Self {
-        CidrContains { signature: Signature::any(2, Volatility::Immutable) }
+        CidrContains {
+            signature: Signature::any(2, Volatility::Immutable),
+        }
     }
 }
 
@@ -65,12 +69,16 @@ impl ScalarUDFImpl for CidrContains {
         let result: BooleanArray = match &args.args[1] {
             ColumnarValue::Scalar(scalar) => {
                 let cidr = match scalar {
-                    ScalarValue::Utf8(Some(text)) | ScalarValue::LargeUtf8(Some(text)) | ScalarValue::Utf8View(Some(text)) => {
-                        match Cidr::parse(text) {
-                            Some(cidr) => Some(cidr),
-                            None => return exec_err!("cidr_contains: `{text}` is not a range such as 10.0.0.0/8"),
+                    ScalarValue::Utf8(Some(text))
+                    | ScalarValue::LargeUtf8(Some(text))
+                    | ScalarValue::Utf8View(Some(text)) => match Cidr::parse(text) {
+                        Some(cidr) => Some(cidr),
+                        None => {
+                            return exec_err!(
+                                "cidr_contains: `{text}` is not a range such as 10.0.0.0/8"
+                            );
                         }
-                    }
+                    },
                     _ => None,
                 };
                 ips.iter()
@@ -82,7 +90,9 @@ impl ScalarUDFImpl for CidrContains {
                 let cidrs = cidrs.as_string::<i32>();
                 ips.iter()
                     .zip(cidrs.iter())
-                    .map(|(ip, cidr)| Some(Cidr::parse(cidr?)?.contains(ip?.parse::<IpAddr>().ok()?)))
+                    .map(|(ip, cidr)| {
+                        Some(Cidr::parse(cidr?)?.contains(ip?.parse::<IpAddr>().ok()?))
+                    })
                     .collect()
             }
         };
@@ -99,7 +109,10 @@ pub struct ZoneOf {
 
 impl ZoneOf {
     pub fn new(zones: Arc<ZoneMap>) -> Self {
-        ZoneOf { signature: Signature::any(1, Volatility::Immutable), zones }
+        ZoneOf {
+            signature: Signature::any(1, Volatility::Immutable),
+            zones,
+        }
     }
 }
 
@@ -154,7 +167,9 @@ pub struct IpToInt {
 
 impl IpToInt {
     pub fn new() -> Self {
-        IpToInt { signature: Signature::any(1, Volatility::Immutable) }
+        IpToInt {
+            signature: Signature::any(1, Volatility::Immutable),
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use arrow::array::{ArrayRef, AsArray, Date32Array, Int32Array, TimestampMicrosec
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
 
 const MICROS_PER_HOUR: i64 = 3_600_000_000;
 const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
@@ -41,15 +43,23 @@ macro_rules! unary_time_function {
 
         impl $name {
             pub fn new() -> Self {
-                $name { signature: Signature::any(1, Volatility::Immutable) }
+                $name {
+                    signature: Signature::any(1, Volatility::Immutable),
+                }
             }
         }
     };
 }
 
-unary_time_function!(Jst, "`jst(ts)`: the same instant, displayed in Japan Standard Time.");
+unary_time_function!(
+    Jst,
+    "`jst(ts)`: the same instant, displayed in Japan Standard Time."
+);
 unary_time_function!(JstDate, "`jst_date(ts)`: the calendar day in Japan.");
-unary_time_function!(JstHour, "`jst_hour(ts)`: the hour of the day (0–23) in Japan.");
+unary_time_function!(
+    JstHour,
+    "`jst_hour(ts)`: the hour of the day (0–23) in Japan."
+);
 
 fn check_timestamp(name: &str, args: &[DataType]) -> Result<()> {
     if args.len() != 1 || !is_timestamp(&args[0]) {
@@ -74,7 +84,10 @@ impl ScalarUDFImpl for Jst {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let utc = micros(&args.args[0], args.number_rows)?;
-        let shown = utc.as_primitive::<TimestampMicrosecondType>().clone().with_timezone(JST);
+        let shown = utc
+            .as_primitive::<TimestampMicrosecondType>()
+            .clone()
+            .with_timezone(JST);
         Ok(ColumnarValue::Array(Arc::new(shown)))
     }
 }
@@ -134,14 +147,23 @@ pub struct JstBucket {
 
 impl JstBucket {
     pub fn new() -> Self {
-        JstBucket { signature: Signature::any(2, Volatility::Immutable) }
+        JstBucket {
+            signature: Signature::any(2, Volatility::Immutable),
+        }
     }
 }
 
 /// The width of a bucket in microseconds; months have no fixed width and are refused.
 fn bucket_width(interval: &ScalarValue) -> Result<i64> {
-    let interval = interval.cast_to(&DataType::Interval(arrow::datatypes::IntervalUnit::MonthDayNano))?;
-    let ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano { months, days, nanoseconds })) = interval else {
+    let interval = interval.cast_to(&DataType::Interval(
+        arrow::datatypes::IntervalUnit::MonthDayNano,
+    ))?;
+    let ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano {
+        months,
+        days,
+        nanoseconds,
+    })) = interval
+    else {
         return exec_err!("jst_bucket: the interval must not be null");
     };
     if months != 0 {
@@ -169,7 +191,9 @@ impl ScalarUDFImpl for JstBucket {
             Some(DataType::Interval(_) | DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
         );
         if args.len() != 2 || !interval_ok || !is_timestamp(&args[1]) {
-            return plan_err!("jst_bucket(interval, ts) takes an interval and a timestamp, got {args:?}");
+            return plan_err!(
+                "jst_bucket(interval, ts) takes an interval and a timestamp, got {args:?}"
+            );
         }
         Ok(jst_timestamp_type())
     }

@@ -35,7 +35,14 @@ use super::layout::{FILE_EXTENSION, Partition};
 use crate::error::LakeError;
 
 /// Columns that get a bloom filter, where the table has them.
-const BLOOM_COLUMNS: [&str; 6] = ["src_ip", "dst_ip", "user", "url_host", "nat_src_ip", "group_key"];
+const BLOOM_COLUMNS: [&str; 6] = [
+    "src_ip",
+    "dst_ip",
+    "user",
+    "url_host",
+    "nat_src_ip",
+    "group_key",
+];
 
 /// What a flush wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,8 +81,14 @@ impl LakeWriter {
     /// A writer into the lake at `root`, which is created if missing.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self, LakeError> {
         let root = root.into();
-        fs::create_dir_all(&root).map_err(|source| LakeError::Io { path: root.clone(), source })?;
-        let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        fs::create_dir_all(&root).map_err(|source| LakeError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
         Ok(LakeWriter {
             root,
             pending: HashMap::new(),
@@ -105,10 +118,10 @@ impl LakeWriter {
     /// partition. Nothing is written until a flush.
     pub fn append(&mut self, table: Table, batch: &RecordBatch) -> Result<(), LakeError> {
         for (partition, rows) in split_by_partition(table, batch)? {
-            let pending = self
-                .pending
-                .entry(partition)
-                .or_insert_with(|| Pending { batches: Vec::new(), rows: 0 });
+            let pending = self.pending.entry(partition).or_insert_with(|| Pending {
+                batches: Vec::new(),
+                rows: 0,
+            });
             pending.rows += rows.num_rows();
             pending.batches.push(rows);
             self.oldest.get_or_insert_with(Instant::now);
@@ -145,16 +158,29 @@ impl LakeWriter {
     /// Writes one partition's buffered rows to a temporary file; the rows stay buffered
     /// until the caller drops them, so a failure (a full disk) loses nothing.
     fn prepare_file(&self, partition: &Partition) -> Result<PreparedFile, LakeError> {
-        let batches = self.pending.get(partition).map(|p| p.batches.as_slice()).unwrap_or_default();
+        let batches = self
+            .pending
+            .get(partition)
+            .map(|p| p.batches.as_slice())
+            .unwrap_or_default();
         let schema = partition.table.file_schema();
         let batch = concat_batches(&schema, batches).map_err(LakeError::Arrow)?;
         let batch = sort_by_time(&batch)?;
 
         let dir = partition.dir(&self.root);
-        fs::create_dir_all(&dir).map_err(|source| LakeError::Io { path: dir.clone(), source })?;
+        fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
-        let written = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_micros();
-        let name = format!("part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}", self.writer_id);
+        let written = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros();
+        let name = format!(
+            "part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}",
+            self.writer_id
+        );
         let file = PreparedFile {
             tmp: dir.join(format!(".{name}.tmp")),
             path: dir.join(&name),
@@ -200,13 +226,22 @@ impl PreparedFlush {
     pub fn commit(mut self) -> Result<FlushStats, LakeError> {
         let mut stats = FlushStats::default();
         for file in std::mem::take(&mut self.files) {
-            fs::rename(&file.tmp, &file.path)
-                .map_err(|source| LakeError::Io { path: file.path.clone(), source })?;
+            fs::rename(&file.tmp, &file.path).map_err(|source| LakeError::Io {
+                path: file.path.clone(),
+                source,
+            })?;
             let dir = file.path.parent().unwrap_or(Path::new("."));
             File::open(dir)
                 .and_then(|d| d.sync_all())
-                .map_err(|source| LakeError::Io { path: dir.to_owned(), source })?;
-            stats.add(FlushStats { files: 1, rows: file.rows, bytes: file.bytes });
+                .map_err(|source| LakeError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            stats.add(FlushStats {
+                files: 1,
+                rows: file.rows,
+                bytes: file.bytes,
+            });
         }
         Ok(stats)
     }
@@ -225,11 +260,21 @@ impl Drop for PreparedFlush {
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch, table: Table) -> Result<(), LakeError> {
-    let io = |source| LakeError::Io { path: path.to_owned(), source };
-    let parquet = |source| LakeError::Parquet { path: path.to_owned(), source };
+    let io = |source| LakeError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let parquet = |source| LakeError::Parquet {
+        path: path.to_owned(),
+        source,
+    };
     let file = File::create(path).map_err(io)?;
-    let mut writer = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(properties(table)))
-        .map_err(parquet)?;
+    let mut writer = ArrowWriter::try_new(
+        BufWriter::new(file),
+        batch.schema(),
+        Some(properties(table)),
+    )
+    .map_err(parquet)?;
     writer.write(batch).map_err(parquet)?;
     let file = writer
         .into_inner()
@@ -257,7 +302,10 @@ fn properties(table: Table) -> WriterProperties {
 }
 
 /// Splits a batch (full schema) into per-partition batches (file schema, `zone` removed).
-fn split_by_partition(table: Table, batch: &RecordBatch) -> Result<Vec<(Partition, RecordBatch)>, LakeError> {
+fn split_by_partition(
+    table: Table,
+    batch: &RecordBatch,
+) -> Result<Vec<(Partition, RecordBatch)>, LakeError> {
     let schema = table.schema();
     if batch.schema() != schema {
         return Err(LakeError::SchemaMismatch { table });
@@ -301,7 +349,11 @@ fn split_by_partition(table: Table, batch: &RecordBatch) -> Result<Vec<(Partitio
 }
 
 fn sort_by_time(batch: &RecordBatch) -> Result<RecordBatch, LakeError> {
-    let options = SortOptions { descending: false, nulls_first: false };
-    let indices = sort_to_indices(batch.column(0), Some(options), None).map_err(LakeError::Arrow)?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let indices =
+        sort_to_indices(batch.column(0), Some(options), None).map_err(LakeError::Arrow)?;
     take_record_batch(batch, &indices).map_err(LakeError::Arrow)
 }

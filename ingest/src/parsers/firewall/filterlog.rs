@@ -420,7 +420,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn rejects_with_reasons() {
         let cases = [

@@ -326,7 +326,11 @@ mod tests {
             let line = format!("{prefix}IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=20 PROTO=47");
             let e = parse(&line).unwrap();
             assert_eq!((e.rule, e.action), (rule, action), "{prefix:?}");
-            assert_eq!(e.protocol, Some("gre"), "protocol numbers get their IANA keyword");
+            assert_eq!(
+                e.protocol,
+                Some("gre"),
+                "protocol numbers get their IANA keyword"
+            );
         }
     }
 

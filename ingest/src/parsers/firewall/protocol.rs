@@ -61,7 +61,10 @@ pub(crate) fn by_name(name: &str) -> Option<&'static str> {
         ("l2tp", "l2tp"),
         ("pfsync", "pfsync"),
     ];
-    ALIASES.iter().find(|(alias, _)| alias.eq_ignore_ascii_case(name)).map(|(_, keyword)| *keyword)
+    ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map(|(_, keyword)| *keyword)
 }
 
 /// The protocol column for a logged name or number: its keyword when it has one,

@@ -432,7 +432,13 @@ pub(crate) fn is_valid_date(year: u64, month: u32, day: u32) -> bool {
 }
 
 /// Microseconds since the epoch of a valid UTC date and time of day.
-pub(crate) fn civil_micros(year: u64, month: u32, day: u32, secs_of_day: i64, micros: i64) -> Micros {
+pub(crate) fn civil_micros(
+    year: u64,
+    month: u32,
+    day: u32,
+    secs_of_day: i64,
+    micros: i64,
+) -> Micros {
     // Valid dates have years of at most four digits, so the cast is exact.
     let days = crate::syslog::timestamp::days_from_civil(year as i64, month, day);
     (days * 86_400 + secs_of_day) * 1_000_000 + micros
