@@ -48,6 +48,24 @@ pub enum Command {
     Sql(SqlArgs),
     /// Interactive SQL over the lake.
     Shell,
+    /// Load and lint Sigma rules, or run their fixtures.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `sanso rules`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Load and compile every rule under DIR, reporting each one that cannot run.
+    Check {
+        /// Folder of Sigma rule files.
+        dir: PathBuf,
+    },
+    /// Run the fixtures (`*.fixture.yml`) under DIR against the rules there.
+    Test {
+        /// Folder of Sigma rules and their fixtures.
+        dir: PathBuf,
+    },
 }
 
 /// `sanso run`.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 use encoding_rs::Encoding;
+use sanso_detect::Placeholders;
 use sanso_ingest::line::{Format, ParseSettings};
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::QueryLimits;
@@ -70,6 +71,9 @@ pub struct Config {
     /// Limits on SQL queries.
     #[serde(default)]
     pub query: QueryConfig,
+    /// Detection rules run over every batch.
+    #[serde(default)]
+    pub detection: DetectionConfig,
     /// Where logs come from, as written; [`Config::sources`] gives them checked.
     #[serde(default, rename = "sources")]
     raw_sources: Vec<toml::Spanned<SourceConfig>>,
@@ -174,6 +178,34 @@ impl Default for HttpConfig {
             tokens: Vec::new(),
         }
     }
+}
+
+/// `[detection]`: the Sigma rules `run` and `import` evaluate on every batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionConfig {
+    /// A folder of Sigma rule files; without it no rules run.
+    pub rules: Option<PathBuf>,
+    /// Seconds during which a repeat alert of the same rule and group is suppressed.
+    #[serde(default = "default_suppress_secs")]
+    pub suppress_secs: u64,
+    /// Values of the rules' `%placeholder%` lists: gateways, jump hosts, admin accounts...
+    #[serde(default)]
+    pub placeholders: Placeholders,
+}
+
+impl Default for DetectionConfig {
+    fn default() -> Self {
+        DetectionConfig {
+            rules: None,
+            suppress_secs: default_suppress_secs(),
+            placeholders: Placeholders::default(),
+        }
+    }
+}
+
+fn default_suppress_secs() -> u64 {
+    600
 }
 
 /// `[query]`: limits on every SQL query, from the CLI, the shell or HTTP.
@@ -334,7 +366,9 @@ impl SourceConfig {
                     }
                     (_, None, None) => None,
                     (_, _, _) => {
-                        return Err("`tls_cert` and `tls_key` apply only to protocol \"tls\"".into());
+                        return Err(
+                            "`tls_cert` and `tls_key` apply only to protocol \"tls\"".into()
+                        );
                     }
                 };
                 Ok(Source::Syslog {

@@ -13,6 +13,7 @@ use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
 
 use crate::cli::ImportArgs;
 use crate::config::Config;
+use crate::detection;
 use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
 
@@ -33,7 +34,9 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
         rows: config.lake.flush_rows,
         interval: config.lake.flush_interval(),
     };
-    let mut ingestor = Ingestor::new(data, policy, zones, Metrics::new(), None)?;
+    let metrics = Metrics::new();
+    let detection = detection::engine(&config.detection, &metrics)?;
+    let mut ingestor = Ingestor::new(data, policy, zones, metrics, None, detection)?;
     for path in &args.files {
         import_one(&mut ingestor, &mut parser, path)
             .with_context(|| format!("importing {}", path.display()))?;

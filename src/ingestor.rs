@@ -14,8 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use arrow::array::RecordBatch;
+use sanso_detect::{Engine, alerts_to_batch};
 use sanso_ingest::batch::{Batches, RowCounts};
 use sanso_ingest::line::{LineParser, RawLine};
+use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::LakeWriter;
 use sanso_query::lake::FlushStats;
@@ -43,6 +46,7 @@ pub struct Ingestor {
     metrics: Metrics,
     batch_metrics: BatchMetrics,
     checkpoints: Option<Checkpoints>,
+    detection: Option<Engine>,
     positions: BTreeMap<PathBuf, FilePosition>,
     totals: RowCounts,
     lines: u64,
@@ -50,13 +54,15 @@ pub struct Ingestor {
 
 impl Ingestor {
     /// An ingestor writing into the lake at `data`; with `checkpoints`, every flush also
-    /// commits the positions reported through [`Ingestor::advance`].
+    /// commits the positions reported through [`Ingestor::advance`]; with `detection`,
+    /// every batch is evaluated and its alerts are written to the `alerts` table.
     pub fn new(
         data: &Path,
         policy: FlushPolicy,
         zones: Arc<ZoneMap>,
         metrics: Metrics,
         checkpoints: Option<Checkpoints>,
+        detection: Option<Engine>,
     ) -> anyhow::Result<Self> {
         Ok(Ingestor {
             batches: Batches::new(zones),
@@ -66,6 +72,7 @@ impl Ingestor {
             batch_metrics: BatchMetrics::new(metrics.clone()),
             metrics,
             checkpoints,
+            detection,
             positions: BTreeMap::new(),
             totals: RowCounts::default(),
             lines: 0,
@@ -154,11 +161,40 @@ impl Ingestor {
             self.writer
                 .append(table, &batch)
                 .expect("batches from the builders have their table's schema");
+            self.detect(table, &batch);
         }
         self.totals.network += pending.network;
         self.totals.http += pending.http;
         self.totals.auth += pending.auth;
         self.totals.unparsed += pending.unparsed;
+    }
+
+    /// Runs the rules over a batch; alerts go to the `alerts` table in the same flush as
+    /// the events that raised them.
+    fn detect(&mut self, table: Table, batch: &RecordBatch) {
+        let Some(engine) = &mut self.detection else {
+            return;
+        };
+        let alerts = match engine.process(table, batch) {
+            Ok(alerts) => alerts,
+            Err(err) => {
+                tracing::error!(%err, %table, "detection failed on a batch");
+                return;
+            }
+        };
+        if alerts.is_empty() {
+            return;
+        }
+        for alert in &alerts {
+            self.metrics.record_alert(alert);
+        }
+        match alerts_to_batch(&alerts) {
+            Ok(batch) => self
+                .writer
+                .append(Table::Alerts, &batch)
+                .expect("alert batches have the alerts schema"),
+            Err(err) => tracing::error!(%err, "alerts could not be laid out as a batch"),
+        }
     }
 
     fn record(&self, stats: &FlushStats) {

@@ -7,6 +7,7 @@ mod checkpoint;
 mod cli;
 mod config;
 mod demo;
+mod detection;
 mod http;
 mod import;
 mod ingestor;
@@ -66,6 +67,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             &args,
         ),
         Command::Shell => shell::shell(&data, Arc::new(config.zone_map()), config.query.limits()),
+        Command::Rules(cli::RulesCommand::Check { dir }) => {
+            detection::check_rules(&dir, &config.detection)
+        }
+        Command::Rules(cli::RulesCommand::Test { dir }) => {
+            detection::test_rules(&dir, &config.detection)
+        }
     }
 }
 

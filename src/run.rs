@@ -32,6 +32,7 @@ use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
 use crate::config::{Config, FramingConfig, Source, SyslogProtocol};
 use crate::demo::{self, DemoSpec};
+use crate::detection;
 use crate::http::{self, ApiState};
 use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
@@ -188,7 +189,15 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
         rows: config.lake.flush_rows,
         interval: config.lake.flush_interval(),
     };
-    let ingestor = Ingestor::new(data, policy, zones, metrics.clone(), Some(checkpoints))?;
+    let detection = detection::engine(&config.detection, &metrics)?;
+    let ingestor = Ingestor::new(
+        data,
+        policy,
+        zones,
+        metrics.clone(),
+        Some(checkpoints),
+        detection,
+    )?;
     let ingest = std::thread::Builder::new()
         .name("sanso-ingest".into())
         .spawn(move || ingest_loop(rx, ingestor, inputs))

@@ -45,13 +45,6 @@ impl Metrics {
     /// Tells the metrics which rules the engine runs, each with the severities it can
     /// raise: sets `sanso_detection_rules_loaded` and creates the rules' alert series at
     /// zero for the city zones, so that the first alert of each shows in `increase()`.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "called by the detection engine once `sanso run` wires it in"
-        )
-    )]
     pub fn alert_rules_loaded(&self, rules: &[(&str, &[Severity])]) {
         self.detection_rules
             .set(i64::try_from(rules.len()).unwrap_or(i64::MAX));
@@ -70,13 +63,6 @@ impl Metrics {
     ///
     /// Alerts are few (deduplicated and suppressed per rule and group), so the label
     /// lookup per call costs nothing that matters; this is not a per-row path.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "called by the detection engine once `sanso run` wires it in"
-        )
-    )]
     pub fn record_alert(&self, alert: &Alert) {
         let zone = alert.zone.map_or(UNKNOWN, |z| z.as_str());
         let rule = alert.rule_id.as_str();

@@ -193,7 +193,7 @@ fn group_key(names: &[String], columns: &[StringArray], row: usize) -> String {
 }
 
 fn rule_id(meta: &Meta) -> String {
-    meta.id.clone().unwrap_or_else(|| meta.title.clone())
+    meta.rule_id().to_owned()
 }
 
 impl Engine {

@@ -51,6 +51,13 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The name alerts carry in `rule_id`: the rule's `id`, else its title.
+    pub fn rule_id(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.title)
+    }
+}
+
+impl Meta {
     /// A short handle for messages: the id if there is one, else the title.
     pub fn label(&self) -> RuleLabel {
         RuleLabel {
