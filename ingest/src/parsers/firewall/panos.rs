@@ -35,7 +35,7 @@
 //! | `app` | Application `app` |
 //! | `src_device_zone`, `dst_device_zone` | Source Zone `from`, Destination Zone `to` (the pipeline maps them to sanso zones through the interface table) |
 //! | `src_intf`, `dst_intf` | Inbound Interface `inbound_if`, Outbound Interface `outbound_if` |
-//! | `protocol` | IP Protocol `proto` as written (`tcp`, `udp`, `icmp`); `ipv6-icmp` and `icmp6` become `icmpv6` |
+//! | `protocol` | IP Protocol `proto` (`tcp`, `udp`, `icmp`), as the IANA keyword every firewall parser writes (`ipv6-icmp` and `icmp6` become `icmpv6`; the shared `protocol` table) |
 //! | `action` | `action`, see below |
 //! | `bytes_out`, `bytes_in` | TRAFFIC Bytes Sent `bytes_sent` (client to server), Bytes Received `bytes_received`; their sum, Bytes `bytes`, is not repeated |
 //! | `packets` | TRAFFIC Packets `packets`; Packets Sent / Received stay in `extra` |
@@ -67,11 +67,13 @@
 //!
 //! # Performance
 //!
-//! One left-to-right pass: `memchr` finds each comma (or the closing quote of a quoted
-//! field), and a `match` on the field's index maps it; the log type is field 3, before
+//! One left-to-right pass: each comma is found eight bytes at a time in a register
+//! (`find_comma`; most fields are empty or short, where `memchr` costs more than it
+//! saves), and a `match` on the field's index maps it; the log type is field 3, before
 //! every mapped field, so no field is visited twice. Values are borrowed slices; the one
-//! allocation is `extra`. Measured at about 0.8 µs per 560-byte TRAFFIC record including
-//! [`looks_like`] (release build, one core of a busy 2-core machine).
+//! allocation is `extra`. Measured (release build, CPU time on one core of a busy 2-core
+//! machine) at about 0.62 µs per TRAFFIC record of 100 to 120 fields, [`looks_like`]
+//! included: 1.6 M records/s per core.
 
 use std::net::IpAddr;
 
@@ -325,6 +327,9 @@ impl<'a> Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = &'a str;
 
+    // Inlined into the one loop that drives it, so that each field comes back in
+    // registers rather than through memory.
+    #[inline]
     fn next(&mut self) -> Option<&'a str> {
         let start = self.pos?;
         let b = self.text.as_bytes();
@@ -354,18 +359,41 @@ impl<'a> Iterator for Fields<'a> {
             self.pos = None;
             return Some(&self.text[open..]);
         }
-        // Most fields are a few bytes long or empty, where a plain loop beats `memchr`.
-        match b[start..].iter().position(|&c| c == b',') {
-            Some(i) => {
-                self.pos = Some(start + i + 1);
-                Some(&self.text[start..start + i])
-            }
-            None => {
-                self.pos = None;
-                Some(&self.text[start..])
-            }
+        let end = start + find_comma(&b[start..]);
+        if end < b.len() {
+            self.pos = Some(end + 1);
+        } else {
+            self.pos = None;
         }
+        Some(&self.text[start..end])
     }
+}
+
+/// The offset of the first comma in `b`, or its length when there is none.
+///
+/// Most fields are empty or a few bytes long, where `memchr`'s set-up costs more than it
+/// saves, so this reads eight bytes at a time in a plain register (SWAR): XOR with
+/// `,,,,,,,,` turns commas into zero bytes, and `(z - 0x0101..) & !z & 0x8080..` flags
+/// zero bytes. A flag can also appear above a true zero byte (the subtraction borrows
+/// upwards) but never below one, so the lowest flag is the first comma.
+fn find_comma(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
+    let mut at = 0;
+    while let Some(chunk) = b[at..].first_chunk::<8>() {
+        let z = u64::from_le_bytes(*chunk) ^ COMMAS;
+        let found = z.wrapping_sub(ONES) & !z & HIGHS;
+        if found != 0 {
+            // Little-endian: the first byte in memory is the least significant.
+            return at + found.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + b[at..]
+        .iter()
+        .position(|&c| c == b',')
+        .unwrap_or(b.len() - at)
 }
 
 /// TRAFFIC field names, by position: the PAN-OS 11.1 "Traffic Log Fields" order, named by
@@ -888,6 +916,14 @@ mod tests {
             let s = String::from_utf8_lossy(&b);
             let _ = looks_like(&s);
             let _ = parse(&s);
+        }
+
+        #[test]
+        fn find_comma_agrees_with_a_naive_search(
+            b in proptest::collection::vec(prop_oneof![Just(b','), Just(b'"'), any::<u8>()], 0..40),
+        ) {
+            let naive = b.iter().position(|&c| c == b',').unwrap_or(b.len());
+            prop_assert_eq!(find_comma(&b), naive);
         }
 
         #[test]
