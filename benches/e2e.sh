@@ -3,15 +3,16 @@
 # Parquet lake, measured from the first byte sent to the process exit after SIGTERM
 # (which writes the rows still buffered), with the peak RSS of the sanso process.
 #
-#   benches/e2e.sh                      # 1,000,000 demo lines from 2 parallel senders
-#   EVENTS=300000 SENDERS=1 benches/e2e.sh
+#   benches/e2e.sh                      # 1,000,000 demo lines from one sender
+#   EVENTS=3000000 SENDERS=2 benches/e2e.sh
 #
 # Environment:
 #   EVENTS      lines in all (default 1000000)
 #   SENDERS     parallel `sanso demo --send` processes, each sending EVENTS/SENDERS
-#               lines with its own seed (default 2)
-#   RATE        --rate of each sender, lines/s; very high means "as fast as it can"
-#               (default 10000000)
+#               lines with its own seed (default 1: one sender generates ~500k lines/s,
+#               more than sanso takes, and leaves the second core to sanso)
+#   RATE        --rate of each sender in lines/s; 0 (the default) sends as fast as the
+#               connection takes them, so TCP back-pressure from sanso sets the pace
 #   KEEP=1      keep the temporary directory (config, lake, logs) for inspection
 #   SANSO       a sanso binary to use instead of building one
 #
@@ -26,8 +27,8 @@
 set -euo pipefail
 
 EVENTS=${EVENTS:-1000000}
-SENDERS=${SENDERS:-2}
-RATE=${RATE:-10000000}
+SENDERS=${SENDERS:-1}
+RATE=${RATE:-0}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/sanso/target}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,10 +40,12 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sanso-e2e.XXXXXX")
 run_pid=
+sanso_pid=
 sender_pids=()
 cleanup() {
     local pid
-    for pid in "${sender_pids[@]}" $run_pid; do
+    # sanso itself first: GNU time does not pass signals on to its child.
+    for pid in $sanso_pid "${sender_pids[@]}" $run_pid; do
         kill "$pid" 2>/dev/null || true
     done
     if [[ ${KEEP:-0} == 1 ]]; then
@@ -189,9 +192,17 @@ sender_pids=()
 
 sample_hwm
 rows_before=$(metric sanso_rows_total)
+# CPU seconds per thread so far (utime + stime), to see which stage is the bottleneck.
+ticks=$(getconf CLK_TCK)
+threads=$(for task in /proc/"$sanso_pid"/task/*; do
+    name=$(cat "$task/comm" 2>/dev/null) || continue
+    # Fields after the parenthesised name: utime and stime are the 12th and 13th.
+    awk -v name="$name" -v hz="$ticks" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' "$task/stat"
+done | awk '{ cpu[$1] += $2 } END { for (n in cpu) if (cpu[n] >= 0.05) printf "%s=%.2fs ", n, cpu[n] }')
 kill -TERM "$sanso_pid"
 wait "$run_pid" || true
 run_pid=
+sanso_pid=
 t2=$(now)
 
 max_rss_kb=$hwm_kb
@@ -210,9 +221,9 @@ for table in network http auth unparsed; do
     [[ $n =~ ^[0-9]+$ ]] && rows_lake=$((rows_lake + n))
 done
 
-python3 - "$EVENTS" "$received" "$t0" "$t1" "$t2" "$max_rss_kb" "${cpu_s:-}" "$files" "$lake_bytes" "$rows_lake" "$rows_before" "$SENDERS" <<'EOF'
+python3 - "$EVENTS" "$received" "$t0" "$t1" "$t2" "$max_rss_kb" "${cpu_s:-}" "$files" "$lake_bytes" "$rows_lake" "$rows_before" "$SENDERS" "$threads" <<'EOF'
 import sys
-events, received, t0, t1, t2, rss_kb, cpu, files, lake_bytes, rows_lake, rows_before, senders = sys.argv[1:]
+events, received, t0, t1, t2, rss_kb, cpu, files, lake_bytes, rows_lake, rows_before, senders, threads = sys.argv[1:]
 events, received, rows_lake, rows_before = int(events), int(received), int(rows_lake), int(rows_before)
 t0, t1, t2 = float(t0), float(t1), float(t2)
 print(f"lines sent:            {events:,} ({senders} sender(s))")
@@ -225,4 +236,5 @@ print(f"peak RSS (sanso):      {int(rss_kb) / 1024:,.1f} MiB")
 if cpu:
     print(f"sanso CPU time:        {float(cpu):.2f} s  -> {received / float(cpu):,.0f} lines per CPU second")
 print(f"lake:                  {int(files)} Parquet files, {int(lake_bytes) / 2**20:,.1f} MiB")
+print(f"CPU by thread at SIGTERM: {threads}")
 EOF

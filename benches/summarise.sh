@@ -8,18 +8,21 @@
 #
 # CRITERION_DIR defaults to $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else
 # ~/.cache/sanso/target/criterion. Figures are the median of the samples: on a shared,
-# noisy machine it moves less than the mean.
+# noisy machine it moves less than the mean. Groups named `<format>-cpu` come from
+# `SANSO_BENCH_CLOCK=cpu cargo bench ...` and are timed in thread CPU time.
 set -euo pipefail
 
 dir=${1:-${CRITERION_HOME:-${CARGO_TARGET_DIR:-$HOME/.cache/sanso/target}/criterion}}
 command -v jq >/dev/null || { echo "summarise.sh needs jq" >&2; exit 2; }
 [[ -d $dir ]] || { echo "no criterion results in $dir" >&2; exit 1; }
 
-for group in iptables squid sshd; do
+for group in iptables squid sshd iptables-cpu squid-cpu sshd-cpu; do
     [[ -f $dir/$group/corpus.json ]] || continue
     lines=$(jq .lines "$dir/$group/corpus.json")
     bytes=$(jq .bytes "$dir/$group/corpus.json")
-    printf '\n### %s (%d lines, %.1f bytes/line)\n\n' "$group" "$lines" "$(jq -n "$bytes / $lines")"
+    clock="wall time"
+    [[ $group == *-cpu ]] && clock="thread CPU time"
+    printf '\n### %s (%s; %d lines, %.1f bytes/line)\n\n' "$group" "$clock" "$lines" "$(jq -n "$bytes / $lines")"
     echo '| contender | lines/s | MB/s | ns/line | × vrl |'
     echo '|---|---:|---:|---:|---:|'
     # One JSON object per contender: name and median nanoseconds per iteration (corpus).

@@ -131,7 +131,13 @@ fn address(rng: &mut Rng, zone: u64) -> String {
         1 => format!("10.20.{}.{}", rng.range(0, 40), rng.range(1, 254)),
         2 => format!("10.30.{}.{}", rng.range(0, 40), rng.range(1, 254)),
         _ => {
-            let nets = [[203, 0, 113], [198, 51, 100], [192, 0, 2], [45, 33, 32], [93, 184, 216]];
+            let nets = [
+                [203, 0, 113],
+                [198, 51, 100],
+                [192, 0, 2],
+                [45, 33, 32],
+                [93, 184, 216],
+            ];
             let n = nets[rng.below(nets.len() as u64) as usize];
             format!("{}.{}.{}.{}", n[0], n[1], n[2], rng.range(1, 254))
         }
@@ -143,7 +149,9 @@ fn ephemeral_port(rng: &mut Rng) -> u64 {
     rng.range(32768, 60999)
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// Appends an RFC 3164 header (`<PRI>Mmm dd hh:mm:ss host `) for `secs` after the
 /// start, in Japan time as the devices' clocks show it.
@@ -154,7 +162,11 @@ fn rfc3164_header(out: &mut String, pri: u8, secs: i64, host: &str) {
     let day = 26 + local / 86_400;
     let t = local % 86_400;
     let (h, m, s) = (t / 3600, t / 60 % 60, t % 60);
-    let _ = write!(out, "<{pri}>{} {day:>2} {h:02}:{m:02}:{s:02} {host} ", MONTHS[10]);
+    let _ = write!(
+        out,
+        "<{pri}>{} {day:>2} {h:02}:{m:02}:{s:02} {host} ",
+        MONTHS[10]
+    );
 }
 
 /// `n` netfilter `LOG` lines inside RFC 3164 syslog, as a firewall's kernel sends them.
@@ -166,23 +178,47 @@ fn rfc3164_header(out: &mut String, pri: u8, secs: i64, host: &str) {
 pub fn iptables_lines(n: usize) -> Vec<String> {
     let mut rng = Rng::new(1);
     let devices = ["fw-core", "fw-lgwan", "fw-inet"];
-    let prefixes = ["[UFW BLOCK] ", "[UFW BLOCK] ", "[UFW ALLOW] ", "[UFW AUDIT] ", "IPT-DROP: ", "FW-ACCEPT "];
-    let tcp_ports = [443u64, 443, 443, 80, 22, 25, 445, 3389, 8080, 53, 135, 139, 3306, 5432];
-    let flags = ["SYN URGP=0", "SYN URGP=0", "ACK SYN URGP=0", "ACK FIN URGP=0", "ACK RST URGP=0", "ACK PSH URGP=0"];
+    let prefixes = [
+        "[UFW BLOCK] ",
+        "[UFW BLOCK] ",
+        "[UFW ALLOW] ",
+        "[UFW AUDIT] ",
+        "IPT-DROP: ",
+        "FW-ACCEPT ",
+    ];
+    let tcp_ports = [
+        443u64, 443, 443, 80, 22, 25, 445, 3389, 8080, 53, 135, 139, 3306, 5432,
+    ];
+    let flags = [
+        "SYN URGP=0",
+        "SYN URGP=0",
+        "ACK SYN URGP=0",
+        "ACK FIN URGP=0",
+        "ACK RST URGP=0",
+        "ACK PSH URGP=0",
+    ];
     let mut lines = Vec::with_capacity(n);
     let mut secs = 0i64;
     for i in 0..n {
-        secs += rng.below(2) as i64;
         let first = i == 0;
         let dev = if first { 0 } else { rng.below(3) };
         let mut line = String::with_capacity(320);
-        rfc3164_header(&mut line, if rng.chance(80) { 4 } else { 12 }, secs, devices[dev as usize]);
+        rfc3164_header(
+            &mut line,
+            if first || rng.chance(80) { 4 } else { 12 },
+            secs,
+            devices[dev as usize],
+        );
         line.push_str("kernel: ");
         if rng.chance(30) {
             let up = 86_400 * 12 + secs as u64 * 1_000_000 + rng.below(1_000_000);
             let _ = write!(line, "[{}.{:06}] ", up / 1_000_000, up % 1_000_000);
         }
-        line.push_str(if first { "[UFW BLOCK] " } else { rng.pick(&prefixes) });
+        line.push_str(if first {
+            "[UFW BLOCK] "
+        } else {
+            rng.pick(&prefixes)
+        });
         let inbound = !first && rng.chance(35);
         let (src_zone, dst_zone) = if first {
             (0, 2)
@@ -190,7 +226,14 @@ pub fn iptables_lines(n: usize) -> Vec<String> {
             (3, rng.below(3))
         } else {
             let s = rng.below(3);
-            (s, if rng.chance(60) { 3 } else { (s + 1 + rng.below(2)) % 3 })
+            (
+                s,
+                if rng.chance(60) {
+                    3
+                } else {
+                    (s + 1 + rng.below(2)) % 3
+                },
+            )
         };
         let to_self = !first && rng.chance(15);
         let _ = write!(line, "IN=eth{} OUT=", src_zone.min(3));
@@ -248,6 +291,7 @@ pub fn iptables_lines(n: usize) -> Vec<String> {
             }
         }
         lines.push(line);
+        secs += rng.below(2) as i64;
     }
     lines
 }
@@ -287,21 +331,48 @@ pub fn squid_lines(n: usize) -> Vec<String> {
         "/download/file.pdf",
         "/wp-login.php",
     ];
-    let users = ["yamada.taro", "suzuki.hanako", "tanaka.ichiro", "sato.yuki", "admin"];
-    let types = ["text/html", "application/javascript", "image/png", "application/json", "application/pdf", "text/css"];
+    let users = [
+        "yamada.taro",
+        "suzuki.hanako",
+        "tanaka.ichiro",
+        "sato.yuki",
+        "admin",
+    ];
+    let types = [
+        "text/html",
+        "application/javascript",
+        "image/png",
+        "application/json",
+        "application/pdf",
+        "text/css",
+    ];
     let mut lines = Vec::with_capacity(n);
     let mut millis = START_EPOCH_SECS as u64 * 1000 + 123;
     for i in 0..n {
         millis += rng.below(40);
         let first = i == 0;
-        let client = address(&mut rng, if first { 2 } else { 1 + rng.below(2) });
-        let user = if !first && rng.chance(20) { rng.pick(&users) } else { "-" };
-        let host = if first { "www.example.jp" } else { rng.pick(&hosts) };
+        let client_zone = if first { 2 } else { 1 + rng.below(2) };
+        let client = address(&mut rng, client_zone);
+        let user = if !first && rng.chance(20) {
+            rng.pick(&users)
+        } else {
+            "-"
+        };
+        let host = if first {
+            "www.example.jp"
+        } else {
+            rng.pick(&hosts)
+        };
         let origin = address(&mut rng, 3);
         let elapsed = rng.range(0, 30_000) * rng.below(2) + rng.below(400);
-        let kind = if first { 10 } else { rng.below(100) };
+        let kind = if first { 99 } else { rng.below(100) };
         let mut line = String::with_capacity(200);
-        let _ = write!(line, "{}.{:03} {elapsed:>6} {client} ", millis / 1000, millis % 1000);
+        let _ = write!(
+            line,
+            "{}.{:03} {elapsed:>6} {client} ",
+            millis / 1000,
+            millis % 1000
+        );
         match kind {
             // HTTPS tunnels.
             0..=49 => {
@@ -323,12 +394,36 @@ pub fn squid_lines(n: usize) -> Vec<String> {
             }
             // Plain HTTP: misses, hits, revalidations.
             _ => {
-                let code = ["TCP_MISS/200", "TCP_MISS/200", "TCP_MISS/304", "TCP_HIT/200", "TCP_MEM_HIT/200", "TCP_REFRESH_UNMODIFIED/304", "TCP_MISS/404", "TCP_MISS/302"]
-                    [if first { 0 } else { rng.below(8) as usize }];
-                let method = if first { "GET" } else { ["GET", "GET", "GET", "POST", "HEAD"][rng.below(5) as usize] };
-                let hier = if code.contains("HIT") { "HIER_NONE/-".to_owned() } else { format!("HIER_DIRECT/{origin}") };
-                let path = if first { "/index.html" } else { rng.pick(&paths) };
-                let query = if rng.chance(15) { format!("?q={}&page={}", rng.below(10_000), rng.below(9)) } else { String::new() };
+                let code = [
+                    "TCP_MISS/200",
+                    "TCP_MISS/200",
+                    "TCP_MISS/304",
+                    "TCP_HIT/200",
+                    "TCP_MEM_HIT/200",
+                    "TCP_REFRESH_UNMODIFIED/304",
+                    "TCP_MISS/404",
+                    "TCP_MISS/302",
+                ][if first { 0 } else { rng.below(8) as usize }];
+                let method = if first {
+                    "GET"
+                } else {
+                    ["GET", "GET", "GET", "POST", "HEAD"][rng.below(5) as usize]
+                };
+                let hier = if code.contains("HIT") {
+                    "HIER_NONE/-".to_owned()
+                } else {
+                    format!("HIER_DIRECT/{origin}")
+                };
+                let path = if first {
+                    "/index.html"
+                } else {
+                    rng.pick(&paths)
+                };
+                let query = if rng.chance(15) {
+                    format!("?q={}&page={}", rng.below(10_000), rng.below(9))
+                } else {
+                    String::new()
+                };
                 let _ = write!(
                     line,
                     "{code} {} {method} http://{host}{path}{query} {user} {hier} {}",
@@ -351,8 +446,12 @@ pub fn squid_lines(n: usize) -> Vec<String> {
 pub fn sshd_lines(n: usize) -> Vec<String> {
     let mut rng = Rng::new(3);
     let hosts = ["srv-core01", "srv-lgwan01", "srv-inet01", "term-core"];
-    let staff = ["yamada", "suzuki", "tanaka", "sato", "ito", "watanabe", "deploy", "root"];
-    let guesses = ["admin", "test", "oracle", "ubuntu", "pi", "user", "guest", "postgres", "git", "ftpuser"];
+    let staff = [
+        "yamada", "suzuki", "tanaka", "sato", "ito", "watanabe", "deploy", "root",
+    ];
+    let guesses = [
+        "admin", "test", "oracle", "ubuntu", "pi", "user", "guest", "postgres", "git", "ftpuser",
+    ];
     let key_types = ["RSA", "ED25519", "ECDSA"];
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut lines = Vec::with_capacity(n);
@@ -376,7 +475,12 @@ pub fn sshd_lines(n: usize) -> Vec<String> {
                 } else {
                     (false, rng.pick(&staff))
                 };
-                let src = if first { "203.0.113.7".to_owned() } else { address(&mut rng, if rng.chance(80) { 3 } else { rng.below(3) }) };
+                let zone = if rng.chance(80) { 3 } else { rng.below(3) };
+                let src = if first {
+                    "203.0.113.7".to_owned()
+                } else {
+                    address(&mut rng, zone)
+                };
                 let _ = write!(
                     line,
                     "sshd[{pid}]: Failed password for {}{user} from {src} port {port} ssh2",
@@ -385,10 +489,13 @@ pub fn sshd_lines(n: usize) -> Vec<String> {
             }
             45..=69 => {
                 let user = rng.pick(&staff);
-                let src = address(&mut rng, rng.below(3));
+                let zone = rng.below(3);
+                let src = address(&mut rng, zone);
                 match rng.below(3) {
                     0 => {
-                        let fingerprint: String = (0..43).map(|_| B64[rng.below(64) as usize] as char).collect();
+                        let fingerprint: String = (0..43)
+                            .map(|_| B64[rng.below(64) as usize] as char)
+                            .collect();
                         let _ = write!(
                             line,
                             "sshd[{pid}]: Accepted publickey for {user} from {src} port {port} ssh2: {} SHA256:{fingerprint}",
@@ -396,21 +503,34 @@ pub fn sshd_lines(n: usize) -> Vec<String> {
                         );
                     }
                     1 => {
-                        let _ = write!(line, "sshd[{pid}]: Accepted password for {user} from {src} port {port} ssh2");
+                        let _ = write!(
+                            line,
+                            "sshd[{pid}]: Accepted password for {user} from {src} port {port} ssh2"
+                        );
                     }
                     _ => {
-                        let _ = write!(line, "sshd[{pid}]: Accepted keyboard-interactive/pam for {user} from {src} port {port} ssh2");
+                        let _ = write!(
+                            line,
+                            "sshd[{pid}]: Accepted keyboard-interactive/pam for {user} from {src} port {port} ssh2"
+                        );
                     }
                 }
             }
             70..=79 => {
                 let user = rng.pick(&guesses);
                 let src = address(&mut rng, 3);
-                let _ = write!(line, "sshd[{pid}]: Invalid user {user} from {src} port {port}");
+                let _ = write!(
+                    line,
+                    "sshd[{pid}]: Invalid user {user} from {src} port {port}"
+                );
             }
             80..=87 => {
                 let user = rng.pick(&staff);
-                let uid = if user == "root" { 0 } else { 1000 + rng.below(20) };
+                let uid = if user == "root" {
+                    0
+                } else {
+                    1000 + rng.below(20)
+                };
                 let _ = write!(
                     line,
                     "sshd[{pid}]: pam_unix(sshd:session): session opened for user {user}(uid={uid}) by (uid=0)"
@@ -418,12 +538,19 @@ pub fn sshd_lines(n: usize) -> Vec<String> {
             }
             88..=93 => {
                 let user = rng.pick(&staff);
-                let _ = write!(line, "sshd[{pid}]: pam_unix(sshd:session): session closed for user {user}");
+                let _ = write!(
+                    line,
+                    "sshd[{pid}]: pam_unix(sshd:session): session closed for user {user}"
+                );
             }
             _ => {
                 let user = rng.pick(&staff);
-                let src = address(&mut rng, rng.below(3));
-                let _ = write!(line, "sshd[{pid}]: Disconnected from user {user} {src} port {port}");
+                let zone = rng.below(3);
+                let src = address(&mut rng, zone);
+                let _ = write!(
+                    line,
+                    "sshd[{pid}]: Disconnected from user {user} {src} port {port}"
+                );
             }
         }
         lines.push(line);
@@ -448,11 +575,25 @@ mod tests {
     #[test]
     fn first_lines_have_the_documented_shape() {
         let ipt = &iptables_lines(1)[0];
-        assert!(ipt.starts_with("<4>Nov 26 09:15:00 fw-core kernel: ") || ipt.starts_with("<12>Nov 26 09:15:00 fw-core kernel: "), "{ipt}");
-        assert!(ipt.contains("[UFW BLOCK] IN=eth0 OUT=eth2 ") && ipt.contains("PROTO=TCP SPT="), "{ipt}");
+        assert!(
+            ipt.starts_with("<4>Nov 26 09:15:00 fw-core kernel: ")
+                || ipt.starts_with("<12>Nov 26 09:15:00 fw-core kernel: "),
+            "{ipt}"
+        );
+        assert!(
+            ipt.contains("[UFW BLOCK] IN=eth0 OUT=eth2 ") && ipt.contains("PROTO=TCP SPT="),
+            "{ipt}"
+        );
         let squid = &squid_lines(1)[0];
-        assert!(squid.contains(" TCP_MISS/200 ") && squid.contains(" GET http://www.example.jp/index.html - HIER_DIRECT/"), "{squid}");
+        assert!(
+            squid.contains(" TCP_MISS/200 ")
+                && squid.contains(" GET http://www.example.jp/index.html - HIER_DIRECT/"),
+            "{squid}"
+        );
         let sshd = &sshd_lines(1)[0];
-        assert!(sshd.contains("Failed password for invalid user admin from 203.0.113.7 port "), "{sshd}");
+        assert!(
+            sshd.contains("Failed password for invalid user admin from 203.0.113.7 port "),
+            "{sshd}"
+        );
     }
 }
