@@ -103,6 +103,7 @@
 //! their app only, so a line costs a handful of prefix comparisons.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 
@@ -111,6 +112,13 @@ use crate::event::AuthEvent;
 
 /// Parser name, for the `format` column and configuration.
 pub const NAME: &str = "sshd";
+
+// Built once: automatic detection asks every line that is not sshd's these questions,
+// and building a searcher per call costs more than the search.
+static SUDO_TTY: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b" : TTY="));
+static SUDO_NOT_IN_SUDOERS: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b" : user NOT in sudoers"));
 
 /// Cheap check that a line is for this parser: it comes from one of the programs above,
 /// or is a PAM module line, or (without an app) opens like an sshd, PAM or sudo message.
@@ -123,8 +131,8 @@ pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
         App::Other => false,
         App::Unknown => {
             SSHD_OPENINGS.iter().any(|p| msg.starts_with(p))
-                || memmem::find(msg.as_bytes(), b" : TTY=").is_some()
-                || memmem::find(msg.as_bytes(), b" : user NOT in sudoers").is_some()
+                || SUDO_TTY.find(msg.as_bytes()).is_some()
+                || SUDO_NOT_IN_SUDOERS.find(msg.as_bytes()).is_some()
         }
         _ => true,
     }
