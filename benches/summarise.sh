@@ -16,7 +16,8 @@ dir=${1:-${CRITERION_HOME:-${CARGO_TARGET_DIR:-$HOME/.cache/sanso/target}/criter
 command -v jq >/dev/null || { echo "summarise.sh needs jq" >&2; exit 2; }
 [[ -d $dir ]] || { echo "no criterion results in $dir" >&2; exit 1; }
 
-for group in iptables squid sshd iptables-cpu squid-cpu sshd-cpu; do
+for group in iptables squid sshd filterlog fortigate windows \
+    iptables-cpu squid-cpu sshd-cpu filterlog-cpu fortigate-cpu windows-cpu; do
     [[ -f $dir/$group/corpus.json ]] || continue
     lines=$(jq .lines "$dir/$group/corpus.json")
     bytes=$(jq .bytes "$dir/$group/corpus.json")

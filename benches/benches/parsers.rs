@@ -2,7 +2,8 @@
 //! the same run (DESIGN.md §9: parsing at least 10× `vrl`, at least 1 M lines per
 //! second per core on firewall formats).
 //!
-//! One criterion group per format (`iptables`, `squid`, `sshd`) with one benchmark per
+//! One criterion group per format (`iptables`, `squid`, `sshd`, `filterlog`, `fortigate`,
+//! `windows`) with one benchmark per
 //! contender (`sanso/full`, `sanso/full-forced`, `sanso/parse-only`, `vrl`; see
 //! [`contenders`]). An iteration parses the whole corpus of [`contenders::LINES`]
 //! generated lines, so throughput is reported in lines (elements) per second.

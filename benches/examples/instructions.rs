@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! instructions FORMAT CONTENDER [PASSES]
-//!   FORMAT     iptables | squid | sshd
+//!   FORMAT     iptables | squid | sshd | filterlog | fortigate | windows
 //!   CONTENDER  sanso/full | sanso/full-forced | sanso/parse-only | vrl
 //!   PASSES     passes over the corpus inside `measure` (default 4)
 //! ```
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         args.get(1).and_then(|a| Contender::named(a)),
     ) else {
         eprintln!(
-            "usage: instructions iptables|squid|sshd sanso/full|sanso/full-forced|sanso/parse-only|vrl [PASSES]"
+            "usage: instructions iptables|squid|sshd|filterlog|fortigate|windows sanso/full|sanso/full-forced|sanso/parse-only|vrl [PASSES]"
         );
         return ExitCode::from(2);
     };

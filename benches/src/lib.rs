@@ -15,6 +15,12 @@
 //! * [`sshd_lines`]: RFC 3164 syslog lines from `sshd` as in `auth.log`: failed and
 //!   accepted passwords, public keys, keyboard-interactive, invalid users, PAM sessions,
 //!   disconnects.
+//! * [`filterlog_lines`]: RFC 3164 syslog lines from pfSense/OPNsense `filterlog`
+//!   (IPv4 and IPv6; TCP, UDP, ICMP; block and pass).
+//! * [`fortigate_lines`]: FortiGate traffic logs (`key=value`), with and without an
+//!   RFC 3164 header.
+//! * [`windows_lines`]: Windows Security 4624/4625 events as winlogbeat JSON, one
+//!   object per line.
 //! * [`Corpus`]: a set of lines with its byte count, for throughput in MB/s.
 //!
 //! # Why generated and not a fixed sample
@@ -558,13 +564,495 @@ pub fn sshd_lines(n: usize) -> Vec<String> {
     lines
 }
 
+/// `n` pfSense/OPNsense `filterlog` lines inside RFC 3164 syslog.
+///
+/// About 90 % IPv4 and 10 % IPv6; mostly TCP (with flags, sequence numbers, window and
+/// options), then UDP and ICMP echo requests; 70 % `block`, the rest `pass`; rule
+/// trackers or labels, several interfaces, both directions, `filterlog:` and
+/// `filterlog[pid]:` tags. The first line is always an IPv4 TCP SYN blocked inbound on
+/// `igb0`, for the benchmarks' cross-check.
+pub fn filterlog_lines(n: usize) -> Vec<String> {
+    let mut rng = Rng::new(4);
+    let hosts = ["pfsense", "fw-inet", "opnsense", "fw-lgwan"];
+    let ifaces = ["igb0", "igb1", "igb2", "em0", "vtnet0", "lagg0.20"];
+    let trackers = [
+        "1000000103",
+        "1000000104",
+        "1000102631",
+        "1770001466",
+        "02f4bab031b57d1e30553ce08e0ec131",
+        "fae559338f65e11c53669fc3642c93c2",
+    ];
+    let tcp_ports = [443u64, 443, 80, 22, 25, 445, 3389, 23, 8080, 5900, 1433];
+    let udp_ports = [53u64, 53, 123, 161, 1900, 5060, 500, 137];
+    let tcp_flags = ["S", "S", "S", "SA", "A", "FA", "PA", "R", "RA"];
+    let mut lines = Vec::with_capacity(n);
+    let mut secs = 2i64;
+    for i in 0..n {
+        secs += rng.below(2) as i64;
+        let first = i == 0;
+        let mut line = String::with_capacity(260);
+        rfc3164_header(&mut line, 134, secs, rng.pick(&hosts));
+        if first || rng.chance(50) {
+            line.push_str("filterlog: ");
+        } else {
+            let _ = write!(line, "filterlog[{}]: ", rng.range(10_000, 99_999));
+        }
+        let block = first || rng.chance(70);
+        let inbound = first || rng.chance(75);
+        let v6 = !first && rng.chance(10);
+        let _ = write!(
+            line,
+            "{},,,{},{},match,{},{},{}",
+            rng.range(1, 120),
+            if first {
+                "1000000103"
+            } else {
+                rng.pick(&trackers)
+            },
+            if first { "igb0" } else { rng.pick(&ifaces) },
+            if block { "block" } else { "pass" },
+            if inbound { "in" } else { "out" },
+            if v6 { 6 } else { 4 },
+        );
+        let proto = if first { 0 } else { rng.below(10) };
+        // 0..=6 TCP, 7..=8 UDP, 9 ICMP.
+        let (name, id) = match proto {
+            0..=6 => ("tcp", 6),
+            7 | 8 => ("udp", 17),
+            _ if v6 => ("udp", 17),
+            _ => ("icmp", 1),
+        };
+        let data_len = match proto {
+            0..=6 if rng.chance(60) => 0,
+            0..=6 => rng.range(1, 1400),
+            _ => rng.range(8, 480),
+        };
+        let header = if name == "tcp" { 40 } else { 28 };
+        if v6 {
+            let src = format!("2001:db8:{:x}::{:x}", rng.below(4096), rng.range(1, 65535));
+            let dst = format!("2001:db8:{:x}::{:x}", rng.below(4096), rng.range(1, 65535));
+            let _ = write!(
+                line,
+                ",0x00,0x{:05x},{},{name},{id},{},{src},{dst}",
+                rng.below(0x10_0000),
+                [64u64, 255, 57, 118][rng.below(4) as usize],
+                data_len + header - 20,
+            );
+        } else {
+            let (src, dst) = if first {
+                ("198.51.100.7".to_owned(), "192.0.2.10".to_owned())
+            } else if inbound {
+                (address(&mut rng, 3), {
+                    let z = rng.below(3);
+                    address(&mut rng, z)
+                })
+            } else {
+                (
+                    {
+                        let z = rng.below(3);
+                        address(&mut rng, z)
+                    },
+                    address(&mut rng, 3),
+                )
+            };
+            let _ = write!(
+                line,
+                ",0x0,,{},{},0,{},{id},{name},{},{src},{dst}",
+                [64u64, 63, 128, 127, 52, 244, 118][rng.below(7) as usize],
+                rng.below(65536),
+                if rng.chance(60) { "DF" } else { "none" },
+                data_len + header,
+            );
+        }
+        match name {
+            "tcp" => {
+                let flags = if first { "S" } else { rng.pick(&tcp_flags) };
+                let ack = if flags.contains('A') {
+                    rng.below(u32::MAX as u64).to_string()
+                } else {
+                    String::new()
+                };
+                let options = if flags == "S" {
+                    "mss;sackOK;TS;nop;wscale"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    line,
+                    ",{},{},{data_len},{flags},{},{ack},{},,{options}",
+                    ephemeral_port(&mut rng),
+                    if first {
+                        22
+                    } else {
+                        tcp_ports[rng.below(tcp_ports.len() as u64) as usize]
+                    },
+                    rng.below(u32::MAX as u64),
+                    [64240u64, 65535, 29200, 1024, 8192][rng.below(5) as usize],
+                );
+            }
+            "udp" => {
+                let _ = write!(
+                    line,
+                    ",{},{},{data_len}",
+                    ephemeral_port(&mut rng),
+                    udp_ports[rng.below(udp_ports.len() as u64) as usize],
+                );
+            }
+            _ => {
+                let _ = write!(line, ",request,{},{}", rng.below(65536), rng.range(1, 200));
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// `n` FortiGate (FortiOS 7.x) traffic logs in `key=value` form, as a FortiGate sends
+/// them over syslog.
+///
+/// Forward and local-in traffic; `close`, `deny`, `timeout`, `accept` and `server-rst`
+/// actions; TCP, UDP and ICMP; SNAT on outbound sessions; application and country
+/// fields as FortiOS writes them. Six lines in ten carry an RFC 3164 header with the
+/// device name, the rest only the priority (`<189>date=...`), FortiGate's default. The
+/// first line is always a forward TCP session to port 443 closed normally.
+pub fn fortigate_lines(n: usize) -> Vec<String> {
+    let mut rng = Rng::new(5);
+    let devices = [
+        ("FGT100F-INET", "FG100FTK23000002"),
+        ("FGT60F-LGWAN", "FGT60FTK22004711"),
+        ("FGT200F-CORE", "FG200FT922901234"),
+    ];
+    let actions = [
+        "close",
+        "close",
+        "close",
+        "deny",
+        "timeout",
+        "accept",
+        "server-rst",
+        "client-rst",
+    ];
+    let services = [
+        (6u64, 443u64, "HTTPS", "HTTPS.BROWSER", "Web.Client"),
+        (6, 443, "HTTPS", "Microsoft.Portal", "Collaboration"),
+        (6, 80, "HTTP", "HTTP.BROWSER", "Web.Client"),
+        (6, 22, "SSH", "SSH", "Network.Service"),
+        (6, 3389, "RDP", "RDP", "Remote.Access"),
+        (6, 445, "SMB", "SMB", "Network.Service"),
+        (17, 53, "DNS", "DNS", "Network.Service"),
+        (17, 123, "NTP", "NTP", "Network.Service"),
+        (1, 0, "PING", "PING", "Network.Service"),
+    ];
+    let countries = [
+        "Japan",
+        "United States",
+        "Reserved",
+        "Netherlands",
+        "Singapore",
+    ];
+    let mut lines = Vec::with_capacity(n);
+    let mut secs = 3i64;
+    for i in 0..n {
+        secs += rng.below(2) as i64;
+        let first = i == 0;
+        let (dev, devid) = devices[if first { 0 } else { rng.below(3) as usize }];
+        let mut line = String::with_capacity(720);
+        if first || rng.chance(60) {
+            rfc3164_header(&mut line, 189, secs, dev);
+        } else {
+            line.push_str("<189>");
+        }
+        let local = 9 * 3600 + 15 * 60 + secs;
+        let (h, m, s) = (local / 3600 % 24, local / 60 % 60, local % 60);
+        let epoch = START_EPOCH_SECS + secs;
+        let (proto, dport, service, app, appcat) = services[if first {
+            0
+        } else {
+            rng.below(services.len() as u64) as usize
+        }];
+        let local_in = !first && rng.chance(15);
+        let inbound = !first && !local_in && rng.chance(25);
+        let action = if first { "close" } else { rng.pick(&actions) };
+        let (src, dst) = if inbound {
+            (address(&mut rng, 3), {
+                let z = rng.below(3);
+                address(&mut rng, z)
+            })
+        } else {
+            let zone = if first { 2 } else { rng.below(3) };
+            (address(&mut rng, zone), address(&mut rng, 3))
+        };
+        let _ = write!(
+            line,
+            "date=2024-11-{} time={h:02}:{m:02}:{s:02} devname=\"{dev}\" devid=\"{devid}\" eventtime={epoch}{:09} tz=\"+0900\" logid=\"{}\" type=\"traffic\" subtype=\"{}\" level=\"notice\" vd=\"root\" srcip={src}",
+            26 + local / 86_400,
+            rng.below(1_000_000_000),
+            if local_in { "0001000014" } else { "0000000013" },
+            if local_in { "local" } else { "forward" },
+        );
+        if proto != 1 {
+            let _ = write!(line, " srcport={}", ephemeral_port(&mut rng));
+        }
+        let (srcintf, dstintf) = if inbound {
+            ("wan1", "internal1")
+        } else {
+            ("internal1", "wan1")
+        };
+        let _ = write!(
+            line,
+            " srcintf=\"{srcintf}\" srcintfrole=\"{}\" dstip={dst}",
+            if inbound { "wan" } else { "lan" }
+        );
+        if proto != 1 {
+            let _ = write!(line, " dstport={dport}");
+        }
+        let _ = write!(
+            line,
+            " dstintf=\"{}\" dstintfrole=\"{}\" srccountry=\"{}\" dstcountry=\"{}\" sessionid={} proto={proto} action=\"{action}\" policyid={} policytype=\"{}\" poluuid=\"{:08x}-8a7d-51ef-0d4e-{:012x}\" service=\"{service}\"",
+            if local_in { "root" } else { dstintf },
+            if local_in {
+                "undefined"
+            } else if inbound {
+                "lan"
+            } else {
+                "wan"
+            },
+            if inbound {
+                rng.pick(&countries)
+            } else {
+                "Reserved"
+            },
+            if inbound {
+                "Reserved"
+            } else {
+                rng.pick(&countries)
+            },
+            rng.range(1_000_000, 99_999_999),
+            if action == "deny" {
+                0
+            } else {
+                rng.range(1, 80)
+            },
+            if local_in {
+                "local-in-policy"
+            } else {
+                "policy"
+            },
+            rng.next_u64() as u32,
+            rng.next_u64() & 0xffff_ffff_ffff,
+        );
+        if !inbound && !local_in && action != "deny" {
+            let _ = write!(
+                line,
+                " trandisp=\"snat\" transip=198.51.100.{} transport={}",
+                rng.range(2, 9),
+                ephemeral_port(&mut rng)
+            );
+        } else {
+            line.push_str(" trandisp=\"noop\"");
+        }
+        let (sent, rcvd) = if action == "deny" {
+            (0, 0)
+        } else {
+            (rng.range(40, 80_000), rng.range(0, 3_000_000))
+        };
+        let _ = write!(
+            line,
+            " appid={} app=\"{app}\" appcat=\"{appcat}\" apprisk=\"{}\" duration={} sentbyte={sent} rcvdbyte={rcvd} sentpkt={} rcvdpkt={}",
+            rng.range(15_000, 45_000),
+            ["low", "medium", "elevated"][rng.below(3) as usize],
+            if action == "deny" { 0 } else { rng.below(600) },
+            sent / 100 + 1,
+            rcvd / 1200,
+        );
+        if action == "deny" {
+            line.push_str(" crscore=30 craction=131072 crlevel=\"high\"");
+        } else {
+            line.push_str(" utmaction=\"allow\" countapp=1");
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// `n` Windows Security logon events (4624 successes, 4625 failures) as winlogbeat 8
+/// ships them: one JSON object per line, with the ECS fields around `winlog`.
+///
+/// About 60 % 4625 (password sprays on `administrator` and guessed names from the
+/// internet, mistyped passwords inside) and 40 % 4624 (network, interactive, remote
+/// interactive, service and unlock logons by staff); NTLM and Kerberos. The first line
+/// is always a 4625 for `CITY\administrator` from 203.0.113.50.
+pub fn windows_lines(n: usize) -> Vec<String> {
+    let mut rng = Rng::new(6);
+    let computers = [
+        "DC01.city.local",
+        "DC02.city.local",
+        "FS01.city.local",
+        "RDS01.city.local",
+    ];
+    let staff = [
+        "yamada.taro",
+        "suzuki.hanako",
+        "tanaka.ichiro",
+        "sato.yuki",
+        "svc_backup",
+        "ito.kenji",
+    ];
+    let guesses = [
+        "administrator",
+        "admin",
+        "test",
+        "user",
+        "scanner",
+        "guest",
+        "backup",
+    ];
+    let workstations = ["KALI", "WIN-7H2K4Q", "PC-SOUMU-012", "PC-ZEIMU-044", "-"];
+    let mut lines = Vec::with_capacity(n);
+    let mut millis = START_EPOCH_SECS as u64 * 1000 + 321;
+    for i in 0..n {
+        millis += rng.below(900);
+        let first = i == 0;
+        let failure = first || rng.chance(60);
+        let computer = rng.pick(&computers);
+        let secs = millis / 1000;
+        let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        let logon_type = if failure {
+            if first || rng.chance(80) { 3 } else { 10 }
+        } else {
+            [3u64, 3, 3, 2, 10, 5, 7][rng.below(7) as usize]
+        };
+        let (user, ip) = if first {
+            ("administrator", "203.0.113.50".to_owned())
+        } else if failure && rng.chance(70) {
+            (rng.pick(&guesses), address(&mut rng, 3))
+        } else if logon_type == 2 || logon_type == 5 || logon_type == 7 {
+            (
+                rng.pick(&staff),
+                if rng.chance(50) {
+                    "-".to_owned()
+                } else {
+                    "127.0.0.1".to_owned()
+                },
+            )
+        } else if rng.chance(30) {
+            (
+                rng.pick(&staff),
+                format!("::ffff:{}", {
+                    let z = rng.below(3);
+                    address(&mut rng, z)
+                }),
+            )
+        } else {
+            (rng.pick(&staff), {
+                let z = rng.below(3);
+                address(&mut rng, z)
+            })
+        };
+        let package = if first || rng.chance(50) {
+            "NTLM"
+        } else {
+            "Kerberos"
+        };
+        let code = if failure { 4625 } else { 4624 };
+        let event_id = if rng.chance(50) {
+            code.to_string()
+        } else {
+            format!("\"{code}\"")
+        };
+        let mut line = String::with_capacity(1100);
+        let _ = write!(
+            line,
+            "{{\"@timestamp\":\"2024-11-26T{h:02}:{m:02}:{s:02}.{:03}Z\",\"agent\":{{\"type\":\"winlogbeat\",\"version\":\"8.15.0\"}},\"ecs\":{{\"version\":\"8.0.0\"}},\"event\":{{\"code\":\"{code}\",\"kind\":\"event\",\"module\":\"security\",\"outcome\":\"{}\",\"provider\":\"Microsoft-Windows-Security-Auditing\"}},\"host\":{{\"name\":\"{}\"}},\"log\":{{\"level\":\"information\"}},\"message\":\"{}\\n\\nSubject:\\n\\tSecurity ID:\\t\\tS-1-0-0\\n\\tAccount Name:\\t\\t-\",",
+            millis % 1000,
+            if failure { "failure" } else { "success" },
+            computer.to_ascii_lowercase(),
+            if failure {
+                "An account failed to log on."
+            } else {
+                "An account was successfully logged on."
+            },
+        );
+        let _ = write!(
+            line,
+            "\"winlog\":{{\"api\":\"wineventlog\",\"channel\":\"Security\",\"computer_name\":\"{computer}\",\"event_data\":{{\"AuthenticationPackageName\":\"{package}\",",
+        );
+        if failure {
+            let _ = write!(
+                line,
+                "\"FailureReason\":\"%%2313\",\"IpAddress\":\"{ip}\",\"IpPort\":\"{}\",\"KeyLength\":\"0\",\"LmPackageName\":\"-\",\"LogonProcessName\":\"NtLmSsp \",\"LogonType\":\"{logon_type}\",\"ProcessId\":\"0x0\",\"ProcessName\":\"-\",\"Status\":\"0xc000006d\",\"SubStatus\":\"{}\",",
+                if first || rng.chance(50) {
+                    0
+                } else {
+                    ephemeral_port(&mut rng)
+                },
+                if first {
+                    "0xc000006a"
+                } else {
+                    [
+                        "0xc0000064",
+                        "0xc000006a",
+                        "0xc000006a",
+                        "0xc0000234",
+                        "0xc0000072",
+                    ][rng.below(5) as usize]
+                },
+            );
+        } else {
+            let _ = write!(
+                line,
+                "\"ElevatedToken\":\"%%1843\",\"ImpersonationLevel\":\"%%1833\",\"IpAddress\":\"{ip}\",\"IpPort\":\"{}\",\"KeyLength\":\"0\",\"LmPackageName\":\"-\",\"LogonGuid\":\"{{{:08x}-4d3c-1a2b-9f8e-{:012x}}}\",\"LogonProcessName\":\"{}\",\"LogonType\":\"{logon_type}\",\"ProcessId\":\"0x0\",\"ProcessName\":\"-\",\"TargetLogonId\":\"0x{:x}\",\"VirtualAccount\":\"%%1843\",",
+                ephemeral_port(&mut rng),
+                rng.next_u64() as u32,
+                rng.next_u64() & 0xffff_ffff_ffff,
+                if package == "NTLM" {
+                    "NtLmSsp "
+                } else {
+                    "Kerberos"
+                },
+                rng.below(1 << 32),
+            );
+        }
+        let _ = write!(
+            line,
+            "\"SubjectDomainName\":\"-\",\"SubjectLogonId\":\"0x0\",\"SubjectUserName\":\"-\",\"SubjectUserSid\":\"S-1-0-0\",\"TargetDomainName\":\"CITY\",\"TargetUserName\":\"{user}\",\"TargetUserSid\":\"{}\",\"TransmittedServices\":\"-\",\"WorkstationName\":\"{}\"}},\"event_id\":{event_id},\"keywords\":[\"Audit {}\"],\"opcode\":\"Info\",\"process\":{{\"pid\":668,\"thread\":{{\"id\":{}}}}},\"provider_guid\":\"{{54849625-5478-4994-a5ba-3e3b0328c30d}}\",\"provider_name\":\"Microsoft-Windows-Security-Auditing\",\"record_id\":\"{}\",\"task\":\"Logon\"}}}}",
+            if failure {
+                "S-1-0-0".to_owned()
+            } else {
+                format!(
+                    "S-1-5-21-3457937927-2839227994-823803824-{}",
+                    rng.range(1100, 1400)
+                )
+            },
+            if first {
+                "KALI"
+            } else {
+                rng.pick(&workstations)
+            },
+            if failure { "Failure" } else { "Success" },
+            rng.range(600, 9000),
+            123_456 + i,
+        );
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn generators_are_deterministic_and_varied() {
-        for make in [iptables_lines, squid_lines, sshd_lines] {
+        for make in [
+            iptables_lines,
+            squid_lines,
+            sshd_lines,
+            filterlog_lines,
+            fortigate_lines,
+            windows_lines,
+        ] {
             let a = make(2000);
             assert_eq!(a, make(2000));
             let distinct: std::collections::HashSet<_> = a.iter().collect();

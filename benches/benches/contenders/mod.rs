@@ -25,11 +25,12 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use bumpalo::Bump;
 use sanso_benches::{Corpus, RECEIVED_AT_MICROS};
 use sanso_ingest::batch::Batches;
-use sanso_ingest::event::{AuthEvent, HttpEvent, NetworkEvent};
+use sanso_ingest::event::{AuthEvent, Event, HttpEvent, NetworkEvent};
 use sanso_ingest::line::{Format, LineParser, ParseSettings, RawLine};
-use sanso_ingest::parsers::{iptables, squid, sshd};
+use sanso_ingest::parsers::{filterlog, fortigate, iptables, squid, sshd, windows};
 use sanso_ingest::schema::Table;
 use sanso_ingest::syslog::{self, TimeContext};
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
@@ -141,6 +142,92 @@ if err == null {
 }
 "#;
 
+/// pfSense/OPNsense filterlog: `parse_syslog!` then `parse_csv!`, the columns indexed
+/// by their place, which depends on the IP version (and, for ports, the protocol).
+const VRL_FILTERLOG: &str = r#"
+p = parse_syslog!(.message)
+c = parse_csv!(p.message)
+. = {
+    "time": p.timestamp,
+    "device": p.hostname,
+    "rule": c[3],
+    "action": c[6],
+    "direction": c[7],
+}
+if c[7] == "in" { .src_intf = c[4] } else { .dst_intf = c[4] }
+if c[8] == "4" {
+    .protocol = c[16]
+    .bytes_out = to_int(c[17]) ?? null
+    .src_ip = c[18]
+    .dst_ip = c[19]
+    if .protocol == "tcp" || .protocol == "udp" {
+        .src_port = to_int(c[20]) ?? null
+        .dst_port = to_int(c[21]) ?? null
+    }
+} else {
+    .protocol = c[12]
+    .bytes_out = (to_int(c[14]) ?? 0) + 40
+    .src_ip = c[15]
+    .dst_ip = c[16]
+    if .protocol == "tcp" || .protocol == "udp" {
+        .src_port = to_int(c[17]) ?? null
+        .dst_port = to_int(c[18]) ?? null
+    }
+}
+"#;
+
+/// FortiGate traffic: the header (RFC 3164 or only the priority) cut off at `date=`,
+/// then `parse_key_value!`, `to_int` on ports and counters, the time from
+/// `date`/`time`/`tz`, and the protocol number named.
+const VRL_FORTIGATE: &str = r#"
+m = string!(.message)
+kv = parse_key_value!(slice!(m, find(m, "date=")), key_value_delimiter: "=", field_delimiter: " ")
+proto = to_int(kv.proto) ?? null
+protocol = if proto == 6 { "tcp" } else if proto == 17 { "udp" } else if proto == 1 { "icmp" } else { kv.proto }
+. = {
+    "time": parse_timestamp(string!(kv.date) + " " + string!(kv.time) + " " + string!(kv.tz), "%Y-%m-%d %H:%M:%S %z") ?? null,
+    "device": kv.devname,
+    "src_intf": kv.srcintf,
+    "dst_intf": kv.dstintf,
+    "src_ip": kv.srcip,
+    "dst_ip": kv.dstip,
+    "src_port": to_int(kv.srcport) ?? null,
+    "dst_port": to_int(kv.dstport) ?? null,
+    "protocol": protocol,
+    "action": kv.action,
+    "rule": kv.policyid,
+    "app": kv.app,
+    "bytes_out": to_int(kv.sentbyte) ?? null,
+    "bytes_in": to_int(kv.rcvdbyte) ?? null,
+    "duration_ms": (to_int(kv.duration) ?? 0) * 1000,
+    "nat_src_ip": kv.transip,
+    "nat_src_port": to_int(kv.transport) ?? null,
+}
+"#;
+
+/// Windows 4624/4625 from winlogbeat: `parse_json!`, then the `winlog.event_data`
+/// fields picked (the `::ffff:` prefix of mapped IPv4 addresses removed).
+const VRL_WINDOWS: &str = r#"
+e = parse_json!(.message)
+ed = e.winlog.event_data
+id = to_int(e.winlog.event_id) ?? null
+outcome = if id == 4624 { "success" } else { "failure" }
+. = {
+    "time": parse_timestamp(e."@timestamp", "%+") ?? null,
+    "device": e.winlog.computer_name,
+    "event_code": id,
+    "activity": "logon",
+    "outcome": outcome,
+    "user": ed.TargetUserName,
+    "user_domain": ed.TargetDomainName,
+    "logon_type": ed.LogonType,
+    "src_host": ed.WorkstationName,
+}
+ip = string(ed.IpAddress) ?? "-"
+if ip != "-" { .src_ip = replace(ip, "::ffff:", "") }
+if id == 4625 { .reason = ed.SubStatus }
+"#;
+
 // ---------------------------------------------------------------------------------
 // Cases.
 // ---------------------------------------------------------------------------------
@@ -150,7 +237,7 @@ type KeyFields = Vec<(&'static str, Option<String>)>;
 
 /// One format to compare on.
 pub struct Case {
-    /// Group name: `iptables`, `squid` or `sshd`.
+    /// Group name: `iptables`, `squid`, `sshd`, `filterlog`, `fortigate` or `windows`.
     pub name: &'static str,
     /// sanso's parser for it.
     pub format: Format,
@@ -262,9 +349,103 @@ impl Case {
         }
     }
 
+    /// pfSense/OPNsense filterlog CSV in RFC 3164 syslog.
+    pub fn filterlog() -> Case {
+        Case {
+            name: "filterlog",
+            format: Format::Filterlog,
+            table: Table::Network,
+            corpus: Corpus::new(sanso_benches::filterlog_lines(LINES)),
+            vrl: VRL_FILTERLOG,
+            parse_only: |corpus| {
+                let ctx = context();
+                corpus
+                    .lines
+                    .iter()
+                    .filter(|l| black_box(parse_filterlog(l, &ctx)).is_some())
+                    .count()
+            },
+            key_fields: |line| {
+                let Some(e) = parse_filterlog(line, &context()) else {
+                    return Vec::new();
+                };
+                network_key_fields(&e)
+            },
+        }
+    }
+
+    /// FortiGate traffic logs, with and without an RFC 3164 header.
+    pub fn fortigate() -> Case {
+        Case {
+            name: "fortigate",
+            format: Format::Fortigate,
+            table: Table::Network,
+            corpus: Corpus::new(sanso_benches::fortigate_lines(LINES)),
+            vrl: VRL_FORTIGATE,
+            parse_only: |corpus| {
+                let ctx = context();
+                corpus
+                    .lines
+                    .iter()
+                    .filter(|l| black_box(parse_fortigate(l, &ctx)).is_some())
+                    .count()
+            },
+            key_fields: |line| {
+                let Some(e) = parse_fortigate(line, &context()) else {
+                    return Vec::new();
+                };
+                let mut fields = network_key_fields(&e);
+                fields.push(("bytes_in", e.bytes_in.map(|b| b.to_string())));
+                fields
+            },
+        }
+    }
+
+    /// Windows Security 4624/4625 events as winlogbeat JSON.
+    pub fn windows() -> Case {
+        Case {
+            name: "windows",
+            format: Format::Windows,
+            table: Table::Auth,
+            corpus: Corpus::new(sanso_benches::windows_lines(LINES)),
+            vrl: VRL_WINDOWS,
+            parse_only: |corpus| {
+                let mut arena = Bump::new();
+                let mut accepted = 0;
+                for line in &corpus.lines {
+                    arena.reset();
+                    if black_box(windows::parse(line, &arena)).is_ok() {
+                        accepted += 1;
+                    }
+                }
+                accepted
+            },
+            key_fields: |line| {
+                let arena = Bump::new();
+                let Ok(e) = windows::parse(line, &arena) else {
+                    return Vec::new();
+                };
+                vec![
+                    ("user", e.user.map(str::to_owned)),
+                    ("user_domain", e.user_domain.map(str::to_owned)),
+                    ("src_ip", e.src_ip.map(str::to_owned)),
+                    ("outcome", e.outcome.map(str::to_owned)),
+                    ("event_code", e.event_code.map(|c| c.to_string())),
+                ]
+            },
+        }
+    }
+
     /// Every case, in report order.
     pub fn all() -> Vec<Case> {
-        vec![Case::iptables(), Case::squid(), Case::sshd()]
+        vec![
+            Case::iptables(),
+            Case::squid(),
+            Case::sshd(),
+            Case::filterlog(),
+            Case::fortigate(),
+            Case::windows(),
+        ]
     }
 
     /// The case called `name`.
@@ -273,6 +454,9 @@ impl Case {
             "iptables" => Some(Case::iptables()),
             "squid" => Some(Case::squid()),
             "sshd" => Some(Case::sshd()),
+            "filterlog" => Some(Case::filterlog()),
+            "fortigate" => Some(Case::fortigate()),
+            "windows" => Some(Case::windows()),
             _ => None,
         }
     }
@@ -582,4 +766,29 @@ fn parse_squid(line: &str) -> Option<HttpEvent<'_>> {
 fn parse_sshd<'a>(line: &'a str, ctx: &TimeContext) -> Option<AuthEvent<'a>> {
     let message = syslog::parse(line, ctx).ok()?;
     sshd::parse(message.app_name, message.msg).ok()
+}
+
+fn parse_filterlog<'a>(line: &'a str, ctx: &TimeContext) -> Option<NetworkEvent<'a>> {
+    let message = syslog::parse(line, ctx).ok()?;
+    filterlog::parse(message.msg).ok()
+}
+
+fn parse_fortigate<'a>(line: &'a str, ctx: &TimeContext) -> Option<NetworkEvent<'a>> {
+    let message = syslog::parse(line, ctx).ok()?;
+    match fortigate::parse(message.msg).ok()? {
+        Event::Network(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// The key fields of a firewall event, named as the VRL programs name them.
+fn network_key_fields(e: &NetworkEvent<'_>) -> KeyFields {
+    vec![
+        ("src_ip", e.src_ip.map(str::to_owned)),
+        ("src_port", e.src_port.map(|p| p.to_string())),
+        ("dst_ip", e.dst_ip.map(str::to_owned)),
+        ("dst_port", e.dst_port.map(|p| p.to_string())),
+        ("protocol", e.protocol.map(str::to_owned)),
+        ("bytes_out", e.bytes_out.map(|b| b.to_string())),
+    ]
 }
