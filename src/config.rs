@@ -8,12 +8,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use encoding_rs::Encoding;
 use sanso_detect::Placeholders;
-use sanso_ingest::line::{Format, ParseSettings};
+use sanso_ingest::line::{AuthPolicy, Format, ParseSettings};
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::QueryLimits;
 use serde::{Deserialize, Deserializer};
@@ -74,6 +75,9 @@ pub struct Config {
     /// Detection rules run over every batch.
     #[serde(default)]
     pub detection: DetectionConfig,
+    /// The city's administrators and MFA servers.
+    #[serde(default)]
+    pub auth: AuthConfig,
     /// Where logs come from, as written; [`Config::sources`] gives them checked.
     #[serde(default, rename = "sources")]
     raw_sources: Vec<toml::Spanned<SourceConfig>>,
@@ -177,6 +181,33 @@ impl Default for HttpConfig {
             listen: default_http_listen(),
             tokens: Vec::new(),
         }
+    }
+}
+
+/// `[auth]`: who is an administrator and which devices confirm MFA, so that
+/// `is_privileged` and `is_mfa` reflect the city and not only the vendors' built-ins.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Accounts whose every authentication event is privileged (特権ID).
+    #[serde(default)]
+    pub admin_accounts: Vec<String>,
+    /// Groups whose membership changes are privileged.
+    #[serde(default)]
+    pub admin_groups: Vec<String>,
+    /// Devices whose successful authentications are MFA confirmations (多要素認証).
+    #[serde(default)]
+    pub mfa_devices: Vec<String>,
+}
+
+impl AuthConfig {
+    /// The ingest crate's view of it, shared by every source.
+    pub fn policy(&self) -> Arc<AuthPolicy> {
+        Arc::new(AuthPolicy {
+            admin_accounts: self.admin_accounts.clone(),
+            admin_groups: self.admin_groups.clone(),
+            mfa_devices: self.mfa_devices.clone(),
+        })
     }
 }
 
@@ -317,19 +348,20 @@ pub struct SourceConfig {
 }
 
 impl SourceConfig {
-    fn parse_settings(&self, timezone: Tz) -> ParseSettings {
+    fn parse_settings(&self, timezone: Tz, auth: &Arc<AuthPolicy>) -> ParseSettings {
         ParseSettings {
             format: self.format,
             zone: self.zone,
             device: self.device.clone(),
             encoding: self.encoding,
             timezone,
+            auth: auth.clone(),
         }
     }
 
     /// Checks that the keys fit the kind; the error says which key is wrong.
-    fn check(&self, timezone: Tz) -> Result<Source, String> {
-        let parse = self.parse_settings(timezone);
+    fn check(&self, timezone: Tz, auth: &Arc<AuthPolicy>) -> Result<Source, String> {
+        let parse = self.parse_settings(timezone, auth);
         let syslog_keys = [
             ("protocol", self.protocol.is_some()),
             ("listen", self.listen.is_some()),
@@ -424,15 +456,16 @@ impl Config {
             path: origin.to_owned(),
             source: Box::new(source),
         })?;
+        let auth = config.auth.policy();
         for raw in &config.raw_sources {
-            let source =
-                raw.get_ref()
-                    .check(config.timezone)
-                    .map_err(|message| ConfigError::Source {
-                        path: origin.to_owned(),
-                        line: line_of(text, raw.span().start),
-                        message,
-                    })?;
+            let source = raw
+                .get_ref()
+                .check(config.timezone, &auth)
+                .map_err(|message| ConfigError::Source {
+                    path: origin.to_owned(),
+                    line: line_of(text, raw.span().start),
+                    message,
+                })?;
             config.sources.push(source);
         }
         Ok(config)

@@ -28,6 +28,7 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
         device: args.device.clone(),
         encoding: args.encoding,
         timezone: config.timezone,
+        auth: config.auth.policy(),
     };
     let mut parser = LineParser::new(settings, zones.clone());
     let policy = FlushPolicy {

@@ -13,6 +13,7 @@
 //!    the reason, so that lines in always equals rows out.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use bumpalo::Bump;
 use chrono_tz::Tz;
@@ -20,7 +21,7 @@ use encoding_rs::Encoding;
 
 use crate::batch::{Batches, Common};
 use crate::error::ParseError;
-use crate::event::{Event, Micros};
+use crate::event::{AuthEvent, Event, Micros};
 use crate::parsers::w3c::W3cState;
 use crate::parsers::{
     cef, cisco_asa, combined, filterlog, fortigate, iptables, openvpn, panos, radius, squid, sshd,
@@ -175,6 +176,8 @@ pub struct ParseSettings {
     pub encoding: &'static Encoding,
     /// Timezone of timestamps that carry none.
     pub timezone: Tz,
+    /// The city's administrators and MFA servers, for `is_privileged` and `is_mfa`.
+    pub auth: Arc<AuthPolicy>,
 }
 
 impl Default for ParseSettings {
@@ -185,6 +188,42 @@ impl Default for ParseSettings {
             device: None,
             encoding: encoding_rs::UTF_8,
             timezone: chrono_tz::Asia::Tokyo,
+            auth: Arc::default(),
+        }
+    }
+}
+
+/// What the configuration says about accounts and multi-factor authentication; parsers
+/// know the vendors' built-ins (Windows' Administrators, Domain Admins, 4672), this adds
+/// the city's own. Names compare case-insensitively.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPolicy {
+    /// Accounts whose every authentication event is privileged.
+    pub admin_accounts: Vec<String>,
+    /// Groups whose membership changes are privileged.
+    pub admin_groups: Vec<String>,
+    /// Devices whose successful authentications are MFA confirmations (the MFA server
+    /// or the RADIUS server in front of it).
+    pub mfa_devices: Vec<String>,
+}
+
+impl AuthPolicy {
+    /// Marks what the configuration makes privileged or MFA on an event from `device`.
+    fn apply(&self, event: &mut AuthEvent<'_>, device: Option<&str>) {
+        let listed =
+            |list: &[String], name: &str| list.iter().any(|l| l.eq_ignore_ascii_case(name));
+        let admin_account = event.user.is_some_and(|u| listed(&self.admin_accounts, u));
+        let admin_group = event
+            .extra
+            .iter()
+            .any(|(k, v)| *k == "group" && listed(&self.admin_groups, v));
+        if admin_account || admin_group {
+            event.is_privileged = Some(true);
+        }
+        if device.is_some_and(|d| listed(&self.mfa_devices, d)) && event.outcome == Some("success")
+        {
+            event.is_mfa = Some(true);
+            event.activity = Some("mfa");
         }
     }
 }
@@ -208,7 +247,7 @@ pub struct RawLine<'a> {
 /// cheap to resolve; hence one parser per source and `&mut self` to parse.
 pub struct LineParser {
     settings: ParseSettings,
-    zones: std::sync::Arc<ZoneMap>,
+    zones: Arc<ZoneMap>,
     time: TimeContext,
     state: FormatState,
     /// Scratch for values that cannot borrow from the line (unescaped JSON strings);
@@ -218,7 +257,7 @@ pub struct LineParser {
 
 impl LineParser {
     /// A parser for a source with `settings`, resolving device zones through `zones`.
-    pub fn new(settings: ParseSettings, zones: std::sync::Arc<ZoneMap>) -> Self {
+    pub fn new(settings: ParseSettings, zones: Arc<ZoneMap>) -> Self {
         let time = TimeContext::new(settings.timezone, 0);
         LineParser {
             settings,
@@ -261,7 +300,7 @@ impl LineParser {
         let app = envelope.as_ref().and_then(|m| m.app_name);
         self.arena.reset();
         match Self::parse_message(&self.settings, &mut self.state, &self.arena, app, msg) {
-            Ok((format, event)) => {
+            Ok((format, mut event)) => {
                 let common = self.common(
                     line,
                     &text,
@@ -270,6 +309,9 @@ impl LineParser {
                     event_time(&event),
                     Some(format),
                 );
+                if let Event::Auth(auth) = &mut event {
+                    self.settings.auth.apply(auth, common.device);
+                }
                 out.push(&common, &event);
             }
             Err((guess, err)) => {

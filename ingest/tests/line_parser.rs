@@ -316,3 +316,39 @@ fn openvpn_file_lines_are_not_mistaken_for_syslog() {
         [Some("10.20.9.9".into()), Some("10.20.9.9".into())]
     );
 }
+
+#[test]
+fn the_configured_policy_marks_administrators_and_mfa_confirmations() {
+    let auth = sanso_ingest::line::AuthPolicy {
+        admin_accounts: vec!["ADM-Tanaka".into()],
+        admin_groups: vec!["基幹系管理者".into()],
+        mfa_devices: vec!["mfa-core01".into()],
+    };
+    let settings = ParseSettings {
+        auth: Arc::new(auth),
+        ..Default::default()
+    };
+    let out = parse(
+        settings,
+        &[
+            b"Nov 20 10:00:01 srv-core01 sshd[7]: Accepted publickey for adm-tanaka from 10.10.1.5 port 1 ssh2",
+            b"Nov 20 10:00:02 srv-core01 sshd[7]: Accepted publickey for sato from 10.10.1.6 port 2 ssh2",
+            b"Nov 20 10:00:03 mfa-core01 radiusd: Fri Nov 20 10:00:03 2026 : Auth: (12) Login OK: [sato] (from client term-core port 0 cli 10.10.2.11)",
+            b"Nov 20 10:00:04 mfa-core01 radiusd: Fri Nov 20 10:00:04 2026 : Auth: (13) Login incorrect: [sato] (from client term-core port 0 cli 10.10.2.11)",
+        ],
+    );
+    let auth = table(&out, Table::Auth);
+    let flag = |name: &str| -> Vec<Option<bool>> {
+        let column = auth.column_by_name(name).unwrap().as_boolean();
+        (0..column.len())
+            .map(|i| column.is_valid(i).then(|| column.value(i)))
+            .collect()
+    };
+    assert_eq!(flag("is_privileged")[..2], [Some(true), None]);
+    // Only a success from the MFA server confirms MFA; its failure is a failed logon.
+    assert_eq!(flag("is_mfa")[2..], [Some(true), None]);
+    assert_eq!(
+        column(auth, "activity")[2..],
+        [Some("mfa".into()), Some("logon".into())]
+    );
+}
