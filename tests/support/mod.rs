@@ -31,10 +31,16 @@ pub const TOKEN: &str = "test-token-7f3a";
 
 /// A loopback port free for both TCP and UDP at the time of asking.
 pub fn free_port() -> u16 {
+    // The kernel may hand the same ephemeral port out again once it is released, so
+    // remember what this test binary was given: two listeners of one server, or of two
+    // concurrent tests, must never be told the same port.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = tcp.local_addr().unwrap().port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        if !given.contains(&port) && UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
             return port;
         }
     }
@@ -97,7 +103,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting sanso run");
-        let server = Server {
+        let mut server = Server {
             child,
             data,
             syslog_port,
@@ -107,9 +113,12 @@ impl Server {
         server
     }
 
-    fn wait_healthy(&self) {
+    fn wait_healthy(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("sanso run exited with {status} before becoming healthy");
+            }
             if self
                 .http_get("/health")
                 .is_some_and(|body| body.contains("ok"))
