@@ -142,6 +142,12 @@ impl Cidr {
         let key = ip_key(ip);
         self.first <= key && key <= self.last
     }
+
+    /// The first and last address of the range as [`ip_key`]s, for callers that merge
+    /// or search ranges as integers.
+    pub fn bounds(&self) -> (u128, u128) {
+        (self.first, self.last)
+    }
 }
 
 /// A configured range and the zone it belongs to.
@@ -232,7 +238,9 @@ fn cidr_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::E
     Ok(cidrs)
 }
 
-fn ip_key(ip: IpAddr) -> u128 {
+/// An address as an integer in IPv6 space, IPv4 mapped to `::ffff:0:0/96`, so that one
+/// comparison orders and ranges both families.
+pub fn ip_key(ip: IpAddr) -> u128 {
     match ip {
         IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
         IpAddr::V6(v6) => u128::from(v6),

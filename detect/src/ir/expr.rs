@@ -22,6 +22,9 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use sanso_ingest::zones::Cidr;
+pub use sanso_ingest::zones::ip_key;
+
 pub use crate::sigma::CmpOp;
 
 /// A boolean expression over leaves.
@@ -196,42 +199,15 @@ pub struct IpRange {
 }
 
 impl IpRange {
-    /// Parses `10.0.0.0/8`, `fd00::/8` or a bare address.
+    /// Parses `10.0.0.0/8`, `fd00::/8` or a bare address, as the zone map does.
     pub fn parse(text: &str) -> Option<IpRange> {
-        let (addr, prefix) = match text.trim().split_once('/') {
-            Some((a, p)) => (a, Some(p.parse::<u32>().ok()?)),
-            None => (text.trim(), None),
-        };
-        let ip: IpAddr = addr.parse().ok()?;
-        let width = if ip.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(width);
-        if prefix > width {
-            return None;
-        }
-        let host_bits = width - prefix;
-        let key = ip_key(ip);
-        let mask = if host_bits == 128 {
-            u128::MAX
-        } else {
-            (1u128 << host_bits) - 1
-        };
-        Some(IpRange {
-            first: key & !mask,
-            last: key | mask,
-        })
+        let (first, last) = Cidr::parse(text)?.bounds();
+        Some(IpRange { first, last })
     }
 
     /// Whether the address key is inside.
     pub fn contains(&self, key: u128) -> bool {
         self.first <= key && key <= self.last
-    }
-}
-
-/// An address as an integer in IPv6 space, IPv4 mapped to `::ffff:0:0/96`.
-pub fn ip_key(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
-        IpAddr::V6(v6) => u128::from(v6),
     }
 }
 
