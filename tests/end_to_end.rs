@@ -234,7 +234,7 @@ fn standard_input_imports_like_a_file() {
     assert!(output.status.success());
     assert!(
         String::from_utf8_lossy(&output.stdout)
-            .contains("imported 2 lines: network 0, http 1, auth 0, unparsed 1")
+            .contains("imported 2 lines: network 0, http 1, auth 0, mail 0, unparsed 1")
     );
     let rows = support::sql_rows(&data, "SELECT url_host, zone, device, source FROM http");
     assert_eq!(rows, ["www.example.jp,internet,proxy-inet,stdin:1"]);

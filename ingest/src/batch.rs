@@ -13,12 +13,13 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, MapBuilder, RecordBatch, StringBuilder,
-    StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt64Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, ListBuilder, MapBuilder, RecordBatch,
+    StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt16Builder,
+    UInt64Builder,
 };
 use arrow::datatypes::Int32Type;
 
-use crate::event::{AuthEvent, Event, HttpEvent, Micros, NetworkEvent};
+use crate::event::{AuthEvent, Event, HttpEvent, MailEvent, Micros, NetworkEvent};
 use crate::schema::Table;
 use crate::zones::{Zone, ZoneMap};
 
@@ -225,6 +226,7 @@ struct HttpColumns {
     user_agent: StringBuilder,
     category: DictBuilder,
     action: DictBuilder,
+    reason: StringBuilder,
     duration_ms: UInt64Builder,
     dst_ip: StringBuilder,
     cache_result: DictBuilder,
@@ -249,6 +251,7 @@ impl HttpColumns {
         self.user_agent.append_option(e.user_agent);
         self.category.append_option(e.category);
         self.action.append_option(e.action);
+        self.reason.append_option(e.reason);
         self.duration_ms.append_option(e.duration_ms);
         self.dst_ip.append_option(e.dst_ip);
         self.cache_result.append_option(e.cache_result);
@@ -272,6 +275,7 @@ impl HttpColumns {
         columns.push(Arc::new(self.user_agent.finish()));
         columns.push(Arc::new(self.category.finish()));
         columns.push(Arc::new(self.action.finish()));
+        columns.push(Arc::new(self.reason.finish()));
         columns.push(Arc::new(self.duration_ms.finish()));
         columns.push(Arc::new(self.dst_ip.finish()));
         columns.push(Arc::new(self.cache_result.finish()));
@@ -344,6 +348,85 @@ impl AuthColumns {
     }
 }
 
+/// Builds a `List<Utf8>` column.
+struct TextListBuilder(ListBuilder<StringBuilder>);
+
+impl Default for TextListBuilder {
+    fn default() -> Self {
+        TextListBuilder(ListBuilder::new(StringBuilder::new()))
+    }
+}
+
+impl TextListBuilder {
+    /// Appends one row's values; a row without any gets a null, not an empty list, the
+    /// way `extra` does.
+    fn append(&mut self, values: &[&str]) {
+        for value in values {
+            self.0.values().append_value(value);
+        }
+        self.0.append(!values.is_empty());
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+#[derive(Default)]
+struct MailColumns {
+    common: CommonColumns,
+    src_ip: StringBuilder,
+    src_zone: DictBuilder,
+    dst_ip: StringBuilder,
+    dst_zone: DictBuilder,
+    sender: StringBuilder,
+    recipients: TextListBuilder,
+    size: UInt64Builder,
+    attachments: TextListBuilder,
+    message_id: StringBuilder,
+    rule: DictBuilder,
+    disposition: DictBuilder,
+    extra: ExtraBuilder,
+}
+
+impl MailColumns {
+    fn append(&mut self, c: &Common<'_>, e: &MailEvent<'_>, zones: &ZoneMap) {
+        self.common.append(c);
+        self.src_ip.append_option(e.src_ip);
+        self.src_zone
+            .append_option(endpoint_zone(zones, None, e.src_ip, None));
+        self.dst_ip.append_option(e.dst_ip);
+        self.dst_zone
+            .append_option(endpoint_zone(zones, None, e.dst_ip, None));
+        self.sender.append_option(e.sender);
+        self.recipients.append(&e.recipients);
+        self.size.append_option(e.size);
+        self.attachments.append(&e.attachments);
+        self.message_id.append_option(e.message_id);
+        self.rule.append_option(e.rule);
+        self.disposition.append_option(e.disposition);
+        self.extra.append(&e.extra);
+    }
+
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        let mut columns = Vec::with_capacity(Table::Mail.schema().fields().len());
+        self.common.finish(&mut columns);
+        columns.push(Arc::new(self.src_ip.finish()));
+        columns.push(Arc::new(self.src_zone.finish()));
+        columns.push(Arc::new(self.dst_ip.finish()));
+        columns.push(Arc::new(self.dst_zone.finish()));
+        columns.push(Arc::new(self.sender.finish()));
+        columns.push(self.recipients.finish());
+        columns.push(Arc::new(self.size.finish()));
+        columns.push(self.attachments.finish());
+        columns.push(Arc::new(self.message_id.finish()));
+        columns.push(Arc::new(self.rule.finish()));
+        columns.push(Arc::new(self.disposition.finish()));
+        columns.push(self.extra.finish());
+        columns
+    }
+}
+
 #[derive(Default)]
 struct UnparsedColumns {
     common: CommonColumns,
@@ -391,6 +474,8 @@ pub struct RowCounts {
     pub http: u64,
     /// Rows in `auth`.
     pub auth: u64,
+    /// Rows in `mail`.
+    pub mail: u64,
     /// Rows in `unparsed`.
     pub unparsed: u64,
 }
@@ -398,7 +483,7 @@ pub struct RowCounts {
 impl RowCounts {
     /// Rows across all tables.
     pub fn total(&self) -> u64 {
-        self.network + self.http + self.auth + self.unparsed
+        self.network + self.http + self.auth + self.mail + self.unparsed
     }
 
     /// Rows of one event table (zero for tables ingest does not fill).
@@ -407,6 +492,7 @@ impl RowCounts {
             Table::Network => self.network,
             Table::Http => self.http,
             Table::Auth => self.auth,
+            Table::Mail => self.mail,
             Table::Unparsed => self.unparsed,
             Table::Alerts => 0,
         }
@@ -417,6 +503,7 @@ impl RowCounts {
             Table::Network => self.network += 1,
             Table::Http => self.http += 1,
             Table::Auth => self.auth += 1,
+            Table::Mail => self.mail += 1,
             Table::Unparsed => self.unparsed += 1,
             Table::Alerts => {}
         }
@@ -429,6 +516,7 @@ pub struct Batches {
     network: NetworkColumns,
     http: HttpColumns,
     auth: AuthColumns,
+    mail: MailColumns,
     unparsed: UnparsedColumns,
     pending: RowCounts,
 }
@@ -441,6 +529,7 @@ impl Batches {
             network: NetworkColumns::default(),
             http: HttpColumns::default(),
             auth: AuthColumns::default(),
+            mail: MailColumns::default(),
             unparsed: UnparsedColumns::default(),
             pending: RowCounts::default(),
         }
@@ -461,6 +550,10 @@ impl Batches {
                 self.auth.append(common, e, &self.zones);
                 Table::Auth
             }
+            Event::Mail(e) => {
+                self.mail.append(common, e, &self.zones);
+                Table::Mail
+            }
         };
         self.pending.bump(table);
     }
@@ -479,7 +572,7 @@ impl Batches {
 
     /// Drains the builders: one record batch per table that received rows.
     pub fn finish(&mut self) -> Vec<(Table, RecordBatch)> {
-        let mut out = Vec::with_capacity(4);
+        let mut out = Vec::with_capacity(Table::EVENT_TABLES.len());
         for table in Table::EVENT_TABLES {
             if self.pending.get(table) == 0 {
                 continue;
@@ -488,6 +581,7 @@ impl Batches {
                 Table::Network => self.network.finish(),
                 Table::Http => self.http.finish(),
                 Table::Auth => self.auth.finish(),
+                Table::Mail => self.mail.finish(),
                 Table::Unparsed => self.unparsed.finish(),
                 Table::Alerts => continue,
             };
@@ -578,6 +672,46 @@ mod tests {
         assert_eq!(dst_host.value(0), "fw-core");
         assert_eq!(batches.pending().total(), 0);
         assert!(batches.finish().is_empty());
+    }
+
+    #[test]
+    fn mail_lists_hold_every_value_and_null_when_empty() {
+        let mut batches = Batches::new(zones());
+        let mail = MailEvent {
+            src_ip: Some("10.10.3.3"),
+            recipients: vec!["a@city.example.lg.jp", "b@city.example.lg.jp"],
+            attachments: vec!["議事録.docx"],
+            disposition: Some("attachment_removed"),
+            ..Default::default()
+        };
+        batches.push(&common("a"), &Event::Mail(mail));
+        batches.push(&common("b"), &Event::Mail(MailEvent::default()));
+        let out = batches.finish();
+        let (table, batch) = &out[0];
+        assert_eq!(*table, Table::Mail);
+        assert_eq!(batch.schema(), Table::Mail.schema());
+        let recipients = batch.column_by_name("recipients").unwrap().as_list::<i32>();
+        let first = recipients.value(0);
+        let first = first.as_string::<i32>();
+        assert_eq!(
+            (0..first.len()).map(|i| first.value(i)).collect::<Vec<_>>(),
+            ["a@city.example.lg.jp", "b@city.example.lg.jp"]
+        );
+        assert!(recipients.is_null(1));
+        let attachments = batch
+            .column_by_name("attachments")
+            .unwrap()
+            .as_list::<i32>();
+        assert_eq!(
+            attachments.value(0).as_string::<i32>().value(0),
+            "議事録.docx"
+        );
+        assert!(attachments.is_null(1));
+        let src_zone = batch
+            .column_by_name("src_zone")
+            .unwrap()
+            .as_dictionary::<Int32Type>();
+        assert!(src_zone.is_valid(0) && src_zone.is_null(1));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Event<'a> {
     Http(HttpEvent<'a>),
     /// An authentication event, for the `auth` table.
     Auth(AuthEvent<'a>),
+    /// A message a mail gateway handled, for the `mail` table.
+    Mail(MailEvent<'a>),
 }
 
 /// A firewall event (OCSF Network Activity).
@@ -73,6 +75,9 @@ pub struct HttpEvent<'a> {
     pub category: Option<&'a str>,
     /// `allow` or `block`.
     pub action: Option<&'a str>,
+    /// Why the filter decided as it did, as the device logged it (i-FILTER's filter
+    /// reason, InterSafe's 判定理由).
+    pub reason: Option<&'a str>,
     pub duration_ms: Option<u64>,
     pub dst_ip: Option<&'a str>,
     pub cache_result: Option<&'a str>,
@@ -101,6 +106,33 @@ pub struct AuthEvent<'a> {
     pub event_code: Option<i32>,
     pub is_mfa: Option<bool>,
     pub is_privileged: Option<bool>,
+    /// Fields the device logged that have no column of their own, in the order logged.
+    pub extra: Vec<(&'a str, &'a str)>,
+}
+
+/// A message a mail gateway handled (the sanitisation gateway between `internet` and
+/// `lgwan` above all): who sent it to whom, how big, with which attachments, and what the
+/// gateway did to it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailEvent<'a> {
+    pub time: Option<Micros>,
+    /// The SMTP client that handed the message to the gateway.
+    pub src_ip: Option<&'a str>,
+    /// The server the gateway relayed the message to.
+    pub dst_ip: Option<&'a str>,
+    /// Envelope sender.
+    pub sender: Option<&'a str>,
+    /// Envelope recipients, in the order logged.
+    pub recipients: Vec<&'a str>,
+    /// Message size in bytes, attachments included.
+    pub size: Option<u64>,
+    /// Attachment file names, in the order logged.
+    pub attachments: Vec<&'a str>,
+    pub message_id: Option<&'a str>,
+    /// The rule (or rule set) that decided the message's fate.
+    pub rule: Option<&'a str>,
+    /// `passed`, `text_converted`, `attachment_removed`, `held` or `rejected`.
+    pub disposition: Option<&'a str>,
     /// Fields the device logged that have no column of their own, in the order logged.
     pub extra: Vec<(&'a str, &'a str)>,
 }

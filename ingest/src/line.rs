@@ -24,8 +24,8 @@ use crate::error::ParseError;
 use crate::event::{AuthEvent, Event, Micros};
 use crate::parsers::w3c::W3cState;
 use crate::parsers::{
-    cef, cisco_asa, combined, filterlog, fortigate, iptables, openvpn, panos, radius, squid, sshd,
-    w3c, windows, zscaler,
+    cef, cisco_asa, combined, filterlog, fortigate, ifilter, intersafe, iptables, mfilter, openvpn,
+    panos, radius, squid, sshd, w3c, windows, zscaler,
 };
 use crate::syslog::{self, SyslogMessage, TimeContext};
 use crate::zones::{Zone, ZoneMap};
@@ -61,6 +61,14 @@ pub enum Format {
     Combined,
     /// Squid native access.log.
     Squid,
+    /// Digital Arts i-FILTER access log, in the default or a configured column layout.
+    Ifilter,
+    /// Digital Arts i-FILTER block log.
+    IfilterBlock,
+    /// ALSI InterSafe WebFilter access log.
+    Intersafe,
+    /// Digital Arts m-FILTER SMTP access and communication logs.
+    Mfilter,
 }
 
 impl Format {
@@ -68,8 +76,9 @@ impl Format {
     /// the program name in the syslog header come first, because the message text cannot
     /// change it: a user name such as `x IN= SRC=1.2.3.4` then cannot pass an
     /// authentication line off as a firewall event. Then formats with a distinctive
-    /// marker; the shape-only formats (W3C data lines, combined, Squid) come last.
-    pub const ALL: [Format; 14] = [
+    /// marker (the Japanese appliances' fixed date shapes among them); the shape-only
+    /// formats (W3C data lines, combined, Squid) come last.
+    pub const ALL: [Format; 18] = [
         Format::Sshd,
         Format::Radius,
         Format::Openvpn,
@@ -81,6 +90,10 @@ impl Format {
         Format::Cef,
         Format::Windows,
         Format::Zscaler,
+        Format::Ifilter,
+        Format::IfilterBlock,
+        Format::Intersafe,
+        Format::Mfilter,
         Format::W3c,
         Format::Combined,
         Format::Squid,
@@ -103,6 +116,10 @@ impl Format {
             Format::W3c => w3c::NAME,
             Format::Combined => combined::NAME,
             Format::Squid => squid::NAME,
+            Format::Ifilter => ifilter::NAME,
+            Format::IfilterBlock => ifilter::BLOCK_NAME,
+            Format::Intersafe => intersafe::NAME,
+            Format::Mfilter => mfilter::NAME,
         }
     }
 
@@ -127,6 +144,10 @@ impl Format {
             Format::W3c => w3c::looks_like(&state.w3c, msg),
             Format::Combined => combined::looks_like(msg),
             Format::Squid => squid::looks_like(msg),
+            Format::Ifilter => ifilter::looks_like(msg),
+            Format::IfilterBlock => ifilter::looks_like_block(msg),
+            Format::Intersafe => intersafe::looks_like(msg),
+            Format::Mfilter => mfilter::looks_like(msg),
         }
     }
 
@@ -152,15 +173,34 @@ impl Format {
             Format::W3c => w3c::parse_in(&mut state.w3c, msg, arena).map(Event::Http),
             Format::Combined => combined::parse(msg).map(Event::Http),
             Format::Squid => squid::parse(msg).map(Event::Http),
+            Format::Ifilter => ifilter::parse_in(&state.ifilter, msg, arena).map(Event::Http),
+            Format::IfilterBlock => ifilter::parse_block_in(msg, arena).map(Event::Http),
+            Format::Intersafe => intersafe::parse(msg, state.timezone).map(Event::Http),
+            Format::Mfilter => mfilter::parse_in(msg, state.timezone, arena).map(Event::Mail),
         }
     }
 }
 
-/// What formats remember between the lines of one source.
-#[derive(Debug, Default)]
+/// What formats remember between the lines of one source, and what they take from its
+/// settings.
+#[derive(Debug)]
 struct FormatState {
     /// The column layout of the last `#Fields:` directive.
     w3c: W3cState,
+    /// The source's i-FILTER access log layout.
+    ifilter: Arc<ifilter::Layout>,
+    /// For appliances that log local time without an offset.
+    timezone: Tz,
+}
+
+impl FormatState {
+    fn new(settings: &ParseSettings) -> Self {
+        FormatState {
+            w3c: W3cState::default(),
+            ifilter: settings.ifilter_columns.clone().unwrap_or_default(),
+            timezone: settings.timezone,
+        }
+    }
 }
 
 /// Per-source parse settings, from configuration.
@@ -178,6 +218,9 @@ pub struct ParseSettings {
     pub timezone: Tz,
     /// The city's administrators and MFA servers, for `is_privileged` and `is_mfa`.
     pub auth: Arc<AuthPolicy>,
+    /// The column order of the source's i-FILTER access log, when it is not the
+    /// product's default (configuration key `columns`).
+    pub ifilter_columns: Option<Arc<ifilter::Layout>>,
 }
 
 impl Default for ParseSettings {
@@ -189,6 +232,7 @@ impl Default for ParseSettings {
             encoding: encoding_rs::UTF_8,
             timezone: chrono_tz::Asia::Tokyo,
             auth: Arc::default(),
+            ifilter_columns: None,
         }
     }
 }
@@ -259,11 +303,12 @@ impl LineParser {
     /// A parser for a source with `settings`, resolving device zones through `zones`.
     pub fn new(settings: ParseSettings, zones: Arc<ZoneMap>) -> Self {
         let time = TimeContext::new(settings.timezone, 0);
+        let state = FormatState::new(&settings);
         LineParser {
             settings,
             zones,
             time,
-            state: FormatState::default(),
+            state,
             arena: Bump::new(),
         }
     }
@@ -282,7 +327,18 @@ impl LineParser {
         // header with an ISO stamp: a line that fits the source's declared W3C layout is
         // taken whole.
         let w3c_line = !claims_rfc5424 && w3c::looks_like(&self.state.w3c, &text);
-        let envelope = if !w3c_line && (claims_rfc5424 || syslog::looks_like_syslog(&text)) {
+        // So does an i-FILTER access line, which starts with its own `Sep 19 19:26:56`
+        // (else its process number would become the device): one in the default layout
+        // when detecting, any line without a PRI on a source declared `ifilter`, whose
+        // layout may be the city's own.
+        let ifilter_line = !claims_rfc5424
+            && match self.settings.format {
+                None => ifilter::is_bare_line(&text),
+                Some(Format::Ifilter) => !text.starts_with('<'),
+                Some(_) => false,
+            };
+        let taken_whole = w3c_line || ifilter_line;
+        let envelope = if !taken_whole && (claims_rfc5424 || syslog::looks_like_syslog(&text)) {
             match syslog::parse(&text, &self.time) {
                 Ok(message) => Some(message),
                 Err(err) if claims_rfc5424 => {
@@ -399,6 +455,7 @@ fn event_time(event: &Event<'_>) -> Option<Micros> {
         Event::Network(e) => e.time,
         Event::Http(e) => e.time,
         Event::Auth(e) => e.time,
+        Event::Mail(e) => e.time,
     }
 }
 

@@ -58,6 +58,8 @@ pub enum Table {
     Http,
     /// Authentication events.
     Auth,
+    /// Messages handled by mail gateways.
+    Mail,
     /// Lines no parser accepted, with the reason.
     Unparsed,
     /// Alerts raised by the detection engine.
@@ -66,17 +68,23 @@ pub enum Table {
 
 impl Table {
     /// Every table, in a stable order.
-    pub const ALL: [Table; 5] = [
+    pub const ALL: [Table; 6] = [
         Table::Network,
         Table::Http,
         Table::Auth,
+        Table::Mail,
         Table::Unparsed,
         Table::Alerts,
     ];
 
     /// The tables that hold ingested lines; each line lands in exactly one of them.
-    pub const EVENT_TABLES: [Table; 4] =
-        [Table::Network, Table::Http, Table::Auth, Table::Unparsed];
+    pub const EVENT_TABLES: [Table; 5] = [
+        Table::Network,
+        Table::Http,
+        Table::Auth,
+        Table::Mail,
+        Table::Unparsed,
+    ];
 
     /// The table's SQL name, also its folder in the lake.
     pub fn name(self) -> &'static str {
@@ -84,6 +92,7 @@ impl Table {
             Table::Network => "network",
             Table::Http => "http",
             Table::Auth => "auth",
+            Table::Mail => "mail",
             Table::Unparsed => "unparsed",
             Table::Alerts => "alerts",
         }
@@ -100,6 +109,7 @@ impl Table {
             Table::Network => NETWORK.clone(),
             Table::Http => HTTP.clone(),
             Table::Auth => AUTH.clone(),
+            Table::Mail => MAIL.clone(),
             Table::Unparsed => UNPARSED.clone(),
             Table::Alerts => ALERTS.clone(),
         }
@@ -147,6 +157,12 @@ pub fn extra_type() -> DataType {
         false,
     );
     DataType::Map(Arc::new(entries), false)
+}
+
+/// `List<Utf8>`, for values a row has any number of (mail recipients, attachments);
+/// queryable with `array_has(recipients, 'a@example.jp')` and `unnest`.
+pub fn text_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
 fn extra() -> Field {
@@ -225,6 +241,7 @@ static HTTP: LazyLock<SchemaRef> = LazyLock::new(|| {
         text("user_agent"),
         dict("category"),
         dict(col::ACTION),
+        text("reason"),
         Field::new("duration_ms", DataType::UInt64, true),
         text(col::DST_IP),
         dict("cache_result"),
@@ -248,6 +265,23 @@ static AUTH: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("event_code", DataType::Int32, true),
         Field::new("is_mfa", DataType::Boolean, true),
         Field::new("is_privileged", DataType::Boolean, true),
+        extra(),
+    ])
+});
+
+static MAIL: LazyLock<SchemaRef> = LazyLock::new(|| {
+    with_common(vec![
+        text(col::SRC_IP),
+        dict(col::SRC_ZONE),
+        text(col::DST_IP),
+        dict(col::DST_ZONE),
+        text("sender"),
+        Field::new("recipients", text_list_type(), true),
+        Field::new("size", DataType::UInt64, true),
+        Field::new("attachments", text_list_type(), true),
+        text("message_id"),
+        dict("rule"),
+        dict("disposition"),
         extra(),
     ])
 });

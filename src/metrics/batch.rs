@@ -71,7 +71,7 @@ pub struct BatchMetrics {
     /// merged into the shared histogram once per batch.
     skew: [LocalHistogram; 5],
     /// `sanso_batch_latency_seconds`, one per [`Table::EVENT_TABLES`] entry.
-    latency: [Histogram; 4],
+    latency: [Histogram; Table::EVENT_TABLES.len()],
     /// Drained batches not yet committed: their table's slot and oldest receive time.
     uncommitted: Vec<(usize, i64)>,
     /// Scratch: rows per combination of dictionary keys.
@@ -114,7 +114,7 @@ impl BatchMetrics {
             return;
         };
         match table {
-            Table::Network | Table::Http | Table::Auth => {
+            Table::Network | Table::Http | Table::Auth | Table::Mail => {
                 if let Some(format) = Dict::of(batch, col::FORMAT) {
                     for ([z, f], n) in tally([&zone, &format], rows, |_| true, &mut self.cells) {
                         let labels = [table.name(), zone.label(z), format.label(f)];

@@ -9,12 +9,15 @@
 //!
 //! - [`firewall`]: `network` rows (FortiGate `event` logs, which are logons, go to `auth`);
 //! - [`proxy`]: `http` rows;
-//! - [`auth`]: `auth` rows.
+//! - [`auth`]: `auth` rows;
+//! - [`mail`]: `mail` rows.
 
 pub mod auth;
 pub mod firewall;
+pub mod mail;
 pub mod proxy;
 
 pub use auth::{openvpn, radius, sshd, windows};
 pub use firewall::{cef, cisco_asa, filterlog, fortigate, iptables, panos};
-pub use proxy::{combined, squid, w3c, zscaler};
+pub use mail::mfilter;
+pub use proxy::{combined, ifilter, intersafe, squid, w3c, zscaler};

@@ -306,7 +306,7 @@ fn is_tchar(c: u8) -> bool {
 }
 
 /// `dd/Mon/yyyy:hh:mm:ss[.frac] ±hhmm` as UTC microseconds.
-fn clf_time(s: &str) -> Option<Micros> {
+pub(crate) fn clf_time(s: &str) -> Option<Micros> {
     let b = s.as_bytes();
     let day = two_digits(b, 0)?;
     let month = month(b.get(3..6)?)?;
@@ -442,6 +442,27 @@ pub(crate) fn civil_micros(
     // Valid dates have years of at most four digits, so the cast is exact.
     let days = crate::syslog::timestamp::days_from_civil(year as i64, month, day);
     (days * 86_400 + secs_of_day) * 1_000_000 + micros
+}
+
+/// A wall-clock date and time read in `tz`, as UTC microseconds: for appliances that log
+/// local time without an offset. In a repeated hour (the end of daylight saving time) the
+/// earlier instant is taken; a time in a skipped hour does not exist and is not guessed.
+pub(crate) fn local_micros(
+    tz: chrono_tz::Tz,
+    (year, month, day): (u64, u32, u32),
+    secs_of_day: i64,
+) -> Option<Micros> {
+    use chrono::TimeZone;
+    if !is_valid_date(year, month, day) {
+        return None;
+    }
+    let utc_as_if = civil_micros(year, month, day, secs_of_day, 0);
+    let local = chrono::DateTime::from_timestamp_micros(utc_as_if)?.naive_utc();
+    Some(
+        tz.from_local_datetime(&local)
+            .earliest()?
+            .timestamp_micros(),
+    )
 }
 
 /// Host and path of a request target, borrowed from it.

@@ -1,0 +1,3 @@
+//! Mail gateway formats, filling the `mail` table.
+
+pub mod mfilter;
