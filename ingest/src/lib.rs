@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod error;
 pub mod event;
+pub mod evtx;
 pub mod framing;
 pub mod line;
 pub mod parsers;
