@@ -19,9 +19,12 @@ fn config_with_rules(dir: &Path) -> std::path::PathBuf {
     ))
     .unwrap();
     let path = dir.join("sanso.toml");
+    // The example config has a `[detection]` table already (the built-in pack is on);
+    // the test rules run beside the pack.
+    let rules = format!("rules = \"{}\"\n", rules_dir());
     std::fs::write(
         &path,
-        format!("{example}\n[detection]\nrules = \"{}\"\n", rules_dir()),
+        example.replacen("\n[detection]\n", &format!("\n[detection]\n{rules}"), 1),
     )
     .unwrap();
     path

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::detector::Detector;
 use crate::error::CompileError;
-use crate::fixture::{self, FixtureError, FixtureReport};
+use crate::fixture::{self, Fixture, FixtureError, FixtureReport};
 use crate::ir::{FieldMapping, Placeholders};
 use crate::sigma::{self, LoadError};
 
@@ -54,7 +54,16 @@ pub struct CheckReport {
 
 /// Loads and compiles every rule under `path`, reporting each one that cannot run.
 pub fn check_path(path: &Path, mapping: &FieldMapping, placeholders: &Placeholders) -> CheckReport {
-    let loaded = sigma::load_path(path);
+    check_loaded(sigma::load_path(path), mapping, placeholders)
+}
+
+/// Compiles rules already loaded (the built-in pack, or several folders together),
+/// reporting each one that cannot run.
+pub fn check_loaded(
+    loaded: sigma::Loaded,
+    mapping: &FieldMapping,
+    placeholders: &Placeholders,
+) -> CheckReport {
     let mut report = CheckReport {
         rules: loaded.set.rules.len(),
         filters: loaded.set.filters.len(),
@@ -87,12 +96,26 @@ impl TestReport {
 
 /// Runs every fixture (`*.fixture.yml`) under `path` against the rules under `path`.
 pub fn test_path(path: &Path, mapping: &FieldMapping, placeholders: &Placeholders) -> TestReport {
+    test_loaded(
+        &sigma::load_path(path),
+        fixture::load_fixtures(path),
+        mapping,
+        placeholders,
+    )
+}
+
+/// Runs fixtures against rules already loaded (the built-in pack's, say).
+pub fn test_loaded(
+    loaded: &sigma::Loaded,
+    fixtures: Result<Vec<(PathBuf, Fixture)>, FixtureError>,
+    mapping: &FieldMapping,
+    placeholders: &Placeholders,
+) -> TestReport {
     let mut report = TestReport::default();
-    let loaded = sigma::load_path(path);
     report
         .errors
         .extend(loaded.errors.iter().map(ToString::to_string));
-    let fixtures = match fixture::load_fixtures(path) {
+    let fixtures = match fixtures {
         Ok(f) => f,
         Err(e) => {
             report.errors.push(e.to_string());

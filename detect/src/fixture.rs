@@ -17,7 +17,7 @@
 //!
 //! Columns are the table's own ([`sanso_ingest::schema`]); `extra` is a mapping. `time`
 //! is RFC 3339 or microseconds, and defaults to 2025-11-20T00:00:00Z plus one second per
-//! row; `raw` defaults to the row rendered as `key=value` pairs. `src_zone` and
+//! row; `received_at` likewise, and defaults to `time`; `raw` defaults to the row rendered as `key=value` pairs. `src_zone` and
 //! `dst_zone` are set by naming the zone (`core`, `lgwan`, `internet`, `external`); on
 //! `http`, `src_zone` follows `src_ip` (core 10.10.0.0/16, lgwan 10.20.0.0/16,
 //! internet 10.30.0.0/16). A case in the test corpus also carries its rules inline,
@@ -298,16 +298,24 @@ impl<'a> Row<'a> {
     }
 
     fn time(&self) -> Result<i64, FixtureError> {
-        match self.str("time") {
-            None => Ok(T0 + self.index as i64 * 1_000_000),
-            Some(t) => t.parse::<i64>().or_else(|_| {
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .map(|d| d.timestamp_micros())
-                    .map_err(|_| {
-                        self.error(format!("`time` is neither RFC 3339 nor microseconds: {t}"))
-                    })
-            }),
-        }
+        Ok(self
+            .instant("time")?
+            .unwrap_or(T0 + self.index as i64 * 1_000_000))
+    }
+
+    /// A timestamp column, RFC 3339 or microseconds.
+    fn instant(&self, key: &str) -> Result<Option<i64>, FixtureError> {
+        self.str(key)
+            .map(|t| {
+                t.parse::<i64>().or_else(|_| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .map(|d| d.timestamp_micros())
+                        .map_err(|_| {
+                            self.error(format!("`{key}` is neither RFC 3339 nor microseconds: {t}"))
+                        })
+                })
+            })
+            .transpose()
     }
 
     fn check_columns(&self, table: Table) -> Result<(), FixtureError> {
@@ -371,7 +379,7 @@ impl Fixture {
                 .transpose()?;
             let common = Common {
                 time,
-                received_at: time,
+                received_at: row.instant("received_at")?.unwrap_or(time),
                 zone,
                 device: row.str("device"),
                 format: row.str("format"),
@@ -429,6 +437,7 @@ impl Fixture {
                     duration_ms: row.num("duration_ms")?,
                     dst_ip: row.str("dst_ip"),
                     cache_result: row.str("cache_result"),
+                    reason: row.str("reason"),
                     extra,
                 }),
                 Table::Auth => Event::Auth(AuthEvent {
@@ -512,7 +521,9 @@ impl Fixture {
         };
         let matches = detector.evaluate(table, &batch).map_err(eval_error)?;
         let mut engine = Engine::new(Arc::new(detector), EngineConfig::default());
-        let alerts = engine.process(table, &batch).map_err(eval_error)?;
+        let mut alerts = engine.process(table, &batch).map_err(eval_error)?;
+        // The fixture is the whole input: matches waiting on an `absence` window end here.
+        alerts.extend(engine.finish());
         let detector = engine.detector();
         let mut failures = Vec::new();
         for expect in &self.expect {

@@ -30,6 +30,24 @@
 //!   `value_sum`, `temporal`, `temporal_ordered`) with sliding windows by event time
 //!   and bounded memory, alert construction, and per-(rule, group) suppression.
 //! * [`check`] and [`fixture`]: `sanso rules check` and `sanso rules test`.
+//! * [`pack`]: the built-in policy rule pack (OMZ-01 … OMZ-22), embedded at build time,
+//!   and [`thresholds`]: a deployment's overrides of its counts and windows.
+//!
+//! # Extensions to Sigma
+//!
+//! Two policy rules ask about what did *not* happen, which Sigma's correlations (they
+//! count what did) cannot say. sanso adds two attributes to detection rules, handled
+//! by the engine's watch state (see `engine/watch.rs`):
+//!
+//! * [`absence`](sigma::Absence): a match alerts only if a confirming rule matched the
+//!   same group key within a time either side (OMZ-14, logon without MFA);
+//! * [`silence`](sigma::Silence): matches are heartbeats per group, and a group
+//!   silent past its expected interval alerts (OMZ-22, a source that stopped).
+//!
+//! Rules may also test [derived fields](ir::derived) computed per batch: the JST hour,
+//! weekday, public holiday, business hours and maintenance windows, clock skew, and
+//! the core allowlist tuples. Every other unsupported Sigma feature is still rejected
+//! at load with the rule and the feature named.
 //!
 //! # Example
 //!
@@ -97,7 +115,9 @@ mod error;
 mod eval;
 pub mod fixture;
 pub mod ir;
+pub mod pack;
 pub mod sigma;
+pub mod thresholds;
 
 pub use alert::{Alert, Severity, alerts_to_batch};
 pub use detector::{Detector, Match};

@@ -9,10 +9,14 @@
 //!    group key (the rule's `group-by` extension; no key means one per rule and batch);
 //! 3. feeds the matches of correlated rules, in event-time order, to the correlators,
 //!    which raise an alert when a group's window meets the condition;
-//! 4. drops alerts that repeat a `(rule, group)` within the suppression period.
+//! 4. feeds the matches of rules with the sanso extensions `absence` and `silence` to
+//!    the [`watch`] state, which raises an alert once event time shows that something
+//!    expected did not happen;
+//! 5. drops alerts that repeat a `(rule, group)` within the suppression period.
 
 mod evidence;
 mod suppress;
+mod watch;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -25,7 +29,9 @@ use sanso_ingest::schema::{Table, col};
 use sanso_ingest::zones::Zone;
 
 pub use self::evidence::alert_id;
+pub(crate) use self::evidence::evidence;
 pub use self::suppress::Suppressor;
+use self::watch::{Heard, Watches};
 use crate::alert::{Alert, Severity};
 use crate::correlate::{Correlator, Event, Firing, Limits};
 use crate::detector::{Detector, Match};
@@ -99,6 +105,7 @@ pub struct Engine {
     config: EngineConfig,
     correlators: Vec<Correlator>,
     suppressor: Suppressor,
+    watches: Watches,
     scratch: Scratch,
 }
 
@@ -210,8 +217,15 @@ impl Engine {
             .iter()
             .map(|c| Correlator::new(c, limits))
             .collect();
+        let watches = Watches::new(
+            detector.rules(),
+            config.allowed_lateness,
+            config.max_entries,
+            config.max_groups,
+        );
         Engine {
             suppressor: Suppressor::new(config.suppress_for, config.max_suppression_keys),
+            watches,
             detector,
             config,
             correlators,
@@ -233,7 +247,8 @@ impl Engine {
                 .correlators
                 .iter()
                 .map(Correlator::evicted_groups)
-                .sum(),
+                .sum::<u64>()
+                + self.watches.evicted(),
             groups: self.correlators.iter().map(Correlator::groups).sum(),
         }
     }
@@ -243,20 +258,55 @@ impl Engine {
         let matches = self
             .detector
             .evaluate_with(table, batch, &mut self.scratch)?;
-        if matches.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = Rows::new(table, batch)?;
         let mut alerts = Vec::new();
-        for m in &matches {
-            let rule = &self.detector.rules()[m.rule];
-            if rule.generate {
-                self.rule_alerts(table, batch, &rows, rule, m, &mut alerts)?;
+        if !matches.is_empty() {
+            let rows = Rows::new(table, batch)?;
+            for m in &matches {
+                let rule = &self.detector.rules()[m.rule];
+                if self.watches.wants(m.rule) {
+                    self.watch(table, batch, &rows, m)?;
+                } else if rule.generate {
+                    self.rule_alerts(table, batch, &rows, rule, m, &mut alerts)?;
+                }
+            }
+            for index in 0..self.correlators.len() {
+                self.correlate(index, table, batch, &rows, &matches, &mut alerts)?;
             }
         }
-        for index in 0..self.correlators.len() {
-            self.correlate(index, table, batch, &rows, &matches, &mut alerts)?;
+        if !self.watches.is_empty() {
+            if let Some((oldest, newest)) = time_range(table, batch)? {
+                // The first call starts the clocks of listed sources at the oldest event.
+                self.watches.advance(oldest);
+                self.watches.advance(newest);
+            }
+            self.watches.due(self.detector.rules(), false, &mut alerts);
         }
+        Ok(self.admit(alerts))
+    }
+
+    /// For a live pipeline, called now and then with the clock (UTC microseconds): lets
+    /// `silence` rules notice sources that stopped while every source is quiet, when
+    /// no event moves event time. Replays of old logs must not call it.
+    pub fn tick(&mut self, now: i64) -> Vec<Alert> {
+        if self.watches.is_empty() {
+            return Vec::new();
+        }
+        self.watches.advance(now);
+        let mut alerts = Vec::new();
+        self.watches.due(self.detector.rules(), false, &mut alerts);
+        self.admit(alerts)
+    }
+
+    /// At the end of a finite input (a file import, a test): decides every match that
+    /// still waits for an `absence` window to close, since nothing more can confirm it.
+    pub fn finish(&mut self) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        self.watches.due(self.detector.rules(), true, &mut alerts);
+        self.admit(alerts)
+    }
+
+    /// Sorts alerts by time and drops those the suppressor holds back.
+    fn admit(&mut self, mut alerts: Vec<Alert>) -> Vec<Alert> {
         alerts.sort_by(|a, b| {
             (a.time, &a.rule_id, &a.group_key).cmp(&(b.time, &b.rule_id, &b.group_key))
         });
@@ -264,7 +314,39 @@ impl Engine {
             self.suppressor
                 .admit(&a.rule_id, a.group_key.as_deref().unwrap_or(""), a.time)
         });
-        Ok(alerts)
+        alerts
+    }
+
+    /// Feeds a watched rule's matches (see [`watch`]) with their group keys.
+    fn watch(
+        &mut self,
+        table: Table,
+        batch: &RecordBatch,
+        rows: &Rows,
+        m: &Match,
+    ) -> Result<(), EvalError> {
+        let rule = &self.detector.rules()[m.rule];
+        let targets = rule
+            .group_by
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(&[][..], |(_, g)| g.as_slice());
+        let columns = texts(table, batch, targets)?;
+        for &row in &m.rows {
+            let row = row as usize;
+            let group = group_key(&rule.meta.group_by, &columns, row);
+            self.watches.hear(
+                m.rule,
+                Heard {
+                    table,
+                    time: rows.time[row],
+                    group,
+                    zone: rows.zone(row),
+                    line: (rows.source.value(row), rows.raw.value(row)),
+                },
+            );
+        }
+        Ok(())
     }
 
     fn rule_alerts(
@@ -367,17 +449,12 @@ impl Engine {
             {
                 continue; // nothing to count or add
             }
-            let amount = match (ir.kind, value.and_then(Number::parse)) {
-                (CorrelationKind::ValueSum, Some(Number::Int(i))) => Some(i as f64),
-                (CorrelationKind::ValueSum, Some(Number::Float(f))) => Some(f),
-                _ => None,
-            };
             let event = Event {
                 time,
                 rule: position,
                 group: &key,
                 value,
-                amount,
+                amount: correlation_amount(ir.kind, value),
                 zone: rows.zone(row),
                 raw: rows.raw.value(row),
                 source: rows.source.value(row),
@@ -390,7 +467,35 @@ impl Engine {
     }
 }
 
-fn correlation_alert(ir: &CorrelationIr, table: Table, firing: Firing) -> Alert {
+/// The amount a `value_sum` correlation adds for a counted value: the value read as a
+/// number; `None` for other correlation types and for text that is not a number.
+pub(crate) fn correlation_amount(kind: CorrelationKind, value: Option<&str>) -> Option<f64> {
+    match (kind, value.and_then(Number::parse)) {
+        (CorrelationKind::ValueSum, Some(Number::Int(i))) => Some(i as f64),
+        (CorrelationKind::ValueSum, Some(Number::Float(f))) => Some(f),
+        _ => None,
+    }
+}
+
+/// The oldest and newest event time of a batch, `None` when it has no rows.
+fn time_range(table: Table, batch: &RecordBatch) -> Result<Option<(i64, i64)>, EvalError> {
+    let time = batch
+        .column_by_name(col::TIME)
+        .ok_or_else(|| EvalError::MissingColumn {
+            table,
+            column: col::TIME.to_owned(),
+        })?;
+    let time = cast(
+        time,
+        &DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+    )?;
+    let time = time.as_primitive::<TimestampMicrosecondType>();
+    Ok(arrow::compute::min(time).zip(arrow::compute::max(time)))
+}
+
+/// The alert for a correlation's firing; `table` is the table of the event that made it
+/// fire.
+pub(crate) fn correlation_alert(ir: &CorrelationIr, table: Table, firing: Firing) -> Alert {
     let id = rule_id(&ir.meta);
     let count = firing.measure.max(0.0).round() as u64;
     Alert {

@@ -188,6 +188,7 @@ pub fn column(table: Table, batch: &RecordBatch, target: &Target) -> Result<Arra
     match target {
         Target::Column(name) => named(name),
         Target::Extra(key) => extra_values(table, &named(col::EXTRA)?, key),
+        Target::Derived(derived) => derived.evaluate(table, batch),
     }
 }
 

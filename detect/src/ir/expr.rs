@@ -23,6 +23,8 @@ use std::fmt;
 use std::net::IpAddr;
 
 use sanso_ingest::zones::Cidr;
+
+use super::derived::Derived;
 pub use sanso_ingest::zones::ip_key;
 
 pub use crate::sigma::CmpOp;
@@ -58,6 +60,8 @@ pub enum Target {
     Column(String),
     /// A key of the `extra` map column.
     Extra(String),
+    /// A value computed from other columns (JST hour, business hours, clock skew, ...).
+    Derived(Derived),
 }
 
 impl fmt::Display for Target {
@@ -65,6 +69,7 @@ impl fmt::Display for Target {
         match self {
             Target::Column(c) => f.write_str(c),
             Target::Extra(k) => write!(f, "extra['{k}']"),
+            Target::Derived(d) => f.write_str(d.name()),
         }
     }
 }

@@ -16,11 +16,13 @@
 //!   | | `linux` | `sshd` | `auth` |
 //!   | | `windows` | `security` | `auth` |
 //!   | | `sanso` | `network` / `http` / `auth` / `unparsed` | that table |
+//!   | | `sanso` | `events` | `network`, `http` and `auth` |
 //!
 //! * **Fields → columns, per table** ([`DEFAULT_FIELDS`]). A field resolves to the mapped
 //!   column; failing that, a sanso column of the same name (so rules written for sanso
 //!   can use `src_zone` directly); failing that, `extra.KEY` names a key of the `extra`
-//!   map. Anything else is a compile error naming the rule, the field and the table:
+//!   map. Before all of these, the names of [derived fields](super::derived) (`jst_hour`,
+//!   `jst_business_hours`, `clock_skew_secs`, ...) resolve to values computed per batch. Anything else is a compile error naming the rule, the field and the table:
 //!   a misspelt field must not turn into a rule that never fires.
 //!
 //! A deployment overrides both with TOML ([`MappingConfig`]):
@@ -137,6 +139,8 @@ pub const DEFAULT_LOGSOURCES: &[LogsourceRow] = &[
     (None, Some("sanso"), Some("http"), &[Http]),
     (None, Some("sanso"), Some("auth"), &[Auth]),
     (None, Some("sanso"), Some("unparsed"), &[Table::Unparsed]),
+    // Every event table at once, for rules about the pipeline itself (OMZ-22).
+    (None, Some("sanso"), Some("events"), &[Network, Http, Auth]),
 ];
 
 /// One `[[logsource]]` entry of a deployment's mapping.

@@ -8,6 +8,7 @@
 
 use sanso_ingest::schema::{Table, col};
 
+use super::derived::Derived;
 use super::expr::{Expr, IpRange, Leaf, Number, Piece, StrPattern, Target, Test};
 use super::fields::FieldMapping;
 use super::placeholders::Placeholders;
@@ -30,6 +31,29 @@ pub struct RuleIr {
     pub group_by: Vec<(Table, Vec<Target>)>,
     /// Whether matches raise alerts of their own (false when only correlations use them).
     pub generate: bool,
+    /// The sanso `absence` extension, resolved: matches alert only when unconfirmed.
+    pub absence: Option<AbsenceIr>,
+    /// The sanso `silence` extension, resolved: matches are heartbeats per group.
+    pub silence: Option<SilenceIr>,
+}
+
+/// A rule's `absence`, resolved (see [`crate::sigma::Absence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsenceIr {
+    /// Index of the confirming rule in [`Lowered::rules`]; its `group-by` has the same
+    /// number of fields, so that keys compare.
+    pub confirm: usize,
+    /// How far from a match, either way, a confirmation counts; microseconds.
+    pub within: i64,
+}
+
+/// A rule's `silence`, resolved (see [`crate::sigma::Silence`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SilenceIr {
+    /// Expected interval per group key, microseconds.
+    pub expected: Vec<(String, i64)>,
+    /// The interval for any other group that has been seen (`*`), microseconds.
+    pub default: Option<i64>,
 }
 
 /// Where a correlation reads one referenced rule's matches.
@@ -94,6 +118,8 @@ pub fn lower(set: &RuleSet, mapping: &FieldMapping, placeholders: &Placeholders)
                     tables: Vec::new(),
                     group_by: Vec::new(),
                     generate: false,
+                    absence: None,
+                    silence: None,
                 });
             }
         }
@@ -146,6 +172,28 @@ pub fn lower(set: &RuleSet, mapping: &FieldMapping, placeholders: &Placeholders)
     for ir in &mut out.rules {
         ir.generate = !ir.tables.is_empty();
     }
+    for (index, rule) in set.rules.iter().enumerate() {
+        if out.rules[index].tables.is_empty() {
+            continue;
+        }
+        let resolved = extensions(set, &out.rules, rule, placeholders);
+        match resolved {
+            Ok((absence, silence)) => {
+                if let Some(a) = &absence {
+                    out.rules[a.confirm].generate = false;
+                }
+                if silence.is_some() {
+                    out.rules[index].generate = false;
+                }
+                out.rules[index].absence = absence;
+                out.rules[index].silence = silence;
+            }
+            Err(kind) => out.errors.push(CompileError {
+                rule: rule.meta.label(),
+                kind,
+            }),
+        }
+    }
     // Sigma v2: rules a correlation uses stay silent unless it says `generate: true`.
     for correlation in out.correlations.iter().filter(|c| !c.generate) {
         for &rule in &correlation.rules {
@@ -183,6 +231,89 @@ fn find_rule(set: &RuleSet, name: &str) -> Result<usize, CompileErrorKind> {
     Err(CompileErrorKind::UnknownRule(name.to_owned()))
 }
 
+/// A rule's `absence` and `silence`, resolved against the other rules and the
+/// placeholders.
+fn extensions(
+    set: &RuleSet,
+    rules: &[RuleIr],
+    rule: &Rule,
+    placeholders: &Placeholders,
+) -> Result<(Option<AbsenceIr>, Option<SilenceIr>), CompileErrorKind> {
+    let absence = match &rule.absence {
+        None => None,
+        Some(a) => {
+            let confirm = find_rule(set, &a.rule)?;
+            let confirming = &set.rules[confirm];
+            if rules[confirm].tables.is_empty() {
+                return Err(CompileErrorKind::Unsupported(format!(
+                    "absence of rule `{}`, which cannot run itself",
+                    a.rule
+                )));
+            }
+            if confirming.meta.group_by.len() != rule.meta.group_by.len() {
+                return Err(CompileErrorKind::InvalidValue {
+                    field: "absence.rule".into(),
+                    reason: format!(
+                        "`{}` must have a group-by of {} field(s), as this rule has",
+                        a.rule,
+                        rule.meta.group_by.len()
+                    ),
+                });
+            }
+            Some(AbsenceIr {
+                confirm,
+                within: a.within,
+            })
+        }
+    };
+    let silence = match &rule.silence {
+        None => None,
+        Some(s) => Some(silence(&s.expected, placeholders)?),
+    };
+    Ok((absence, silence))
+}
+
+/// `GROUP DURATION` entries, with `%name%` entries expanded from the placeholders.
+fn silence(entries: &[String], placeholders: &Placeholders) -> Result<SilenceIr, CompileErrorKind> {
+    let mut out = SilenceIr::default();
+    let mut expanded = Vec::new();
+    for entry in entries {
+        let name = entry
+            .trim()
+            .strip_prefix('%')
+            .and_then(|e| e.strip_suffix('%'));
+        match name {
+            Some(name) => expanded.extend(
+                placeholders
+                    .get(name)
+                    .ok_or_else(|| CompileErrorKind::MissingPlaceholder {
+                        field: "silence.expected".into(),
+                        name: name.to_owned(),
+                    })?
+                    .iter()
+                    .cloned(),
+            ),
+            None => expanded.push(entry.clone()),
+        }
+    }
+    for entry in expanded {
+        let invalid = || CompileErrorKind::InvalidValue {
+            field: "silence.expected".into(),
+            reason: format!("`{entry}` is not `GROUP DURATION` (e.g. `fw-core 5m`)"),
+        };
+        let (group, interval) = entry
+            .trim()
+            .rsplit_once(char::is_whitespace)
+            .ok_or_else(invalid)?;
+        let interval = crate::sigma::parse_duration(interval.trim()).ok_or_else(invalid)?;
+        match group.trim() {
+            "*" => out.default = Some(interval),
+            group => out.expected.push((group.to_owned(), interval)),
+        }
+    }
+    Ok(out)
+}
+
 fn lower_rule(
     rule: &Rule,
     mapping: &FieldMapping,
@@ -216,6 +347,8 @@ fn lower_rule(
         tables: out,
         group_by,
         generate: true,
+        absence: None,
+        silence: None,
     })
 }
 
@@ -326,6 +459,9 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn resolve(&self, field: &str) -> Result<Target, CompileErrorKind> {
+        if let Some(derived) = Derived::resolve(field, self.table, self.placeholders)? {
+            return Ok(Target::Derived(derived));
+        }
         self.mapping
             .resolve(self.table, field)
             .ok_or_else(|| CompileErrorKind::UnknownField {

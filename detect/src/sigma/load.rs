@@ -13,8 +13,8 @@ use super::condition::{self, Condition};
 use super::error::{LoadError, RuleErrorKind};
 use super::legacy::{self, Aggregation};
 use super::model::{
-    Alias, CmpOp, Correlation, CorrelationKind, Detection, FieldItem, Filter, Logsource, Meta,
-    Origin, ParsedCondition, Rule, RuleRef, RuleSet, Search, SearchBody, Value,
+    Absence, Alias, CmpOp, Correlation, CorrelationKind, Detection, FieldItem, Filter, Logsource,
+    Meta, Origin, ParsedCondition, Rule, RuleRef, RuleSet, Search, SearchBody, Silence, Value,
 };
 use super::modifiers::Modifiers;
 use crate::alert::Severity;
@@ -231,10 +231,28 @@ fn add_document(set: &mut RuleSet, value: Yaml, origin: Origin) -> Result<(), Lo
             set.correlations
                 .push(aggregation.into_correlation(index, &doc.meta, timespan));
         }
+        let absence = doc
+            .get("absence")
+            .map(|a| read_absence(&doc, a))
+            .transpose()?;
+        let silence = doc
+            .get("silence")
+            .map(|s| read_silence(&doc, s))
+            .transpose()?;
+        if (absence.is_some() || silence.is_some()) && doc.meta.group_by.is_empty() {
+            return Err(doc.error(RuleErrorKind::Missing("group-by")));
+        }
+        if absence.is_some() && silence.is_some() {
+            return Err(doc.error(RuleErrorKind::Unsupported(
+                "`absence` and `silence` on one rule".into(),
+            )));
+        }
         set.rules.push(Rule {
             meta: doc.meta,
             logsource,
             detection,
+            absence,
+            silence,
         });
     } else {
         return Err(doc.error(RuleErrorKind::UnknownDocument));
@@ -591,6 +609,44 @@ fn read_filter(doc: &Doc, value: &Yaml) -> Result<Filter, LoadError> {
         rules,
         detection,
     })
+}
+
+fn read_absence(doc: &Doc, value: &Yaml) -> Result<Absence, LoadError> {
+    let Yaml::Mapping(map) = value else {
+        return Err(doc.error(invalid("absence", "a mapping with rule and within")));
+    };
+    if let Some(key) = map
+        .keys()
+        .filter_map(scalar_text)
+        .find(|k| k != "rule" && k != "within")
+    {
+        return Err(doc.error(RuleErrorKind::Unsupported(format!("absence.{key}"))));
+    }
+    let rule = map
+        .get("rule")
+        .and_then(scalar_text)
+        .ok_or_else(|| doc.error(RuleErrorKind::Missing("absence.rule")))?;
+    let within = match map.get("within") {
+        Some(v) => scalar_text(v)
+            .and_then(|t| parse_duration(&t))
+            .ok_or_else(|| doc.error(invalid("absence.within", "a duration such as 60s")))?,
+        None => return Err(doc.error(RuleErrorKind::Missing("absence.within"))),
+    };
+    Ok(Absence { rule, within })
+}
+
+fn read_silence(doc: &Doc, value: &Yaml) -> Result<Silence, LoadError> {
+    let Yaml::Mapping(map) = value else {
+        return Err(doc.error(invalid("silence", "a mapping with expected")));
+    };
+    if let Some(key) = map.keys().filter_map(scalar_text).find(|k| k != "expected") {
+        return Err(doc.error(RuleErrorKind::Unsupported(format!("silence.{key}"))));
+    }
+    let expected = string_list(doc, map.get("expected"), "silence.expected")?;
+    if expected.is_empty() {
+        return Err(doc.error(RuleErrorKind::Missing("silence.expected")));
+    }
+    Ok(Silence { expected })
 }
 
 fn read_correlation(doc: &Doc, value: &Yaml) -> Result<Correlation, LoadError> {

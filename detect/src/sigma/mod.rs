@@ -25,7 +25,8 @@ pub use condition::{Condition, ConditionError, ConditionErrorKind, Quantifier};
 pub use error::{LoadError, RuleErrorKind};
 pub use load::{FIXTURE_SUFFIXES, Loaded, is_rule_file, load_path, parse_duration, parse_str};
 pub use model::{
-    Alias, CmpOp, Correlation, CorrelationKind, Detection, FieldItem, Filter, Logsource, Meta,
-    Origin, ParsedCondition, Rule, RuleLabel, RuleRef, RuleSet, Search, SearchBody, Value,
+    Absence, Alias, CmpOp, Correlation, CorrelationKind, Detection, FieldItem, Filter, Logsource,
+    Meta, Origin, ParsedCondition, Rule, RuleLabel, RuleRef, RuleSet, Search, SearchBody, Silence,
+    Value,
 };
 pub use modifiers::{Modifier, ModifierError, Modifiers};

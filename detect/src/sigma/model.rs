@@ -220,6 +220,52 @@ pub struct Rule {
     pub logsource: Logsource,
     /// What it looks for.
     pub detection: Detection,
+    /// The sanso extension `absence`: a match alerts only when no confirming event
+    /// comes near it.
+    pub absence: Option<Absence>,
+    /// The sanso extension `silence`: the matches are heartbeats, and a group whose
+    /// heartbeat stops alerts.
+    pub silence: Option<Silence>,
+}
+
+/// `absence:` (sanso extension) on a detection rule with a `group-by`:
+///
+/// ```yaml
+/// group-by: [user]
+/// absence:
+///   rule: OMZ-14-mfa-event   # the confirming rule, which has the same group-by
+///   within: 60s              # before or after the match
+/// ```
+///
+/// A match raises an alert only when the confirming rule matched no event with the
+/// same group key within `within` before or after it. The engine holds the match until
+/// event time has passed it by `within` (or the input ends), so the alert comes late
+/// by that much. The confirming rule raises no alerts of its own. Sigma v2 has no way
+/// to say "A without B"; its correlation conditions only count what is there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Absence {
+    /// The confirming rule, by id or name.
+    pub rule: String,
+    /// How far from the match, either way, a confirmation counts; microseconds.
+    pub within: i64,
+}
+
+/// `silence:` (sanso extension) on a detection rule with a `group-by`:
+///
+/// ```yaml
+/// group-by: [device]
+/// silence:
+///   expected: '%source_intervals%'   # entries `GROUP DURATION`, `*` for any group
+/// ```
+///
+/// Every match is a heartbeat of its group. When event time (or the clock, for a
+/// live pipeline) passes a group's last heartbeat by more than its expected interval,
+/// the rule raises one alert; the next heartbeat re-arms it. Groups named in the list
+/// are watched from the start, so a source that never speaks is noticed too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Silence {
+    /// The interval list as written: a `%placeholder%` or literal entries.
+    pub expected: Vec<String>,
 }
 
 /// A Sigma v2 filter document: a condition added to other rules.

@@ -20,6 +20,11 @@ enum Cell {
 fn cell(batch: &RecordBatch, target: &Target, row: usize) -> Cell {
     let array: ArrayRef = match target {
         Target::Column(name) => batch.column_by_name(name).expect("column exists").clone(),
+        // Derived values are inputs here, not what the oracle checks: the kernels that
+        // test them are.
+        Target::Derived(d) => d
+            .evaluate(sanso_ingest::schema::Table::Network, batch)
+            .expect("derived"),
         Target::Extra(key) => {
             let map = batch
                 .column_by_name("extra")
