@@ -117,6 +117,7 @@ pub mod fixture;
 pub mod ir;
 pub mod pack;
 pub mod sigma;
+pub mod sql;
 pub mod thresholds;
 
 pub use alert::{Alert, Severity, alerts_to_batch};
