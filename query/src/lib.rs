@@ -13,7 +13,9 @@
 //! [`sanso_ingest::schema`], the single place they are defined.
 
 pub mod error;
+pub mod flight;
 pub mod functions;
+pub mod incidents;
 pub mod lake;
 pub mod session;
 

@@ -16,19 +16,23 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, SchemaRef};
+use datafusion::dataframe::DataFrame;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use object_store::local::LocalFileSystem;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 
 use crate::error::{LakeError, QueryError};
 use crate::functions;
-use crate::lake::{FILE_EXTENSION, table_dir};
+use crate::incidents::{IncidentStore, IncidentTable, IncidentTableProvider};
+use crate::lake::{CompactionAwareStore, FILE_EXTENSION, table_dir};
 
 /// The partition columns every table gets from the folder layout.
 pub const PARTITION_COLUMNS: [&str; 2] = ["date", "zone"];
@@ -92,6 +96,12 @@ impl Lake {
             .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
             .with_memory_limit(limits.memory_bytes, 1.0)
             .build_arc()?;
+        // Every listing goes through the compaction-aware store, so that a query never
+        // sees both a compaction's output and the files it replaces.
+        runtime.register_object_store(
+            ObjectStoreUrl::local_filesystem().as_ref(),
+            Arc::new(CompactionAwareStore::new(Arc::new(LocalFileSystem::new()))),
+        );
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         functions::register(&ctx, zones);
         for table in Table::ALL {
@@ -114,6 +124,14 @@ impl Lake {
                 .with_schema(table.file_schema());
             ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
         }
+        // The incident log lives beside the lake; its tables are read from it at every scan.
+        let incidents = IncidentStore::new(&root);
+        for table in IncidentTable::ALL {
+            ctx.register_table(
+                table.name(),
+                Arc::new(IncidentTableProvider::new(incidents.clone(), table)),
+            )?;
+        }
         Ok(Lake { root, ctx, limits })
     }
 
@@ -133,6 +151,29 @@ impl Lake {
         Arc::new(arrow::datatypes::Schema::new(fields))
     }
 
+    /// The limits every query runs under.
+    pub fn limits(&self) -> QueryLimits {
+        self.limits
+    }
+
+    /// Plans one SQL query on the read-only surface, without running it; for callers
+    /// that stream results (Flight SQL) and apply [`Lake::limits`] themselves.
+    pub async fn plan(&self, query: &str) -> Result<DataFrame, QueryError> {
+        tokio::time::timeout(self.limits.timeout, self.plan_read_only(query))
+            .await
+            .map_err(|_| QueryError::Timeout {
+                limit: self.limits.timeout,
+            })?
+    }
+
+    async fn plan_read_only(&self, query: &str) -> Result<DataFrame, QueryError> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        Ok(self.ctx.sql_with_options(query, options).await?)
+    }
+
     /// The DataFusion session, for callers that build plans themselves.
     pub fn context(&self) -> &SessionContext {
         &self.ctx
@@ -140,12 +181,8 @@ impl Lake {
 
     /// Runs one read-only SQL query and collects its result, within the time limit.
     pub async fn sql(&self, query: &str) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
-        let options = SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false);
         let run = async {
-            let frame = self.ctx.sql_with_options(query, options).await?;
+            let frame = self.plan_read_only(query).await?;
             let schema = Arc::new(frame.schema().as_arrow().clone());
             let batches = frame.collect().await?;
             Ok((schema, batches))

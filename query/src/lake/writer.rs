@@ -35,13 +35,14 @@ use super::layout::{FILE_EXTENSION, Partition};
 use crate::error::LakeError;
 
 /// Columns that get a bloom filter, where the table has them.
-const BLOOM_COLUMNS: [&str; 6] = [
+const BLOOM_COLUMNS: [&str; 7] = [
     "src_ip",
     "dst_ip",
     "user",
     "url_host",
     "nat_src_ip",
     "group_key",
+    "sender",
 ];
 
 /// What a flush wrote.
@@ -259,7 +260,11 @@ impl Drop for PreparedFlush {
     }
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch, table: Table) -> Result<(), LakeError> {
+pub(super) fn write_parquet(
+    path: &Path,
+    batch: &RecordBatch,
+    table: Table,
+) -> Result<(), LakeError> {
     let io = |source| LakeError::Io {
         path: path.to_owned(),
         source,
@@ -348,7 +353,7 @@ fn split_by_partition(
     Ok(out)
 }
 
-fn sort_by_time(batch: &RecordBatch) -> Result<RecordBatch, LakeError> {
+pub(super) fn sort_by_time(batch: &RecordBatch) -> Result<RecordBatch, LakeError> {
     let options = SortOptions {
         descending: false,
         nulls_first: false,

@@ -1,0 +1,226 @@
+"""The README's investigation queries, run by sanso and by DuckDB on the same Parquet
+lake in the same run; results must be identical, and the times are compared.
+
+sanso answers over Arrow Flight SQL (the ADBC driver) from a running `sanso run`, whose
+session is the one `sanso sql` opens; DuckDB reads the same files in process. Each query
+runs once to warm the page cache, then REPEAT times per engine, alternating; the best
+time counts. Results are compared as multisets of rows, timestamps as UTC instants.
+
+    sql_vs_duckdb.py LAKE FLIGHT_URI TOKEN NOW   (NOW: the lake's "now", RFC 3339, UTC)
+    sql_vs_duckdb.py LAKE cli:SANSO_BINARY - NOW
+
+The second form runs each query as `sanso sql --format parquet` instead: one process per
+query, so sanso's times include starting the process and opening the lake.
+
+Prints a Markdown table. Exit status 1 if any result differs.
+"""
+
+import datetime
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import adbc_driver_flightsql.dbapi as flightsql
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from adbc_driver_flightsql import DatabaseOptions
+
+REPEAT = 3
+
+# (name, sanso SQL, DuckDB SQL). The sanso text is the README's, except that `now()` is
+# fixed (both engines must see the same instant) and ties are broken where a LIMIT would
+# otherwise cut between equal rows. DuckDB has no `jst*` functions: with its session in
+# UTC, JST is UTC+9 (no daylight saving), and one-hour and five-minute buckets fall on the
+# same instants in both zones.
+QUERIES = [
+    (
+        "1 one address, a week",
+        """SELECT jst(time) AS jst, 'network' AS table_name, raw FROM network WHERE (src_ip = '10.20.2.15' OR dst_ip = '10.20.2.15') AND time >= {now} - INTERVAL '7 days'
+UNION ALL SELECT jst(time), 'http', raw FROM http WHERE src_ip = '10.20.2.15' AND time >= {now} - INTERVAL '7 days'
+UNION ALL SELECT jst(time), 'auth', raw FROM auth WHERE src_ip = '10.20.2.15' AND time >= {now} - INTERVAL '7 days'
+ORDER BY 1""",
+        """SELECT time AS jst, 'network' AS table_name, raw FROM network WHERE (src_ip = '10.20.2.15' OR dst_ip = '10.20.2.15') AND time >= {now} - INTERVAL '7 days'
+UNION ALL SELECT time, 'http', raw FROM http WHERE src_ip = '10.20.2.15' AND time >= {now} - INTERVAL '7 days'
+UNION ALL SELECT time, 'auth', raw FROM auth WHERE src_ip = '10.20.2.15' AND time >= {now} - INTERVAL '7 days'
+ORDER BY 1""",
+    ),
+    (
+        "2 flows leaving core",
+        """SELECT src_ip, dst_ip, dst_port, protocol, count(*) AS flows FROM network
+WHERE src_zone = 'core' AND dst_zone <> 'core' AND action = 'allow'
+GROUP BY src_ip, dst_ip, dst_port, protocol ORDER BY flows DESC""",
+        None,
+    ),
+    (
+        "3 top talkers lgwan/internet",
+        """SELECT src_ip, src_zone, dst_zone, count(*) AS flows, sum(bytes_out) AS bytes_out FROM network
+WHERE (src_zone = 'lgwan' AND dst_zone IN ('internet', 'external')) OR (src_zone IN ('internet', 'external') AND dst_zone = 'lgwan')
+GROUP BY src_ip, src_zone, dst_zone ORDER BY flows DESC, src_ip, src_zone, dst_zone LIMIT 20""",
+        None,
+    ),
+    (
+        "4 failed logons by account",
+        """SELECT user, src_ip, count(*) AS failures, min(jst(time)) AS first_seen, max(jst(time)) AS last_seen FROM auth
+WHERE outcome = 'failure' GROUP BY user, src_ip ORDER BY failures DESC, user NULLS LAST, src_ip NULLS LAST LIMIT 20""",
+        """SELECT "user", src_ip, count(*) AS failures, min(time) AS first_seen, max(time) AS last_seen FROM auth
+WHERE outcome = 'failure' GROUP BY "user", src_ip ORDER BY failures DESC, "user" NULLS LAST, src_ip NULLS LAST LIMIT 20""",
+    ),
+    (
+        "5 password spraying",
+        """SELECT src_ip, jst_bucket('1 hour', time) AS hour, count(DISTINCT user) AS accounts, count(*) AS failures FROM auth
+WHERE outcome = 'failure' GROUP BY src_ip, jst_bucket('1 hour', time) HAVING count(DISTINCT user) >= 10 ORDER BY accounts DESC""",
+        """SELECT src_ip, to_timestamp((epoch_us(time) // 3600000000) * 3600) AS hour, count(DISTINCT "user") AS accounts, count(*) AS failures FROM auth
+WHERE outcome = 'failure' GROUP BY ALL HAVING count(DISTINCT "user") >= 10 ORDER BY accounts DESC""",
+    ),
+    (
+        "6 port scans",
+        """SELECT src_ip, jst_bucket('5 minutes', time) AS bucket, count(DISTINCT dst_port) AS ports, count(DISTINCT dst_ip) AS hosts FROM network
+WHERE action IN ('deny', 'drop', 'reset') GROUP BY src_ip, jst_bucket('5 minutes', time)
+HAVING count(DISTINCT dst_port) >= 50 OR count(DISTINCT dst_ip) >= 20 ORDER BY ports DESC""",
+        """SELECT src_ip, to_timestamp((epoch_us(time) // 300000000) * 300) AS bucket, count(DISTINCT dst_port) AS ports, count(DISTINCT dst_ip) AS hosts FROM network
+WHERE action IN ('deny', 'drop', 'reset') GROUP BY ALL
+HAVING count(DISTINCT dst_port) >= 50 OR count(DISTINCT dst_ip) >= 20 ORDER BY ports DESC""",
+    ),
+    (
+        "7 success after failures",
+        """SELECT s.user, s.src_ip, jst(s.time) AS success_at, count(*) AS failures_before FROM auth s
+JOIN auth f ON f.src_ip = s.src_ip AND f.outcome = 'failure' AND f.time BETWEEN s.time - INTERVAL '5 minutes' AND s.time
+WHERE s.outcome = 'success' AND s.activity = 'logon' GROUP BY s.user, s.src_ip, s.time ORDER BY failures_before DESC""",
+        """SELECT s."user", s.src_ip, s.time AS success_at, count(*) AS failures_before FROM auth s
+JOIN auth f ON f.src_ip = s.src_ip AND f.outcome = 'failure' AND f.time BETWEEN s.time - INTERVAL '5 minutes' AND s.time
+WHERE s.outcome = 'success' AND s.activity = 'logon' GROUP BY s."user", s.src_ip, s.time ORDER BY failures_before DESC""",
+    ),
+    (
+        "8 proxy blocks",
+        """SELECT zone, category, url_host, count(*) AS blocks FROM http WHERE action = 'block'
+GROUP BY zone, category, url_host ORDER BY blocks DESC, zone, category NULLS LAST, url_host NULLS LAST LIMIT 20""",
+        None,
+    ),
+    (
+        "9 off-hours logons",
+        """SELECT zone, jst_date(time) AS day, user, src_ip, count(*) AS logons FROM auth
+WHERE zone IN ('core', 'lgwan') AND activity = 'logon' AND (jst_hour(time) < 8 OR jst_hour(time) >= 19)
+GROUP BY zone, jst_date(time), user, src_ip ORDER BY day, logons DESC""",
+        """SELECT zone, CAST(time + INTERVAL 9 HOUR AS DATE) AS day, "user", src_ip, count(*) AS logons FROM auth
+WHERE zone IN ('core', 'lgwan') AND activity = 'logon' AND (hour(time + INTERVAL 9 HOUR) < 8 OR hour(time + INTERVAL 9 HOUR) >= 19)
+GROUP BY ALL ORDER BY day, logons DESC""",
+    ),
+    (
+        "10 log availability",
+        """SELECT device, format, zone, count(*) AS lines, max(jst(received_at)) AS last_seen FROM (
+  SELECT device, format, zone, received_at FROM network UNION ALL SELECT device, format, zone, received_at FROM http
+  UNION ALL SELECT device, format, zone, received_at FROM auth) GROUP BY device, format, zone ORDER BY device""",
+        """SELECT device, format, zone, count(*) AS lines, max(received_at) AS last_seen FROM (
+  SELECT device, format, zone, received_at FROM network UNION ALL SELECT device, format, zone, received_at FROM http
+  UNION ALL SELECT device, format, zone, received_at FROM auth) GROUP BY device, format, zone ORDER BY device""",
+    ),
+    (
+        "11 unparsed by reason",
+        """SELECT error, format_guess, device, count(*) AS lines, min(raw) AS example FROM unparsed
+GROUP BY error, format_guess, device ORDER BY lines DESC""",
+        None,
+    ),
+    (
+        "12 unzoned destinations",
+        """SELECT dst_ip, count(*) AS flows FROM network WHERE dst_zone IS NULL GROUP BY dst_ip ORDER BY flows DESC, dst_ip LIMIT 20""",
+        None,
+    ),
+]
+
+TABLES = ["network", "http", "auth", "unparsed"]
+
+
+def canonical(table: pa.Table) -> list:
+    """Rows as sortable tuples: instants as UTC microseconds, whole decimals (DuckDB sums
+    integers into HUGEINT) as integers, everything else as text."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_timestamp(column.type):
+            column = pc.cast(column, pa.timestamp("us", "UTC")).cast(pa.int64())
+        elif pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        elif pa.types.is_decimal(column.type) and column.type.scale == 0:
+            column = column.cast(pa.int64())
+        columns.append(column.to_pylist())
+    return sorted(tuple(repr(v) for v in row) for row in zip(*columns))
+
+
+def timed(run) -> tuple:
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def main() -> int:
+    lake, uri, token, now = sys.argv[1:5]
+    now_utc = datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%S")
+
+    duck = duckdb.connect()
+    duck.execute("SET TimeZone = 'UTC'")
+    if uri.startswith("cli:"):
+        binary = uri.removeprefix("cli:")
+        out = tempfile.mkdtemp()
+
+        def run_sanso(sql):
+            path = os.path.join(out, "result.parquet")
+            subprocess.run(
+                [binary, "--data", lake, "sql", "--format", "parquet", "--out", path, sql],
+                check=True,
+                stderr=subprocess.DEVNULL,
+            )
+            return pq.read_table(path)
+    else:
+        sanso = flightsql.connect(
+            uri,
+            db_kwargs={DatabaseOptions.AUTHORIZATION_HEADER.value: f"Bearer {token}"},
+            autocommit=True,
+        )
+
+        def run_sanso(sql):
+            with sanso.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetch_arrow_table()
+
+    for table in TABLES:
+        if glob.glob(f"{lake}/{table}/*/*/*.parquet"):
+            duck.execute(
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{lake}/{table}/*/*/*.parquet', "
+                "hive_partitioning = true, hive_types_autocast = false)"
+            )
+        else:
+            # DuckDB cannot read no files; an empty table of sanso's schema stands in.
+            duck.register(table, run_sanso(f"SELECT * FROM {table} LIMIT 0"))
+
+    def run_duck(sql):
+        return duck.sql(sql).to_arrow_table()
+
+    print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
+    print("|---|---:|---:|---:|---:|")
+    differ = 0
+    for name, sanso_sql, duck_sql in QUERIES:
+        sanso_sql = sanso_sql.replace("{now}", f"TIMESTAMP '{now_utc}Z'")
+        duck_sql = (duck_sql or sanso_sql).replace("{now}", f"TIMESTAMPTZ '{now_utc}+00'")
+        run_sanso(sanso_sql)
+        run_duck(duck_sql)
+        sanso_times, duck_times, sanso_result, duck_result = [], [], None, None
+        for _ in range(REPEAT):
+            t, sanso_result = timed(lambda: run_sanso(sanso_sql))
+            sanso_times.append(t)
+            t, duck_result = timed(lambda: run_duck(duck_sql))
+            duck_times.append(t)
+        s, d = min(sanso_times), min(duck_times)
+        same = canonical(sanso_result) == canonical(duck_result)
+        if not same:
+            differ += 1
+            print(f"RESULTS DIFFER for {name}: sanso {sanso_result.num_rows} rows, DuckDB {duck_result.num_rows} rows", file=sys.stderr)
+        print(f"| {name} | {sanso_result.num_rows} | {s:.3f} | {d:.3f} | {s / d:.2f}{'' if same else ' (results differ)'} |", flush=True)
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

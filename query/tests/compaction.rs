@@ -1,0 +1,290 @@
+//! Compaction merges small files without a query ever seeing a row twice or missing one,
+//! whatever step a crash interrupts.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::TimestampMicrosecondType;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use sanso_ingest::batch::{Batches, Common};
+use sanso_ingest::event::{Event, NetworkEvent};
+use sanso_ingest::schema::Table;
+use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
+use sanso_query::lake::compact::MANIFEST_EXTENSION;
+use sanso_query::lake::{CompactPolicy, CompactStats, compact_lake};
+use sanso_query::{Lake, LakeWriter};
+
+const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
+const FLUSHES: usize = 6;
+const ROWS_PER_FLUSH: usize = 50;
+
+fn zones() -> Arc<ZoneMap> {
+    let core = ZoneConfig {
+        cidrs: vec!["10.10.0.0/16".into()],
+        ..Default::default()
+    };
+    Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap())
+}
+
+/// One flush's rows, all in the same partition, times interleaved with other flushes'
+/// so that merging has to sort.
+fn flush_batch(flush: usize) -> RecordBatch {
+    let mut batches = Batches::new(zones());
+    for i in 0..ROWS_PER_FLUSH {
+        let time = T0 + ((i * FLUSHES + (FLUSHES - flush)) as i64) * 1_000_000;
+        let raw = format!("flush {flush} row {i}");
+        let src = format!("10.10.{flush}.{i}");
+        let common = Common {
+            time,
+            received_at: time,
+            zone: Some(Zone::Core),
+            device: Some("fw"),
+            format: Some("iptables"),
+            source: "test",
+            raw: &raw,
+            raw_bytes: None,
+        };
+        let event = NetworkEvent {
+            src_ip: Some(&src),
+            dst_ip: Some("8.8.8.8"),
+            ..Default::default()
+        };
+        batches.push(&common, &Event::Network(event));
+    }
+    batches.finish().remove(0).1
+}
+
+/// A lake with one partition of [`FLUSHES`] small files.
+fn small_files_lake() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    for flush in 0..FLUSHES {
+        writer.append(Table::Network, &flush_batch(flush)).unwrap();
+        writer.flush_all().unwrap();
+    }
+    let partition = dir.path().join("network/date=2025-11-20/zone=core");
+    assert_eq!(parquet_files(&partition).len(), FLUSHES);
+    (dir, partition)
+}
+
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn names(dir: &Path, suffix: &str) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(suffix))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every row of `network`, each rendered as one line, sorted: equal lists mean the same
+/// rows, each as often.
+async fn all_rows(root: &Path) -> Vec<String> {
+    let lake = Lake::open(root, zones()).await.unwrap();
+    let (_, batches) = lake.sql("SELECT * FROM network").await.unwrap();
+    let mut rows = Vec::new();
+    let options = FormatOptions::default();
+    for batch in &batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            let fields: Vec<String> = formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect();
+            rows.push(fields.join("|"));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+fn policy(grace: Duration) -> CompactPolicy {
+    CompactPolicy {
+        grace,
+        ..CompactPolicy::default()
+    }
+}
+
+fn pass(root: &Path, policy: &CompactPolicy) -> CompactStats {
+    compact_lake(root, policy, &|| Ok(Vec::new()))
+        .unwrap()
+        .expect("no other compaction holds the lock")
+}
+
+#[tokio::test]
+async fn merging_keeps_every_row_once_and_sorts_by_time() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    assert_eq!(before.len(), FLUSHES * ROWS_PER_FLUSH);
+
+    let stats = pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(
+        stats,
+        CompactStats {
+            partitions: 1,
+            files_merged: FLUSHES as u64,
+            files_written: 1,
+            rows: (FLUSHES * ROWS_PER_FLUSH) as u64,
+            files_deleted: 0,
+        }
+    );
+    // The output is visible and its inputs hidden, though not yet deleted.
+    assert_eq!(parquet_files(&partition).len(), FLUSHES + 1);
+    assert_eq!(all_rows(dir.path()).await, before);
+
+    // The grace period (zero here) has passed: the inputs go, then the manifest.
+    assert_eq!(
+        pass(dir.path(), &policy(Duration::ZERO)).files_deleted,
+        FLUSHES as u64
+    );
+    assert_eq!(parquet_files(&partition).len(), 1);
+    assert_eq!(names(&partition, MANIFEST_EXTENSION).len(), 1);
+    assert_eq!(all_rows(dir.path()).await, before);
+    assert_eq!(
+        pass(dir.path(), &policy(Duration::ZERO)),
+        CompactStats::default()
+    );
+    assert!(names(&partition, MANIFEST_EXTENSION).is_empty());
+    assert_eq!(all_rows(dir.path()).await, before);
+
+    // The merged file is sorted by time.
+    let merged = std::fs::File::open(&parquet_files(&partition)[0]).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(merged)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut times = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        times.extend(
+            batch
+                .column(0)
+                .as_primitive::<TimestampMicrosecondType>()
+                .values()
+                .iter()
+                .copied(),
+        );
+    }
+    assert_eq!(times.len(), FLUSHES * ROWS_PER_FLUSH);
+    assert!(times.is_sorted());
+}
+
+#[tokio::test]
+async fn inputs_stay_during_the_grace_period() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    let long = policy(Duration::from_secs(3600));
+    pass(dir.path(), &long);
+    let again = pass(dir.path(), &long);
+    assert_eq!(again.files_deleted, 0);
+    // Nor are hidden files merged a second time.
+    assert_eq!(again.files_written, 0);
+    assert_eq!(parquet_files(&partition).len(), FLUSHES + 1);
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn a_crash_while_writing_the_output_leaves_the_inputs() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    // Step 1 interrupted: a temporary output, no manifest.
+    let stale = partition.join(".compact-0000000000000001-1-000000.parquet.tmp");
+    std::fs::write(&stale, b"half a parquet file").unwrap();
+    assert_eq!(all_rows(dir.path()).await, before);
+    let stats = pass(dir.path(), &policy(Duration::ZERO));
+    assert!(!stale.exists());
+    assert_eq!(stats.files_merged, FLUSHES as u64);
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn a_crash_before_the_output_appears_leaves_the_inputs() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    pass(dir.path(), &policy(Duration::from_secs(3600)));
+    // Step 2 done, step 3 not: put the output back under its temporary name.
+    let output = names(&partition, ".parquet")
+        .into_iter()
+        .find(|n| n.starts_with("compact-"))
+        .unwrap();
+    std::fs::rename(
+        partition.join(&output),
+        partition.join(format!(".{output}.tmp")),
+    )
+    .unwrap();
+    assert_eq!(names(&partition, MANIFEST_EXTENSION).len(), 1);
+    assert_eq!(all_rows(dir.path()).await, before);
+
+    // The next pass drops the orphaned manifest and temporary file and merges afresh.
+    let stats = pass(dir.path(), &policy(Duration::from_secs(3600)));
+    assert_eq!(stats.files_merged, FLUSHES as u64);
+    assert_eq!(names(&partition, MANIFEST_EXTENSION).len(), 1);
+    assert!(names(&partition, ".tmp").is_empty());
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn a_crash_while_deleting_inputs_hides_the_rest() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    let inputs = parquet_files(&partition);
+    pass(dir.path(), &policy(Duration::from_secs(3600)));
+    // Step 4 interrupted half way.
+    for input in &inputs[..FLUSHES / 2] {
+        std::fs::remove_file(input).unwrap();
+    }
+    assert_eq!(all_rows(dir.path()).await, before);
+    let stats = pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(stats.files_deleted, (FLUSHES - FLUSHES / 2) as u64);
+    assert_eq!(parquet_files(&partition).len(), 1);
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn files_of_an_unfinished_flush_are_left_alone() {
+    let (dir, partition) = small_files_lake();
+    let files = parquet_files(&partition);
+    // Every file but two is named by a pending checkpoint: too few remain to merge.
+    let pending: Vec<PathBuf> = files[2..].to_vec();
+    let stats = compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(pending.clone()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stats, CompactStats::default());
+    assert_eq!(parquet_files(&partition), files);
+}
+
+#[tokio::test]
+async fn one_compaction_at_a_time() {
+    let (dir, _) = small_files_lake();
+    std::fs::create_dir_all(dir.path().join("_sanso")).unwrap();
+    let lock = std::fs::File::create(dir.path().join("_sanso/compact.lock")).unwrap();
+    lock.lock().unwrap();
+    assert!(
+        compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(Vec::new()))
+            .unwrap()
+            .is_none()
+    );
+    lock.unlock().unwrap();
+    assert!(
+        compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(Vec::new()))
+            .unwrap()
+            .is_some()
+    );
+}
