@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! 10.Z.1.0/24      server segment (gateway .1)
-//!                  .5 domain controller (DNS, Kerberos, LDAP)   .8 proxy   .11 srv-*01 (SSH)
+//!                  .5 domain controller (DNS, Kerberos, LDAP)   .8 proxy (Squid)
+//!                  .9 web filter proxy (internet: i-FILTER)   .11 srv-*01 (SSH)
 //!                  .20 file server  .25 mail  .30 business web app  .31 database  .40 print
 //!                  .50 admin jump host (core, lgwan)  .60 monitoring (Nagios)  .61 backup
 //!                  .70 MFA RADIUS server (core: mfa-core01)
@@ -18,9 +19,13 @@
 //!
 //! 10.30.5.0/24     sanitisation DMZ on its own firewall port (無害化通信):
 //!                  .10 screen transfer (画面転送)  .20 file sanitiser  .25 mail text relay
+//!                  (m-FILTER: mfilter-gw)
 //! 198.51.100.0/24  the prefecture's security cloud (自治体情報セキュリティクラウド):
 //!                  .10 web proxy  .25 mail relay  .53 DNS
-//! 172.16.0.0/12    the LGWAN backbone and its ASP services, reached only by proxy-lgwan
+//! 172.16.0.0/12    the LGWAN backbone and its ASP services, reached only by proxy-lgwan,
+//!                  and 172.31.10.10 the intermediate server (中間サーバー), core's one
+//!                  allowlisted partner, reached by core's application server on 443
+//! 203.0.113.0/24   the maintenance vendors' offices, whose SSL-VPN lands on fw-lgwan
 //! 192.0.2.0/24     somewhere on the Internet (only attack scenarios go there)
 //! ```
 //!
@@ -42,6 +47,8 @@ pub(crate) enum Zone {
 pub(crate) mod host {
     pub(crate) const DC: u8 = 5;
     pub(crate) const PROXY: u8 = 8;
+    /// i-FILTER, the internet zone's second proxy (see [`IFILTER_INET`](super::IFILTER_INET)).
+    pub(crate) const WEB_FILTER: u8 = 9;
     pub(crate) const SSH_SERVER: u8 = 11;
     pub(crate) const FILE: u8 = 20;
     pub(crate) const MAIL: u8 = 25;
@@ -65,6 +72,12 @@ pub(crate) const SCREEN_TRANSFER: Ipv4Addr = Ipv4Addr::new(10, 30, 5, 10);
 pub(crate) const FILE_SANITISER: Ipv4Addr = Ipv4Addr::new(10, 30, 5, 20);
 /// Mail text relay: forwards Internet mail, reduced to text, to the lgwan mail server.
 pub(crate) const MAIL_RELAY: Ipv4Addr = Ipv4Addr::new(10, 30, 5, 25);
+/// The one public-sector partner on core's allowlist: J-LIS's intermediate server
+/// platform (中間サーバー・プラットフォーム), which core's business application server
+/// reaches over LGWAN on [`PARTNER_PORT`] and nothing else.
+pub(crate) const PARTNER: Ipv4Addr = Ipv4Addr::new(172, 31, 10, 10);
+/// The port of [`PARTNER`]'s allowlisted tuple.
+pub(crate) const PARTNER_PORT: u16 = 443;
 /// The security cloud's web proxy, proxy-inet's only parent.
 pub(crate) const CLOUD_PROXY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 /// The security cloud's mail relay.
@@ -217,6 +230,10 @@ pub(crate) enum Role {
     Terminal,
     /// FreeRADIUS checking one-time codes: radius.log, forwarded by rsyslog.
     Mfa,
+    /// i-FILTER: its access log, in the default layout.
+    WebFilter,
+    /// m-FILTER: the SMTP access log of the mail it sanitises.
+    MailGateway,
 }
 
 /// The make of a zone firewall. Cities often run a different one per zone, and so does
@@ -239,8 +256,9 @@ pub(crate) struct Device {
     /// The file the device's lines go to in `sanso demo --out`.
     pub(crate) file: &'static str,
     pub(crate) role: Role,
-    /// The long-running process's pid: squid on proxies, systemd-logind on servers, the
-    /// svchost.exe that hosts the logon service on terminals.
+    /// The long-running process's pid: squid on proxies, i-FILTER's on the web filter,
+    /// systemd-logind on servers, the svchost.exe that hosts the logon service on
+    /// terminals.
     pub(crate) pid: u32,
 }
 
@@ -338,8 +356,32 @@ pub(crate) static MFA_CORE: Device = device(
     0,
 );
 
+/// The first internet-zone terminal that browses through i-FILTER rather than Squid
+/// (see [`IFILTER_INET`]).
+pub(crate) const IFILTER_CLIENTS: Ipv4Addr = Ipv4Addr::new(10, 30, 2, 128);
+
+/// i-FILTER on 10.30.1.9: the web filter the city is moving the internet zone to. The
+/// terminals from 10.30.2.128 up already browse through it (their PAC file says so), the
+/// others still through proxy-inet; both forward to the security cloud.
+pub(crate) static IFILTER_INET: Device = device(
+    "ifilter-inet",
+    Zone::Internet,
+    "ifilter-inet-access.log",
+    Role::WebFilter,
+    4872,
+);
+/// m-FILTER on the mail text relay ([`MAIL_RELAY`]): inbound mail from the security
+/// cloud, sanitised before it goes on to the lgwan mail server.
+pub(crate) static MFILTER_GW: Device = device(
+    "mfilter-gw",
+    Zone::Internet,
+    "mfilter-gw-access.log",
+    Role::MailGateway,
+    0,
+);
+
 /// Every device the demo writes, in file order.
-pub(crate) static DEVICES: [&Device; 11] = [
+pub(crate) static DEVICES: [&Device; 13] = [
     &FW_CORE,
     &FW_LGWAN,
     &FW_INET,
@@ -351,6 +393,8 @@ pub(crate) static DEVICES: [&Device; 11] = [
     &TERM_CORE,
     &TERM_LGWAN,
     &MFA_CORE,
+    &IFILTER_INET,
+    &MFILTER_GW,
 ];
 
 /// A Windows terminal whose Security log the demo writes: a shared terminal (the

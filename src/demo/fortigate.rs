@@ -237,3 +237,145 @@ impl FortiLog {
         m
     }
 }
+
+/// A FortiGate UTM or event log of fw-lgwan: what its security profiles caught, and
+/// its SSL-VPN.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FortiEvent {
+    /// An IPS signature matched on a session, and the packet was dropped.
+    Ips {
+        packet: Packet,
+        session: u32,
+        attack: &'static Signature,
+    },
+    /// The antivirus profile found an infected file in a download and blocked it.
+    Virus {
+        packet: Packet,
+        session: u32,
+        virus: &'static Signature,
+        /// The file's name and the URL it came from (host and path).
+        file: (&'static str, &'static str, &'static str),
+    },
+    /// An SSL-VPN tunnel came up for `user` from `remote`; `tunnel_ip` is the address
+    /// FortiOS gave the client.
+    TunnelUp {
+        user: &'static str,
+        remote: Ipv4Addr,
+        tunnel_ip: Ipv4Addr,
+        tunnel_id: u32,
+    },
+}
+
+/// A FortiGuard signature: its name, its id and the severity FortiOS rates it.
+#[derive(Debug)]
+pub(crate) struct Signature {
+    pub(crate) name: &'static str,
+    pub(crate) id: u32,
+    pub(crate) severity: &'static str,
+}
+
+impl FortiEvent {
+    /// The key=value message FortiOS writes for the event at `at`.
+    pub(crate) fn message(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&Tokyo);
+        let mut m = String::with_capacity(720);
+        let (logid, kind, subtype, level) = match self {
+            FortiEvent::Ips { .. } => ("0419016384", "utm", "ips", "alert"),
+            FortiEvent::Virus { .. } => ("0211008192", "utm", "virus", "warning"),
+            FortiEvent::TunnelUp { .. } => ("0101039947", "event", "vpn", "information"),
+        };
+        let _ = write!(
+            m,
+            "date={} time={} devname=\"fw-lgwan\" devid=\"{DEVID}\" eventtime={} tz=\"+0900\" \
+             logid=\"{logid}\" type=\"{kind}\" subtype=\"{subtype}\" ",
+            local.format("%Y-%m-%d"),
+            local.format("%H:%M:%S"),
+            i128::from(at.timestamp_micros()) * 1_000,
+        );
+        match self {
+            FortiEvent::Ips {
+                packet: p,
+                session,
+                attack,
+            } => {
+                let (src_intf, src_role) = interface(p.src);
+                let (dst_intf, dst_role) = interface(p.dst);
+                let policy = policy(&Packet {
+                    verdict: Verdict::Allow,
+                    ..*p
+                });
+                let _ = write!(
+                    m,
+                    "eventtype=\"signature\" level=\"{level}\" vd=\"root\" severity=\"{sev}\" \
+                     srcip={} srccountry=\"Reserved\" dstip={} dstcountry=\"Reserved\" \
+                     srcintf=\"{src_intf}\" srcintfrole=\"{src_role}\" dstintf=\"{dst_intf}\" \
+                     dstintfrole=\"{dst_role}\" sessionid={session} action=\"dropped\" proto=6 \
+                     service=\"{}\" policyid={} policytype=\"policy\" attack=\"{name}\" \
+                     srcport={} dstport={} direction=\"outgoing\" attackid={id} \
+                     profile=\"default\" ref=\"http://www.fortinet.com/ids/VID{id}\" \
+                     incidentserialno={} msg=\"applications3: {name}\" crscore=50 \
+                     craction=4096 crlevel=\"critical\"",
+                    p.src,
+                    p.dst,
+                    service(p.proto, p.dport),
+                    policy.id,
+                    p.sport,
+                    p.dport,
+                    session.wrapping_mul(7) % 900_000_000 + 100_000_000,
+                    sev = attack.severity,
+                    name = attack.name,
+                    id = attack.id,
+                );
+            }
+            FortiEvent::Virus {
+                packet: p,
+                session,
+                virus,
+                file: (name, host, path),
+            } => {
+                let (src_intf, src_role) = interface(p.src);
+                let (dst_intf, dst_role) = interface(p.dst);
+                let policy = policy(&Packet {
+                    verdict: Verdict::Allow,
+                    ..*p
+                });
+                let _ = write!(
+                    m,
+                    "eventtype=\"infected\" level=\"{level}\" vd=\"root\" msg=\"File is infected.\" \
+                     action=\"blocked\" service=\"HTTPS\" sessionid={session} srcip={} dstip={} \
+                     srcport={} dstport={} srccountry=\"Reserved\" dstcountry=\"Reserved\" \
+                     srcintf=\"{src_intf}\" srcintfrole=\"{src_role}\" dstintf=\"{dst_intf}\" \
+                     dstintfrole=\"{dst_role}\" policyid={} policytype=\"policy\" proto=6 \
+                     direction=\"incoming\" filename=\"{name}\" \
+                     quarskip=\"File-was-not-quarantined\" virus=\"{vname}\" dtype=\"Virus\" \
+                     ref=\"http://www.fortinet.com/ve?vn={vname}\" virusid={id} \
+                     url=\"https://{host}{path}\" profile=\"default\" \
+                     agent=\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\" analyticssubmit=\"false\" \
+                     crscore=50 craction=2 crlevel=\"critical\"",
+                    p.src,
+                    p.dst,
+                    p.sport,
+                    p.dport,
+                    policy.id,
+                    vname = virus.name,
+                    id = virus.id,
+                );
+            }
+            FortiEvent::TunnelUp {
+                user,
+                remote,
+                tunnel_ip,
+                tunnel_id,
+            } => {
+                let _ = write!(
+                    m,
+                    "level=\"{level}\" vd=\"root\" logdesc=\"SSL VPN tunnel up\" \
+                     action=\"tunnel-up\" tunneltype=\"ssl-tunnel\" tunnelid={tunnel_id} \
+                     remip={remote} tunnelip={tunnel_ip} user=\"{user}\" group=\"vendor-vpn\" \
+                     dst_host=\"N/A\" reason=\"N/A\" msg=\"SSL tunnel established\""
+                );
+            }
+        }
+        m
+    }
+}

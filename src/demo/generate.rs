@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::line::DemoLine;
 use super::ordinary::Ordinary;
 use super::queue::Queue;
-use super::scenario::{Instance, Label, plan};
+use super::scenario::{Instance, plan};
 
 /// What to generate. The output is a pure function of these three values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,9 +17,9 @@ pub struct DemoSpec {
     pub seed: u64,
     /// Exactly how many lines to generate, over all devices.
     pub events: usize,
-    /// When the traffic starts. The traffic keeps a steady pace around the clock, so a
-    /// start in business hours (09:00 JST on a weekday) gives a run no after-hours rule
-    /// would flag.
+    /// When the traffic starts. The traffic keeps a steady pace around the clock; staff
+    /// on core and lgwan keep office hours, so whatever the start, only the labelled
+    /// scenarios do after-hours work.
     pub start: DateTime<Utc>,
 }
 
@@ -80,12 +80,8 @@ impl Iterator for Demo {
             while let Some(instance) = self.pending.next_if(|i| i.anchor <= index) {
                 let scenario = instance.scenario;
                 for step in instance.steps {
-                    let label = Label {
-                        scenario,
-                        src: step.src,
-                    };
                     let at = line.time + step.offset;
-                    self.attacks.push(step.draft.render(at, Some(label)));
+                    self.attacks.push(step.render(scenario, at));
                 }
             }
             self.ordinary_index += 1;

@@ -14,9 +14,12 @@ use std::net::Ipv4Addr;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Asia::Tokyo;
 
-use super::city::{Device, Role};
-use super::fortigate::{FORTIGATE_PRI, FortiLog};
-use super::panos::{PANOS_PRI, PanLog};
+use super::city::{Device, Role, Zone};
+use super::expect::{ExpectedAlert, office_hours, rule};
+use super::fortigate::{FORTIGATE_PRI, FortiEvent, FortiLog};
+use super::ifilter::{IFILTER_PRI, IfilterEntry};
+use super::mfilter::{MFILTER_PRI, MFILTER_TAG, MfilterEntry};
+use super::panos::{PANOS_PRI, PanLog, PanUrlLog};
 use super::radius::{RADIUS_PRI, RadiusLog};
 use super::scenario::{Label, Scenario};
 use super::squid::{SQUID_PRI, SquidEntry};
@@ -37,11 +40,14 @@ pub struct DemoLine {
     pub line: String,
     /// When the event happened. For syslog-stamped devices this is the whole second the
     /// header shows (the header has no sub-second part; stamps inside the message may be
-    /// finer and up to a second earlier); for Squid it is the millisecond the line shows.
+    /// finer and up to a second earlier); for Squid it is the millisecond the line shows;
+    /// for i-FILTER and m-FILTER, the whole second the line was written (the request or
+    /// message it records may have started earlier).
     pub time: DateTime<Utc>,
     /// The attack scenario the line belongs to; `None` for ordinary traffic.
     pub scenario: Option<Scenario>,
     attack_src: Option<Ipv4Addr>,
+    expected: Vec<ExpectedAlert>,
     dev: &'static Device,
     pri: u8,
 }
@@ -54,6 +60,14 @@ impl DemoLine {
         self.attack_src
     }
 
+    /// For an attack line, the alerts of the policy rule pack it is evidence for, each
+    /// with the key the rule groups on; empty for ordinary traffic, and for the attack
+    /// lines no rule looks at (the proxy connection an upload runs over, the flows of a
+    /// guessing host's SSH connections).
+    pub fn expected_alerts(&self) -> &[ExpectedAlert] {
+        &self.expected
+    }
+
     /// The line as a device would send it to a remote syslog collector: RFC 3164 with
     /// PRI (`<4>` kern.warning for netfilter, `<189>` local7.notice for FortiGate, `<14>`
     /// user.info for PAN-OS and the relayed winlogbeat lines, `<38>` auth.info for sshd,
@@ -61,7 +75,11 @@ impl DemoLine {
     /// local0.notice for radius.log forwarded by imfile) and the header in Asia/Tokyo
     /// time: the file line with its PRI. Squid lines, which carry no syslog header in
     /// access.log, are wrapped the way `access_log syslog:local4.info` sends them:
-    /// `<166>Nov 26 09:15:02 proxy-inet squid[1342]: <native line>`.
+    /// `<166>Nov 26 09:15:02 proxy-inet squid[1342]: <native line>`. i-FILTER sends its
+    /// access line behind a header with no tag, `<134>` local0.info
+    /// (`<134>Nov 26 09:15:02 ifilter-inet Nov 26 09:15:02 4872 1000/01/ ...`); the
+    /// m-FILTER lines, which it only writes to a file, come through imfile at `<133>`
+    /// local0.notice with the tag `mfilter`.
     pub fn to_syslog(&self) -> String {
         match self.dev.role {
             Role::Proxy => {
@@ -73,6 +91,17 @@ impl DemoLine {
                     " {} squid[{}]: {}",
                     self.device, self.dev.pid, self.line
                 );
+                out
+            }
+            Role::WebFilter | Role::MailGateway => {
+                let mut out = String::with_capacity(self.line.len() + 48);
+                let _ = write!(out, "<{}>", self.pri);
+                push_header(&mut out, self.time);
+                let _ = write!(out, " {} ", self.device);
+                if self.dev.role == Role::MailGateway {
+                    let _ = write!(out, "{MFILTER_TAG}: ");
+                }
+                out.push_str(&self.line);
                 out
             }
             Role::Firewall(_) | Role::Server | Role::Terminal | Role::Mfa => {
@@ -103,10 +132,18 @@ pub(crate) enum Body {
     Kernel { msg: String },
     /// A Squid native access.log entry.
     Squid(SquidEntry),
+    /// An i-FILTER access-log entry.
+    Ifilter(IfilterEntry),
+    /// An m-FILTER SMTP access-log entry.
+    Mfilter(MfilterEntry),
     /// A FortiGate traffic log, relayed with a header and no tag.
     Fortigate(FortiLog),
+    /// A FortiGate UTM or VPN event log, the same way.
+    FortigateEvent(FortiEvent),
     /// A PAN-OS TRAFFIC record, with a header and no tag.
     Panos(PanLog),
+    /// A PAN-OS THREAT record of URL filtering, the same way.
+    PanosUrl(PanUrlLog),
     /// A Windows Security event from winlogbeat, relayed with the tag `winlogbeat`.
     Windows(WinEvent),
     /// A radius.log line, forwarded by imfile with the tag `radiusd`.
@@ -129,6 +166,16 @@ impl Draft {
                 let time = floor_millis(at);
                 (time, SQUID_PRI, entry.line(time))
             }
+            Body::Ifilter(entry) => {
+                // Both appliances stamp whole seconds; rounding up keeps the line at or
+                // after the moment it was generated, as for syslog headers.
+                let time = ceil_second(at);
+                (time, IFILTER_PRI, entry.line(time))
+            }
+            Body::Mfilter(entry) => {
+                let time = ceil_second(at);
+                (time, MFILTER_PRI, entry.line(time))
+            }
             Body::Program { pri, tag, pid, msg } => {
                 let (time, line) = stamped(at, dev, Some((tag, pid)), &msg);
                 (time, pri, line)
@@ -141,7 +188,15 @@ impl Draft {
                 let (time, line) = stamped(at, dev, None, &log.message(at));
                 (time, FORTIGATE_PRI, line)
             }
+            Body::FortigateEvent(event) => {
+                let (time, line) = stamped(at, dev, None, &event.message(at));
+                (time, FORTIGATE_PRI, line)
+            }
             Body::Panos(log) => {
+                let (time, line) = stamped(at, dev, None, &log.message(at));
+                (time, PANOS_PRI, line)
+            }
+            Body::PanosUrl(log) => {
                 let (time, line) = stamped(at, dev, None, &log.message(at));
                 (time, PANOS_PRI, line)
             }
@@ -154,6 +209,24 @@ impl Draft {
                 (time, RADIUS_PRI, line)
             }
         };
+        let (scenario, attack_src, expected) = match label {
+            Some(label) => {
+                let mut expected = label.expect;
+                // Interactive work on core and lgwan outside office hours is OMZ-21's,
+                // whatever scenario it belongs to.
+                if let Some(key) = label.interactive
+                    && dev.zone != Zone::Internet
+                    && !office_hours(time)
+                {
+                    expected.push(ExpectedAlert {
+                        rule: rule::AFTER_HOURS,
+                        key,
+                    });
+                }
+                (Some(label.scenario), Some(label.src), expected)
+            }
+            None => (None, None, Vec::new()),
+        };
         debug_assert!(
             !line.contains(['\r', '\n']),
             "a demo line must stay one line"
@@ -164,8 +237,9 @@ impl Draft {
             file: dev.file,
             line,
             time,
-            scenario: label.map(|l| l.scenario),
-            attack_src: label.map(|l| l.src),
+            scenario,
+            attack_src,
+            expected,
             dev,
             pri,
         }

@@ -3,7 +3,9 @@
 //! Activities arrive as a Poisson process (a mean of [`LINES_PER_SECOND`] lines a second
 //! over all devices). Each activity is one thing a person or a machine does, and writes
 //! the lines every device involved would write: a page view is a firewall line for the new
-//! proxy connection plus Squid lines for the page and what it pulls in; an SSH session is
+//! proxy connection plus Squid's (or i-FILTER's) lines for the page and what it pulls in;
+//! an inbound message is the SMTP session into the mail text relay, m-FILTER's line, and
+//! for a message sent on the session to the lgwan mail server; an SSH session is
 //! a firewall line, sshd's and PAM's login lines, perhaps sudo, and the logout minutes
 //! later; a logon at a collected Windows terminal is its 4624 (with 4672 for an
 //! administrator) and, minutes later, its 4634, and on core the MFA server's `Login OK`
@@ -14,6 +16,16 @@
 //! Every interactive logon on core, at term-core's console, by remote desktop from the
 //! jump host, or by SSH to srv-core01, takes a one-time code first, checked by mfa-core01
 //! a few seconds before the logon (policy 6(3)①); network logons take none.
+//!
+//! Staff on core and lgwan keep office hours (08:30 to 17:15 Japan time, Monday to
+//! Friday, not on public holidays; `expect::office_hours`): console and remote desktop
+//! sessions, staff SSH sessions and typos, remote management and lgwan web browsing
+//! start only when all their logons and requests fall inside them, and
+//! outside them the activity drawn becomes a firewall flow of the same zone. Machines
+//! keep going around the clock: terminals' and servers' flows, firewall denials,
+//! monitoring and backup logins, cron, and the internet zone, whose web use no rule ties
+//! to office hours. `sanso run --demo` at night is therefore quiet on the auth side, as
+//! a city is, and raises nothing that OMZ-21 would call after-hours work.
 //!
 //! # Keeping it clean
 //!
@@ -46,12 +58,16 @@ use rand_chacha::ChaCha8Rng;
 
 use super::auth::{Account, SshConn, cron_session, logind, sudo_command, sudo_session};
 use super::city::{
-    Access, CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, Device, FILE_SANITISER, INTERNET_SITES,
-    LGWAN_SITES, MAIL_RELAY, PROXY_INET, PROXY_LGWAN, SCREEN_TRANSFER, SUBRESOURCES, SURNAMES,
-    Site, Zone, host, is_terminal, owner, windows_terminal,
+    Access, CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, Device, FILE_SANITISER, IFILTER_CLIENTS,
+    IFILTER_INET, INTERNET_SITES, LGWAN_SITES, MAIL_RELAY, MFILTER_GW, PARTNER, PARTNER_PORT,
+    PROXY_INET, PROXY_LGWAN, Role, SCREEN_TRANSFER, SUBRESOURCES, SURNAMES, Site, Zone, host,
+    is_terminal, owner, windows_terminal,
 };
+use super::expect::office_hours;
 use super::firewall::Flow;
+use super::ifilter::{IfilterEntry, Verdict as FilterVerdict};
 use super::line::{Body, DemoLine, Draft};
+use super::mfilter::{MfilterEntry, Outcome};
 use super::netfilter::{Packet, Verdict};
 use super::queue::Queue;
 use super::radius::RadiusLog;
@@ -67,6 +83,11 @@ pub(crate) const LINES_PER_SECOND: f64 = 20.0;
 /// `ordinary_rate_is_nominal` keeps it honest). Activities arrive at
 /// `LINES_PER_SECOND / LINES_PER_ACTIVITY` a second.
 const LINES_PER_ACTIVITY: f64 = 1.40;
+
+/// How long after an interactive activity starts its last logon or web request is
+/// logged: Squid writes a tunnel when it closes, up to four minutes later. Sessions may
+/// end later; a logoff is no after-hours work.
+const INTERACTIVE_SPAN: TimeDelta = TimeDelta::minutes(5);
 
 /// ChaCha stream of the ordinary traffic.
 const ORDINARY_STREAM: u64 = 2;
@@ -95,6 +116,43 @@ enum Activity {
     Manage(Zone),
     /// A staff member mistyping the password at the collected terminal's console.
     Mistype(Zone),
+    /// A message from the security cloud's mail relay through m-FILTER on the mail text
+    /// relay, sanitised and sent on to the lgwan mail server, or held or deleted.
+    Mail,
+}
+
+impl Activity {
+    /// Whether a person works interactively on core or lgwan, which the city's staff
+    /// do only in office hours (OMZ-21 watches the rest).
+    fn interactive(self) -> bool {
+        match self {
+            Activity::Flow(_) | Activity::Block(_) | Activity::Service(_) | Activity::Mail => false,
+            Activity::Web(zone) | Activity::Session(zone) | Activity::Typo(zone) => {
+                zone != Zone::Internet
+            }
+            Activity::Console(_)
+            | Activity::RemoteDesktop
+            | Activity::Manage(_)
+            | Activity::Mistype(_) => true,
+        }
+    }
+
+    /// The zone the activity happens in.
+    fn zone(self) -> Zone {
+        match self {
+            Activity::Flow(zone)
+            | Activity::Block(zone)
+            | Activity::Web(zone)
+            | Activity::Session(zone)
+            | Activity::Service(zone)
+            | Activity::Typo(zone)
+            | Activity::Console(zone)
+            | Activity::Manage(zone)
+            | Activity::Mistype(zone) => zone,
+            Activity::RemoteDesktop => Zone::Core,
+            Activity::Mail => Zone::Internet,
+        }
+    }
 }
 
 /// Relative frequency of each activity. With about 14 activities a second, a weight of 1
@@ -102,9 +160,10 @@ enum Activity {
 /// and internet servers also 120 monitoring or backup logins, and a typo comes about once
 /// an hour; each collected terminal is asked for some 25 console sessions an hour (a
 /// third find it free, the rest find it in use), four remote management logons and, on
-/// core, three remote desktop sessions (which also need it free). Over all, some 61 % of the
-/// lines are firewall lines, 34 % proxy lines and 5 % authentication.
-const MIX: [(Activity, u32); 23] = [
+/// core, three remote desktop sessions (which also need it free); some 200 messages an
+/// hour come in through m-FILTER. Over all, some 61 % of the lines are firewall lines,
+/// 34 % proxy lines and 5 % authentication and mail.
+const MIX: [(Activity, u32); 24] = [
     (Activity::Flow(Zone::Core), 9_000),
     (Activity::Flow(Zone::Lgwan), 14_000),
     (Activity::Flow(Zone::Internet), 8_000),
@@ -128,6 +187,7 @@ const MIX: [(Activity, u32); 23] = [
     (Activity::Manage(Zone::Lgwan), 4),
     (Activity::Mistype(Zone::Core), 2),
     (Activity::Mistype(Zone::Lgwan), 2),
+    (Activity::Mail, 200),
 ];
 
 /// A permitted service: who connects, where, how often.
@@ -164,8 +224,10 @@ const fn host_to(from: Ipv4Addr, to: Ipv4Addr, udp: bool, port: u16, weight: u32
 const TCP: bool = false;
 const UDP: bool = true;
 
-/// Terminals use the domain controller, the file server and the zone's business systems.
-const CORE_SERVICES: [Service; 9] = {
+/// Terminals use the domain controller, the file server and the zone's business systems;
+/// the business application server exchanges data with the intermediate server, core's
+/// one allowlisted partner, on its one port.
+const CORE_SERVICES: [Service; 10] = {
     let z = Zone::Core;
     [
         terminals_to(z.server(host::DC), UDP, 53, 20),
@@ -177,6 +239,7 @@ const CORE_SERVICES: [Service; 9] = {
         terminals_to(z.server(host::SSH_SERVER), TCP, 443, 10),
         terminals_to(z.server(host::DB), TCP, 1521, 6),
         terminals_to(z.server(host::PRINT), TCP, 445, 4),
+        host_to(z.server(host::APP), PARTNER, TCP, PARTNER_PORT, 3),
     ]
 };
 
@@ -311,6 +374,43 @@ const SUDO_COMMANDS: [&str; 8] = [
 
 const TEN_MINUTES: TimeDelta = TimeDelta::minutes(10);
 
+/// What m-FILTER does with inbound mail, by share: most is sanitised and sent on.
+const MAIL_OUTCOMES: [(Outcome, u32); 4] = [
+    (Outcome::TextConverted, 55),
+    (Outcome::AttachmentRemoved, 25),
+    (Outcome::Held, 12),
+    (Outcome::Rejected, 8),
+];
+
+/// The city's mail domain, where inbound mail goes.
+const CITY_MAIL_DOMAIN: &str = "city.omaezaki.lg.jp";
+
+/// Who writes to the city: the prefecture, suppliers, residents' associations.
+const SENDERS: [&str; 6] = [
+    "jouhou@pref.example.lg.jp",
+    "eigyo@example.co.jp",
+    "support@example.com",
+    "info@example.or.jp",
+    "kaiin@example.net",
+    "soumu@example.ed.jp",
+];
+
+/// Spam, which m-FILTER holds or deletes.
+const SPAM_SENDERS: [&str; 3] = [
+    "no-reply@example.biz",
+    "campaign@mail.example.info",
+    "account-security@example.top",
+];
+
+/// Files suppliers and the prefecture attach, which m-FILTER removes.
+const ATTACHMENTS: [&str; 5] = [
+    "見積書.docx",
+    "会議資料.pdf",
+    "請求書.xlsx",
+    "現場写真.zip",
+    "様式第1号.doc",
+];
+
 /// At most `max` events per source in any `window`.
 #[derive(Debug, Clone, Copy)]
 struct Cap {
@@ -443,6 +543,8 @@ pub(crate) struct Ordinary {
     console_until: [DateTime<Utc>; 3],
     /// mfa-core01's last request number.
     radius_request: u32,
+    /// m-FILTER's last queue id.
+    mail_queue: u32,
 }
 
 impl Ordinary {
@@ -474,6 +576,7 @@ impl Ordinary {
         let pids = [(); 3].map(|()| rng.random_range(1500..9000));
         let sessions = [(); 3].map(|()| rng.random_range(100..2000));
         let radius_request = rng.random_range(1_000..60_000);
+        let mail_queue = rng.random_range(1_000..90_000);
         let clock = start + exp_gap(&mut rng, mean_gap());
         Ordinary {
             rng,
@@ -487,6 +590,7 @@ impl Ordinary {
             sessions,
             console_until: [start; 3],
             radius_request,
+            mail_queue,
         }
     }
 
@@ -510,6 +614,13 @@ impl Ordinary {
     }
 
     fn run(&mut self, activity: Activity) {
+        if activity.interactive()
+            && !(office_hours(self.clock) && office_hours(self.clock + INTERACTIVE_SPAN))
+        {
+            // The offices are closed, or close before the activity's logons and
+            // requests would all be logged: the machines carry on, the staff do not.
+            return self.flow(activity.zone());
+        }
         match activity {
             Activity::Flow(zone) => self.flow(zone),
             Activity::Block(zone) => self.block(zone),
@@ -521,6 +632,7 @@ impl Ordinary {
             Activity::RemoteDesktop => self.remote_desktop(),
             Activity::Manage(zone) => self.manage(zone),
             Activity::Mistype(zone) => self.mistype(zone),
+            Activity::Mail => self.mail(),
         }
     }
 
@@ -658,11 +770,17 @@ impl Ordinary {
     }
 
     fn web(&mut self, zone: Zone) {
-        let (proxy, sites, named): (&'static _, &'static [Site], f64) = match zone {
+        let client = self.terminal(zone);
+        let (proxy, sites, named): (&'static Device, &'static [Site], f64) = match zone {
+            Zone::Internet if client >= IFILTER_CLIENTS => (&IFILTER_INET, &INTERNET_SITES, 0.15),
             Zone::Internet => (&PROXY_INET, &INTERNET_SITES, 0.15),
             Zone::Core | Zone::Lgwan => (&PROXY_LGWAN, &LGWAN_SITES, 0.3),
         };
-        let client = self.terminal(zone);
+        let proxy_ip = if proxy.role == Role::WebFilter {
+            zone.server(host::WEB_FILTER)
+        } else {
+            zone.server(host::PROXY)
+        };
         let site = weighted(&mut self.rng, sites, |s| s.weight);
         let t0 = self.clock;
         if site.access == Access::Denied
@@ -679,14 +797,7 @@ impl Ordinary {
         };
         // Browsers keep proxy connections alive; some page views open a new one.
         if self.rng.random_bool(0.4) {
-            self.connect(
-                t0,
-                zone,
-                Verdict::Allow,
-                client,
-                zone.server(host::PROXY),
-                8080,
-            );
+            self.connect(t0, zone, Verdict::Allow, client, proxy_ip, 8080);
         }
         let upstream = match (zone, site.addr) {
             (Zone::Internet, _) => Hier::Parent(CLOUD_PROXY),
@@ -694,8 +805,8 @@ impl Ordinary {
             (_, None) => Hier::None,
         };
         // The proxy's own connection upstream, when it opens a new one: to the security
-        // cloud from proxy-inet, straight to the LGWAN-ASP server from proxy-lgwan.
-        let proxy_ip = zone.server(host::PROXY);
+        // cloud from proxy-inet and i-FILTER, straight to the LGWAN-ASP server from
+        // proxy-lgwan.
         match upstream {
             Hier::Parent(parent) if self.rng.random_bool(0.04) => {
                 self.connect(t0, zone, Verdict::Allow, proxy_ip, parent, 8080);
@@ -820,6 +931,71 @@ impl Ordinary {
                 "text/html",
             );
             self.push(post_at, e);
+        }
+    }
+
+    /// One inbound message: the security cloud's relay hands it to m-FILTER over SMTP
+    /// (a session on fw-inet), m-FILTER logs what it did, and a message it sends on
+    /// goes to the lgwan mail server (a session on fw-lgwan).
+    fn mail(&mut self) {
+        let t0 = self.clock;
+        self.connect(
+            t0,
+            Zone::Internet,
+            Verdict::Allow,
+            CLOUD_MAIL,
+            MAIL_RELAY,
+            25,
+        );
+        let outcome = weighted(&mut self.rng, &MAIL_OUTCOMES, |&(_, w)| w).0;
+        let spam = matches!(outcome, Outcome::Held | Outcome::Rejected);
+        let senders: &[&'static str] = if spam { &SPAM_SENDERS } else { &SENDERS };
+        let sender = *senders.choose(&mut self.rng).unwrap_or(&SENDERS[0]);
+        let recipients = (0..self.rng.random_range(1..=3))
+            .map(|_| {
+                let name = SURNAMES.choose(&mut self.rng).unwrap_or(&SURNAMES[0]);
+                format!("{name}@{CITY_MAIL_DOMAIN}")
+            })
+            .collect();
+        let (attachment, size) = match outcome {
+            Outcome::AttachmentRemoved => (
+                ATTACHMENTS.choose(&mut self.rng).copied(),
+                self.rng.random_range(80_000..5_000_000),
+            ),
+            Outcome::TextConverted => (None, self.rng.random_range(3_000..60_000)),
+            Outcome::Held | Outcome::Rejected => (None, self.rng.random_range(2_000..30_000)),
+        };
+        self.mail_queue += 1;
+        let domain = sender.rsplit_once('@').map_or(sender, |(_, d)| d);
+        let message_id = format!(
+            "{:016X}.{}@{domain}",
+            self.rng.random::<u64>(),
+            self.mail_queue
+        );
+        let entry = MfilterEntry {
+            queue_id: self.mail_queue,
+            src: CLOUD_MAIL,
+            dst: Zone::Lgwan.server(host::MAIL),
+            sender,
+            recipients,
+            size,
+            message_id,
+            attachment,
+            outcome,
+            received_before: TimeDelta::seconds(self.rng.random_range(1..4)),
+        };
+        let t = t0 + gap(&mut self.rng, 1.0, 4.0);
+        self.push(
+            t,
+            Draft {
+                dev: &MFILTER_GW,
+                body: Body::Mfilter(entry),
+            },
+        );
+        if !spam {
+            let lgwan_mail = Zone::Lgwan.server(host::MAIL);
+            let at = t + gap(&mut self.rng, 0.05, 0.5);
+            self.connect(at, Zone::Lgwan, Verdict::Allow, MAIL_RELAY, lgwan_mail, 25);
         }
     }
 
@@ -1189,6 +1365,7 @@ impl Ordinary {
             term,
             user,
             logon_type: LogonType::Interactive,
+            from: None,
         };
         self.push(t, failure.draft());
     }
@@ -1255,6 +1432,8 @@ struct Visit {
 }
 
 impl Visit {
+    /// The entry for the visit's proxy: Squid's fields as they are, or what i-FILTER
+    /// writes for the same request.
     #[allow(clippy::too_many_arguments)] // one per access.log field
     fn entry(
         &self,
@@ -1267,6 +1446,17 @@ impl Visit {
         hier: Hier,
         content_type: &'static str,
     ) -> Draft {
+        if self.proxy.role == Role::WebFilter {
+            return self.filtered(
+                duration_ms,
+                result,
+                status,
+                bytes,
+                method,
+                url,
+                content_type,
+            );
+        }
         Draft {
             dev: self.proxy,
             body: Body::Squid(SquidEntry {
@@ -1279,6 +1469,53 @@ impl Visit {
                 url,
                 user: self.user,
                 hier,
+                content_type,
+            }),
+        }
+    }
+
+    /// i-FILTER's line for the request Squid would have logged with these fields. It
+    /// keeps no cache, so every request it lets through goes to the security cloud, and
+    /// it counts what the client sent, which Squid's native log has no field for: the
+    /// request line and a browser's usual headers, plus for a form its body (about a
+    /// quarter of the page it answers with) and for a tunnel the client's side of the
+    /// TLS session (a twenty-fifth of what came back).
+    #[allow(clippy::too_many_arguments)] // as `entry`
+    fn filtered(
+        &self,
+        duration_ms: u32,
+        result: &'static str,
+        status: u16,
+        bytes: u64,
+        method: &'static str,
+        url: String,
+        content_type: &'static str,
+    ) -> Draft {
+        let blocked = result == "TCP_DENIED";
+        let headers = 420 + url.len() as u64;
+        let bytes_out = match method {
+            "POST" => headers + bytes / 4,
+            "CONNECT" if !blocked => headers + bytes / 25,
+            _ => headers,
+        };
+        Draft {
+            dev: self.proxy,
+            body: Body::Ifilter(IfilterEntry {
+                pid: self.proxy.pid,
+                client: self.client,
+                user: self.user,
+                upstream: (!blocked).then_some((CLOUD_PROXY, 8080)),
+                duration_ms,
+                status,
+                bytes_out,
+                bytes_in: bytes,
+                verdict: if blocked {
+                    FilterVerdict::Block
+                } else {
+                    FilterVerdict::Allow
+                },
+                method,
+                url,
                 content_type,
             }),
         }

@@ -37,7 +37,12 @@ impl fmt::Display for DemoSummary {
             .unwrap_or(0);
         for (title, counts) in [("lines", &self.files), ("attack lines", &self.scenarios)] {
             for (name, n) in counts {
-                writeln!(f, "  {name:<width$}  {n:>9}")?;
+                write!(f, "  {name:<width$}  {n:>9}")?;
+                // A scenario shows the rules of the pack it is there for.
+                if let Some(s) = Scenario::ALL.iter().find(|s| s.as_str() == *name) {
+                    write!(f, "  {}", s.rules().join(" "))?;
+                }
+                writeln!(f)?;
             }
             let total: u64 = counts.values().sum();
             writeln!(f, "  {:<width$}  {total:>9}", format!("{title}, total"))?;
@@ -55,10 +60,23 @@ struct Truth<'a> {
     device: &'a str,
     zone: &'a str,
     scenario: &'a str,
-    /// The key the scenario's detection should fire on.
+    /// The source of the scenario instance.
     src_ip: String,
     /// The line's time, UTC.
     time: String,
+    /// The rules of the pack the line is evidence for (`OMZ-15`, ...), in order; empty
+    /// for attack lines no rule looks at on their own.
+    rules: Vec<&'a str>,
+    /// Each of those rules with the key its alert groups on.
+    alerts: Vec<TruthAlert<'a>>,
+}
+
+/// An alert a line is evidence for, in `ground-truth.jsonl`.
+#[derive(Serialize)]
+struct TruthAlert<'a> {
+    rule: &'a str,
+    /// The alert's `group_key`: an address, an account or a device.
+    key: String,
 }
 
 /// Writes the run of `spec` into `dir` (created if missing): one file per device, named as
@@ -67,8 +85,13 @@ struct Truth<'a> {
 ///
 /// ```json
 /// {"file":"srv-inet01-auth.log","line":412,"device":"srv-inet01","zone":"internet",
-///  "scenario":"brute_force","src_ip":"10.30.2.87","time":"2025-11-26T00:21:07.000Z"}
+///  "scenario":"brute_force","src_ip":"10.30.2.87","time":"2025-11-26T00:21:07.000Z",
+///  "rules":["OMZ-15","OMZ-19"],
+///  "alerts":[{"rule":"OMZ-15","key":"tanaka"},{"rule":"OMZ-19","key":"10.30.2.87"}]}
 /// ```
+///
+/// A scorer collects the (rule, key) pairs of `alerts` over the file and compares them
+/// with the alerts raised, rule by rule.
 ///
 /// Existing files of the same names are replaced. Every device file is created, even if
 /// a very small run leaves it empty.
@@ -105,6 +128,15 @@ pub fn write_files(spec: &DemoSpec, dir: &Path) -> io::Result<DemoSummary> {
                 scenario: scenario.as_str(),
                 src_ip: src.to_string(),
                 time: line.time.to_rfc3339_opts(SecondsFormat::Millis, true),
+                rules: line.expected_alerts().iter().map(|a| a.rule).collect(),
+                alerts: line
+                    .expected_alerts()
+                    .iter()
+                    .map(|a| TruthAlert {
+                        rule: a.rule,
+                        key: a.key.to_string(),
+                    })
+                    .collect(),
             };
             serde_json::to_writer(&mut truth, &record)?;
             truth.write_all(b"\n")?;

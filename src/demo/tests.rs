@@ -17,9 +17,10 @@ use tokio::io::AsyncBufReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::city::{
-    CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, DEVICES, FILE_SANITISER, MAIL_RELAY, Role, SCREEN_TRANSFER,
-    Vendor, Zone, host, windows_terminal,
+    CLOUD_DNS, CLOUD_MAIL, CLOUD_PROXY, DEVICES, FILE_SANITISER, IFILTER_CLIENTS, MAIL_RELAY,
+    PARTNER, PARTNER_PORT, Role, SCREEN_TRANSFER, Vendor, Zone, host, windows_terminal,
 };
+use super::expect::{AlertKey, office_hours};
 use super::generate::generate;
 use super::line::DemoLine;
 use super::scenario::Scenario;
@@ -347,6 +348,10 @@ fn firewall_interfaces_and_zones_face_their_endpoints() {
         let endpoints: Vec<(Ipv4Addr, &str)> = match role(l) {
             Role::Firewall(Vendor::Fortigate) => {
                 let kv = fortigate_pairs(message(l));
+                if kv["type"] == "event" {
+                    // SSL-VPN: the client's address and the tunnel's, no interfaces.
+                    continue;
+                }
                 let mut e = vec![(kv["srcip"].parse().unwrap(), forti[kv["srcintf"]])];
                 if kv["dstintf"] == "root" {
                     // Local-in traffic: a broadcast to the FortiGate itself.
@@ -398,7 +403,7 @@ fn every_device_writes_and_every_line_has_its_shape() {
         *per_file.entry(l.file).or_insert(0) += 1;
         let dev = DEVICES.iter().find(|d| d.name == l.device).unwrap();
         assert_eq!(l.file, dev.file);
-        if dev.role != Role::Proxy {
+        if !matches!(dev.role, Role::Proxy | Role::WebFilter | Role::MailGateway) {
             // `Nov 26 09:15:02 host ` in JST, the whole second of `time`.
             let jst = l.time.with_timezone(&Tokyo);
             let header = jst.format("%b %e %H:%M:%S ").to_string() + l.device + " ";
@@ -427,7 +432,11 @@ fn every_device_writes_and_every_line_has_its_shape() {
                 assert_eq!(millis.len(), 3);
                 assert_eq!(secs.parse::<i64>().unwrap(), l.time.timestamp());
                 assert!(f[1].parse::<u32>().is_ok());
-                assert!(f[2].parse::<Ipv4Addr>().is_ok());
+                let client: Ipv4Addr = f[2].parse().unwrap();
+                // The terminals from 10.30.2.128 up browse through i-FILTER, attackers too.
+                if l.device == "proxy-inet" {
+                    assert!(client < IFILTER_CLIENTS, "{}", l.line);
+                }
                 let (code, status) = f[3].split_once('/').unwrap();
                 assert!(code.starts_with("TCP_"), "{}", l.line);
                 assert_eq!(status.len(), 3);
@@ -441,13 +450,15 @@ fn every_device_writes_and_every_line_has_its_shape() {
             }
             Role::Terminal => check_windows(l),
             Role::Mfa => check_radius(l),
+            Role::WebFilter => check_ifilter(l),
+            Role::MailGateway => check_mfilter(l),
         }
     }
     for dev in DEVICES {
         // The collected terminals and the MFA server are single machines used by a few
         // people an hour; everything else serves a whole zone.
         let least = match dev.role {
-            Role::Terminal | Role::Mfa => 1,
+            Role::Terminal | Role::Mfa | Role::MailGateway => 1,
             _ => 50,
         };
         assert!(
@@ -455,6 +466,82 @@ fn every_device_writes_and_every_line_has_its_shape() {
             "{per_file:?}"
         );
     }
+}
+
+/// i-FILTER's default layout: its own JST log time, then 32 words, the bracketed access
+/// time holding a space and the quoted request line two.
+fn check_ifilter(l: &DemoLine) {
+    let jst = l.time.with_timezone(&Tokyo);
+    let written = jst.format("%b %e %H:%M:%S ").to_string();
+    let rest = l
+        .line
+        .strip_prefix(&written)
+        .unwrap_or_else(|| panic!("{}", l.line));
+    let (head, quoted) = rest.split_once(" \"").unwrap();
+    let (request, tail) = quoted.split_once("\" ").unwrap();
+    let head: Vec<&str> = head.split(' ').collect();
+    let tail: Vec<&str> = tail.split(' ').collect();
+    assert_eq!((head.len(), tail.len()), (25, 4), "{}", l.line);
+    assert_eq!(head[1], "1000/01/");
+    assert_eq!(head[4], head[5], "{}", l.line);
+    assert!(head[5].parse::<Ipv4Addr>().unwrap() >= IFILTER_CLIENTS);
+    let started = NaiveDateTime::parse_from_str(
+        &format!("{} {}", head[8], head[9]),
+        "[%d/%b/%Y:%H:%M:%S %z]",
+    )
+    .unwrap();
+    assert!(started <= jst.naive_local(), "{}", l.line);
+    assert_eq!(head[9], "+0900]");
+    let action = head[13];
+    let (reason, category) = (head[14], head[15]);
+    match action {
+        "allow" => assert_eq!((reason, category), ("0", "12")),
+        "block" => assert_eq!((reason, category), ("63", "87")),
+        _ => panic!("{}", l.line),
+    }
+    // A blocked request never left the city; an allowed one went to the security cloud.
+    let upstream = format!("{CLOUD_PROXY}:8080");
+    assert_eq!(head[2] == upstream, action == "allow", "{}", l.line);
+    assert!(head[11].parse::<u64>().unwrap() > 0);
+    let words: Vec<&str> = request.split(' ').collect();
+    assert_eq!((words.len(), words[2]), (3, "HTTP/1.1"), "{}", l.line);
+    assert!(
+        !tail[1].contains(['/', ' ']),
+        "user agent encoded: {}",
+        l.line
+    );
+}
+
+/// m-FILTER's SMTP access log: 54 columns, the quoted date header holding the one comma
+/// inside a value.
+fn check_mfilter(l: &DemoLine) {
+    let (before, after) = l.line.split_once(",\"").unwrap();
+    let (date, rest) = after.split_once("\",").unwrap();
+    assert!(date.ends_with(" +0900"), "{}", l.line);
+    let head: Vec<&str> = before.split(',').collect();
+    let cols: Vec<&str> = head
+        .iter()
+        .copied()
+        .chain([date])
+        .chain(rest.split(','))
+        .collect();
+    assert_eq!(cols.len(), 54, "{}", l.line);
+    let jst = l.time.with_timezone(&Tokyo);
+    assert_eq!(cols[0], jst.format("%d/%b/%Y:%H:%M:%S").to_string());
+    assert_eq!(cols[4], CLOUD_MAIL.to_string());
+    assert!(
+        cols[6]
+            .split(';')
+            .all(|r| r.ends_with("@city.omaezaki.lg.jp"))
+    );
+    let sent_on = cols[14] == Zone::Lgwan.server(host::MAIL).to_string();
+    match (cols[10], cols[41]) {
+        ("0", "CHG_TEXT REP_LINK") => assert!(sent_on && cols[53].is_empty()),
+        ("0", "DEL_ATTACH CHG_TEXT") => assert!(sent_on && cols[53].contains('.')),
+        ("1" | "2", "OFF") => assert!(!sent_on && cols[14] == "-"),
+        _ => panic!("{}", l.line),
+    }
+    assert!(cols[18].parse::<u64>().unwrap() > 0);
 }
 
 fn check_fortigate(l: &DemoLine) {
@@ -473,6 +560,52 @@ fn check_fortigate(l: &DemoLine) {
         "subtype",
         "level",
         "vd",
+    ] {
+        assert!(kv.contains_key(key), "{key} in {}", l.line);
+    }
+    // The event time, in nanoseconds, and the local date and time agree; the syslog
+    // header is the same second or the next.
+    let nanos: i64 = kv["eventtime"].parse().unwrap();
+    assert_eq!(kv["eventtime"].len(), 19, "{}", l.line);
+    let event = DateTime::from_timestamp_nanos(nanos);
+    assert!(
+        event <= l.time && l.time - event <= TimeDelta::seconds(1),
+        "{}",
+        l.line
+    );
+    let local = event.with_timezone(&Tokyo);
+    assert_eq!(kv["date"], local.format("%Y-%m-%d").to_string());
+    assert_eq!(kv["time"], local.format("%H:%M:%S").to_string());
+    match (kv["type"], kv["subtype"]) {
+        ("traffic", _) => check_fortigate_traffic(l, &kv),
+        ("utm", "ips") => {
+            assert_eq!(kv["action"], "dropped", "{}", l.line);
+            assert!(kv["attackid"].parse::<u32>().is_ok(), "{}", l.line);
+            assert!(
+                kv.contains_key("attack") && kv.contains_key("srcip"),
+                "{}",
+                l.line
+            );
+        }
+        ("utm", "virus") => {
+            assert_eq!(kv["action"], "blocked", "{}", l.line);
+            assert!(
+                kv.contains_key("virus") && kv.contains_key("srcip"),
+                "{}",
+                l.line
+            );
+        }
+        ("event", "vpn") => {
+            assert_eq!(kv["action"], "tunnel-up", "{}", l.line);
+            assert!(kv["remip"].parse::<Ipv4Addr>().is_ok(), "{}", l.line);
+            assert!(kv["user"].starts_with("vendor-"), "{}", l.line);
+        }
+        other => panic!("{other:?} in {}", l.line),
+    }
+}
+
+fn check_fortigate_traffic(l: &DemoLine, kv: &HashMap<&str, &str>) {
+    for key in [
         "srcip",
         "srcport",
         "srcintf",
@@ -497,7 +630,6 @@ fn check_fortigate(l: &DemoLine) {
         assert!(kv.contains_key(key), "{key} in {}", l.line);
     }
     assert_eq!(kv["devname"], l.device);
-    assert_eq!(kv["type"], "traffic");
     assert_eq!(kv["tz"], "+0900");
     for key in ["srcip", "dstip"] {
         assert!(kv[key].parse::<Ipv4Addr>().is_ok(), "{key} in {}", l.line);
@@ -515,19 +647,6 @@ fn check_fortigate(l: &DemoLine) {
         assert!(kv[key].parse::<u64>().is_ok(), "{key} in {}", l.line);
     }
     assert!(matches!(kv["proto"], "6" | "17"), "{}", l.line);
-    // The event time, in nanoseconds, and the local date and time agree; the syslog
-    // header is the same second or the next.
-    let nanos: i64 = kv["eventtime"].parse().unwrap();
-    assert_eq!(kv["eventtime"].len(), 19, "{}", l.line);
-    let event = DateTime::from_timestamp_nanos(nanos);
-    assert!(
-        event <= l.time && l.time - event <= TimeDelta::seconds(1),
-        "{}",
-        l.line
-    );
-    let local = event.with_timezone(&Tokyo);
-    assert_eq!(kv["date"], local.format("%Y-%m-%d").to_string());
-    assert_eq!(kv["time"], local.format("%H:%M:%S").to_string());
     match kv["action"] {
         "deny" => {
             assert_eq!(kv["policyid"], "0", "{}", l.line);
@@ -550,6 +669,23 @@ fn check_fortigate(l: &DemoLine) {
 fn check_panos(l: &DemoLine) {
     let msg = message(l);
     let f = csv_fields(msg);
+    if f[pan::TYPE] == "THREAT" {
+        // URL filtering: the documented THREAT layout, the site in Misc, its category.
+        assert_eq!(f.len(), super::panos::THREAT_FIELDS, "{}", l.line);
+        assert_eq!(f[4], "url", "{}", l.line);
+        assert_eq!(f[30], "block-url", "{}", l.line);
+        assert!(f[31].ends_with('/'), "{}", l.line);
+        assert!(
+            matches!(
+                f[33].as_str(),
+                "malware" | "phishing" | "command-and-control"
+            ),
+            "{}",
+            l.line
+        );
+        assert_eq!(f[59], l.device, "{}", l.line);
+        return;
+    }
     assert_eq!(f.len(), pan::FIELDS, "{}", l.line);
     assert_eq!(f[0], "1");
     assert_eq!(f[pan::TYPE], "TRAFFIC");
@@ -616,13 +752,23 @@ fn check_panos(l: &DemoLine) {
 fn check_windows(l: &DemoLine) {
     let v = windows_event(l);
     let id = v["winlog"]["event_id"].as_u64().unwrap();
-    assert!(matches!(id, 4624 | 4625 | 4634 | 4672), "{}", l.line);
+    assert!(
+        matches!(
+            id,
+            4624 | 4625 | 4634 | 4672 | 4720 | 4724 | 4732 | 4740 | 1102
+        ),
+        "{}",
+        l.line
+    );
     assert_eq!(v["event"]["code"], id.to_string());
     assert_eq!(v["winlog"]["channel"], "Security");
-    assert_eq!(
-        v["winlog"]["provider_name"],
-        "Microsoft-Windows-Security-Auditing"
-    );
+    // The event log service writes 1102 itself, with its data under UserData.
+    let (provider, data) = if id == 1102 {
+        ("Microsoft-Windows-Eventlog", "user_data")
+    } else {
+        ("Microsoft-Windows-Security-Auditing", "event_data")
+    };
+    assert_eq!(v["winlog"]["provider_name"], provider);
     assert_eq!(v["winlog"]["computer_name"], l.device);
     let at: DateTime<Utc> = v["@timestamp"].as_str().unwrap().parse().unwrap();
     assert!(
@@ -630,9 +776,10 @@ fn check_windows(l: &DemoLine) {
         "{}",
         l.line
     );
-    let data = &v["winlog"]["event_data"];
+    let data = &v["winlog"][data];
     let user = match id {
-        4672 => &data["SubjectUserName"],
+        4672 | 1102 => &data["SubjectUserName"],
+        4732 => &data["MemberName"],
         _ => &data["TargetUserName"],
     };
     assert!(user.as_str().is_some_and(|u| !u.is_empty()), "{}", l.line);
@@ -744,21 +891,77 @@ fn instances(lines: &[DemoLine]) -> BTreeMap<(Scenario, Ipv4Addr), Vec<&DemoLine
     out
 }
 
+/// Whether an attack line's alerts key on its instance's source address.
+fn keyed_on_source(l: &DemoLine) -> bool {
+    l.expected_alerts()
+        .iter()
+        .any(|a| Some(a.key) == l.attack_src().map(AlertKey::Ip))
+}
+
+/// 17:00 JST on Friday 20 November 2026: a run of 30 000 lines (25 minutes) reaches past
+/// closing time at 17:15.
+fn friday_afternoon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap()
+}
+
 #[test]
-fn every_scenario_is_present_from_1800_events() {
+fn every_scenario_is_present_from_4000_events() {
     for seed in 0..8 {
-        for events in [1_800, 2_000, 20_000] {
+        for events in [4_000, 5_000, 20_000] {
             let lines = run(seed, events);
             let kinds: BTreeSet<Scenario> = lines.iter().filter_map(|l| l.scenario).collect();
-            assert_eq!(
-                kinds.len(),
-                Scenario::ALL.len(),
-                "seed {seed}, {events} events"
-            );
+            // A run inside office hours has no after-hours work.
+            let expected: BTreeSet<Scenario> = Scenario::ALL
+                .into_iter()
+                .filter(|&s| s != Scenario::AfterHours)
+                .collect();
+            assert_eq!(kinds, expected, "seed {seed}, {events} events");
             let attacks = lines.iter().filter(|l| l.scenario.is_some()).count();
             assert!(attacks <= events / 4);
         }
+        let spec = DemoSpec {
+            seed,
+            events: 30_000,
+            start: friday_afternoon(),
+        };
+        let kinds: BTreeSet<Scenario> = generate(&spec).filter_map(|l| l.scenario).collect();
+        assert_eq!(kinds.len(), Scenario::ALL.len(), "seed {seed}, Friday");
     }
+}
+
+/// OMZ-01 to OMZ-22 (there is no OMZ-06) each have a scenario.
+#[test]
+fn every_rule_of_the_pack_has_a_scenario() {
+    let covered: BTreeSet<&str> = Scenario::ALL
+        .iter()
+        .flat_map(|s| s.rules().iter().copied())
+        .collect();
+    let pack: BTreeSet<String> = (1..=22)
+        .filter(|&n| n != 6)
+        .map(|n| format!("OMZ-{n:02}"))
+        .collect();
+    assert_eq!(
+        covered
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<BTreeSet<_>>(),
+        pack
+    );
+    // And a run labels every one of them.
+    let spec = DemoSpec {
+        seed: 4,
+        events: 30_000,
+        start: friday_afternoon(),
+    };
+    let labelled: BTreeSet<&str> = generate(&spec)
+        .flat_map(|l| {
+            l.expected_alerts()
+                .iter()
+                .map(|a| a.rule)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(labelled, covered);
 }
 
 #[test]
@@ -773,17 +976,31 @@ fn scenarios_scale_with_events() {
     assert_eq!(count(20_000, Scenario::PortScan), 1);
     assert_eq!(count(150_000, Scenario::PortScan), 4);
     assert_eq!(count(150_000, Scenario::MfaLessLogon), 4);
+    assert_eq!(count(150_000, Scenario::Lockout), 4);
 }
 
 #[test]
 fn scenarios_show_the_patterns_they_are_labelled_with() {
     let mut scan_firewalls = BTreeSet::new();
     for seed in 0..6 {
-        let lines = run(seed, 20_000);
+        let spec = DemoSpec {
+            seed,
+            events: 30_000,
+            start: friday_afternoon(),
+        };
+        let lines: Vec<DemoLine> = generate(&spec).collect();
         for ((scenario, src), group) in instances(&lines) {
             let ctx = format!("seed {seed}, {scenario} from {src}");
-            for l in &group {
+            for l in group.iter().filter(|l| keyed_on_source(l)) {
                 assert!(addresses(&l.line).any(|a| a == src), "{ctx}: {}", l.line);
+            }
+            // Every rule the scenario stands for is labelled on some line of it.
+            let labelled: BTreeSet<&str> = group
+                .iter()
+                .flat_map(|l| l.expected_alerts().iter().map(|a| a.rule))
+                .collect();
+            for rule in scenario.rules() {
+                assert!(labelled.contains(rule), "{ctx}: {rule} {labelled:?}");
             }
             match scenario {
                 Scenario::BruteForce => {
@@ -799,6 +1016,22 @@ fn scenarios_show_the_patterns_they_are_labelled_with() {
                         per_account.values().all(|&n| n >= 20),
                         "{ctx}: {per_account:?}"
                     );
+                    // A login at the end, and only then, makes it a guessed password.
+                    let login = group.iter().any(|l| l.line.contains(": Accepted "));
+                    assert_eq!(labelled.contains("OMZ-19"), login, "{ctx}");
+                }
+                Scenario::GuessedPassword => {
+                    let failed = group
+                        .iter()
+                        .filter(|l| l.line.contains("Failed password for "))
+                        .count();
+                    assert_eq!(failed, 1, "{ctx}");
+                    let login = group
+                        .iter()
+                        .find(|l| l.line.contains(": Accepted password "))
+                        .unwrap();
+                    let first = group.iter().map(|l| l.time).min().unwrap();
+                    assert!(login.time - first <= TimeDelta::minutes(5), "{ctx}");
                 }
                 Scenario::PasswordSpraying => {
                     let mut per_account: HashMap<&str, usize> = HashMap::new();
@@ -816,41 +1049,106 @@ fn scenarios_show_the_patterns_they_are_labelled_with() {
                     let flows: Vec<FwFlow> = group.iter().map(|l| fw_flow(l).unwrap()).collect();
                     let ports: BTreeSet<u16> = flows.iter().map(|f| f.dport).collect();
                     let hosts: BTreeSet<Ipv4Addr> = flows.iter().map(|f| f.dst).collect();
-                    assert!(ports.len() >= 60 && hosts.len() >= 25, "{ctx}");
+                    assert!(ports.len() >= 50 && hosts.len() >= 25, "{ctx}");
+                    // Under OMZ-12's hundred denials, however fast.
+                    assert!(flows.len() < 100, "{ctx}");
                     assert!(flows.iter().all(|f| !f.allowed && f.src == src), "{ctx}");
                     let span = group.last().unwrap().time - group[0].time;
                     assert!(span <= TimeDelta::minutes(5), "{ctx}: {span}");
                     scan_firewalls.insert(group[0].device);
                 }
-                Scenario::CrossZoneViolation => {
+                Scenario::DenyFlood => {
+                    let times: Vec<DateTime<Utc>> = group.iter().map(|l| l.time).collect();
+                    assert!(densest(&times, TimeDelta::minutes(1)) >= 100, "{ctx}");
+                    let flows: Vec<FwFlow> = group.iter().map(|l| fw_flow(l).unwrap()).collect();
+                    let targets: BTreeSet<(Ipv4Addr, u16)> =
+                        flows.iter().map(|f| (f.dst, f.dport)).collect();
+                    assert_eq!(targets.len(), 1, "{ctx}");
+                    assert!(flows.iter().all(|f| !f.allowed), "{ctx}");
+                }
+                Scenario::CoreDenied => {
+                    let times: Vec<DateTime<Utc>> = group.iter().map(|l| l.time).collect();
+                    assert!(densest(&times, TimeDelta::minutes(10)) >= 10, "{ctx}");
+                    for l in &group {
+                        let flow = fw_flow(l).unwrap();
+                        assert!(!flow.allowed, "{ctx}: {}", l.line);
+                        assert_ne!(Zone::of(flow.dst), Some(Zone::Core), "{ctx}: {}", l.line);
+                    }
+                }
+                Scenario::CoreEgress | Scenario::GatewayBypass | Scenario::UnsanitisedInbound => {
+                    let from = Zone::of(src).unwrap();
                     for l in &group {
                         let flow = fw_flow(l).unwrap();
                         assert!(flow.allowed, "{ctx}: {}", l.line);
-                        let from = Zone::of(src).unwrap();
                         assert_ne!(Zone::of(flow.dst), Some(from), "{ctx}: {}", l.line);
                         let gateways = [SCREEN_TRANSFER, FILE_SANITISER, MAIL_RELAY];
                         assert!(!gateways.contains(&flow.dst), "{ctx}: {}", l.line);
-                        assert_eq!(l.zone, from.id(), "{ctx}: {}", l.line);
+                        assert!(!gateways.contains(&flow.src), "{ctx}: {}", l.line);
                     }
+                }
+                Scenario::PartnerPort => {
+                    for l in &group {
+                        let flow = fw_flow(l).unwrap();
+                        assert!(flow.allowed && flow.dst == PARTNER, "{ctx}: {}", l.line);
+                        assert_ne!(flow.dport, PARTNER_PORT, "{ctx}: {}", l.line);
+                    }
+                }
+                Scenario::ProxyBypass => {
+                    for l in &group {
+                        let flow = fw_flow(l).unwrap();
+                        assert!(flow.allowed && Zone::of(flow.dst).is_none(), "{ctx}");
+                        assert!(flow.sent.unwrap() < 1_000_000, "{ctx}");
+                    }
+                }
+                Scenario::MaliciousSites => {
+                    let hosts: BTreeSet<String> = group
+                        .iter()
+                        .map(|l| csv_fields(message(l))[31].trim_end_matches('/').to_owned())
+                        .collect();
+                    assert!(hosts.len() >= 5, "{ctx}");
+                    let span = group.last().unwrap().time - group[0].time;
+                    assert!(span <= TimeDelta::hours(1), "{ctx}: {span}");
                 }
                 Scenario::Exfiltration => check_exfiltration(&ctx, src, &group),
                 Scenario::MfaLessLogon => check_mfa_less_logon(&ctx, src, &group, &lines),
+                Scenario::AfterHours => {
+                    assert!(group.iter().all(|l| !office_hours(l.time)), "{ctx}");
+                }
+                Scenario::UnapprovedSaas
+                | Scenario::Malware
+                | Scenario::Lockout
+                | Scenario::PrivilegedLogon
+                | Scenario::AccountChange
+                | Scenario::VpnWithoutMfa
+                | Scenario::AuditLogCleared => {}
             }
         }
-        // A cross-zone instance has a core and an lgwan source.
-        let crossing: BTreeSet<&str> = lines
-            .iter()
-            .filter(|l| l.scenario == Some(Scenario::CrossZoneViolation))
-            .map(|l| l.device)
-            .collect();
-        assert_eq!(
-            crossing,
-            BTreeSet::from(["fw-core", "fw-lgwan"]),
-            "seed {seed}"
-        );
     }
     // The scans over these seeds hit all three makes of firewall.
     assert_eq!(scan_firewalls.len(), 3, "{scan_firewalls:?}");
+}
+
+/// Interactive attack lines outside office hours carry OMZ-21, inside them they do not.
+#[test]
+fn after_hours_labels_follow_the_clock() {
+    let spec = DemoSpec {
+        seed: 12,
+        events: 30_000,
+        start: friday_afternoon(),
+    };
+    let mut late = 0;
+    for l in generate(&spec).filter(|l| l.scenario.is_some()) {
+        let omz21 = l.expected_alerts().iter().any(|a| a.rule == "OMZ-21");
+        if omz21 {
+            assert!(!office_hours(l.time), "{}", l.line);
+            assert_ne!(l.zone, "internet", "{}", l.line);
+            late += 1;
+        }
+        if l.scenario == Some(Scenario::AfterHours) && l.line.contains("\"event_id\":4624") {
+            assert!(omz21, "{}", l.line);
+        }
+    }
+    assert!(late >= 1);
 }
 
 /// Uploads through the proxy to one host, and over 50 MB sent straight to one outside
@@ -935,7 +1233,21 @@ fn ground_truth_points_at_the_attack_lines() {
         let n = v["line"].as_u64().unwrap();
         let src: Ipv4Addr = v["src_ip"].as_str().unwrap().parse().unwrap();
         let line = &files[file][n as usize - 1];
-        assert!(addresses(line).any(|a| a == src), "{record}\n{line}");
+        let rules: Vec<&str> = v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        let alerts = v["alerts"].as_array().unwrap();
+        assert_eq!(alerts.len(), rules.len(), "{record}");
+        for (alert, rule) in alerts.iter().zip(&rules) {
+            assert_eq!(alert["rule"], *rule, "{record}");
+            // An alert on the source names it in the line.
+            if alert["key"] == src.to_string() {
+                assert!(addresses(line).any(|a| a == src), "{record}\n{line}");
+            }
+        }
         let dev = DEVICES.iter().find(|d| d.file == file).unwrap();
         assert_eq!(v["device"], dev.name);
         assert_eq!(v["zone"], dev.zone.id());
@@ -949,8 +1261,16 @@ fn ground_truth_points_at_the_attack_lines() {
     let expected: Vec<DemoLine> = generate(&spec).filter(|l| l.scenario.is_some()).collect();
     assert_eq!(seen, expected.len());
     for s in Scenario::ALL {
-        assert_eq!(per_scenario[s.as_str()], summary.scenarios[s.as_str()]);
-        assert!(summary.scenarios[s.as_str()] > 0, "{s}");
+        assert_eq!(
+            per_scenario.get(s.as_str()).copied().unwrap_or(0),
+            summary.scenarios[s.as_str()]
+        );
+        // Only the after-hours scenario needs a run that reaches past office hours.
+        assert_eq!(
+            summary.scenarios[s.as_str()] > 0,
+            s != Scenario::AfterHours,
+            "{s}"
+        );
     }
     // The summary prints as a table naming every file and scenario.
     let table = summary.to_string();
@@ -964,8 +1284,17 @@ fn ground_truth_points_at_the_attack_lines() {
 fn ordinary_lines_never_mention_attack_sources() {
     for seed in [1, 2] {
         let lines = run(seed, 150_000);
-        let sources: BTreeSet<Ipv4Addr> = lines.iter().filter_map(|l| l.attack_src()).collect();
-        assert!(sources.len() >= Scenario::ALL.len() * 4);
+        // Every source an alert keys on is the attack's alone.
+        let sources: BTreeSet<Ipv4Addr> = lines
+            .iter()
+            .flat_map(|l| l.expected_alerts())
+            .filter_map(|a| match a.key {
+                AlertKey::Ip(ip) => Some(ip),
+                AlertKey::User(_) | AlertKey::Device(_) => None,
+            })
+            .collect();
+        // Fourteen scenarios key on an address, four rounds of each.
+        assert!(sources.len() >= 14 * 4, "{}", sources.len());
         for l in lines.iter().filter(|l| l.scenario.is_none()) {
             assert!(
                 !addresses(&l.line).any(|a| sources.contains(&a)),
@@ -1144,7 +1473,7 @@ fn ordinary_traffic_stays_under_every_scenario_threshold() {
 /// jump host; remote desktop is only used on core.
 #[test]
 fn ordinary_logons_keep_the_mfa_and_privilege_rules() {
-    let lines = run(6, 150_000);
+    let lines = run(6, 250_000);
     let ordinary: Vec<&DemoLine> = lines.iter().filter(|l| l.scenario.is_none()).collect();
     let mut mfa: Vec<(DateTime<Utc>, String, String)> = Vec::new();
     for l in ordinary.iter().filter(|l| l.device == "mfa-core01") {
@@ -1233,6 +1562,109 @@ fn ordinary_logons_keep_the_mfa_and_privilege_rules() {
     }
 }
 
+/// sanso reads the appliances' lines with its own parsers, as files and as sent to a
+/// collector: none goes to `unparsed`, i-FILTER's land in `http` with both verdicts, and
+/// m-FILTER's in `mail` with every disposition, dated as the line says.
+#[test]
+fn appliance_lines_parse_with_sansos_own_parsers() {
+    use std::sync::Arc;
+
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{DataType, TimestampMicrosecondType};
+    use sanso_ingest::batch::Batches;
+    use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
+    use sanso_ingest::schema::Table;
+
+    let lines = run(12, 40_000);
+    let appliance: Vec<&DemoLine> = lines
+        .iter()
+        .filter(|l| matches!(role(l), Role::WebFilter | Role::MailGateway))
+        .collect();
+    let zones = Arc::new(crate::config::Config::load(None).unwrap().zone_map());
+    for wire in [false, true] {
+        let mut parser = LineParser::new(ParseSettings::default(), zones.clone());
+        let mut batches = Batches::new(zones.clone());
+        for l in &appliance {
+            let text = if wire { l.to_syslog() } else { l.line.clone() };
+            let raw = RawLine {
+                bytes: text.as_bytes(),
+                received_at: l.time.timestamp_micros(),
+                source: l.file,
+                peer: None,
+            };
+            parser.parse_into(&raw, &mut batches);
+        }
+        let out = batches.finish();
+        let strings = |table: Table, column: &str| -> Vec<String> {
+            let Some(batch) = table_of(&out, table) else {
+                return Vec::new();
+            };
+            let array =
+                arrow::compute::cast(batch.column_by_name(column).unwrap(), &DataType::Utf8)
+                    .unwrap();
+            let array = array.as_string::<i32>();
+            (0..array.len())
+                .map(|i| array.value(i).to_owned())
+                .collect()
+        };
+        assert!(
+            table_of(&out, Table::Unparsed).is_none(),
+            "{:?}",
+            strings(Table::Unparsed, "error")
+        );
+
+        let web: Vec<&&DemoLine> = appliance
+            .iter()
+            .filter(|l| role(l) == Role::WebFilter)
+            .collect();
+        let actions: BTreeSet<String> = strings(Table::Http, "action").into_iter().collect();
+        assert_eq!(strings(Table::Http, "action").len(), web.len());
+        assert_eq!(actions, BTreeSet::from(["allow".into(), "block".into()]));
+
+        let mail: Vec<&&DemoLine> = appliance
+            .iter()
+            .filter(|l| role(l) == Role::MailGateway)
+            .collect();
+        let dispositions: BTreeSet<String> =
+            strings(Table::Mail, "disposition").into_iter().collect();
+        assert_eq!(
+            dispositions,
+            BTreeSet::from([
+                "attachment_removed".into(),
+                "held".into(),
+                "rejected".into(),
+                "text_converted".into(),
+            ])
+        );
+        let mail_batch = table_of(&out, Table::Mail).unwrap();
+        let times = mail_batch
+            .column_by_name("time")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>();
+        let expected: Vec<i64> = mail.iter().map(|l| l.time.timestamp_micros()).collect();
+        assert_eq!(times.values().to_vec(), expected);
+        if wire {
+            let devices: BTreeSet<String> = strings(Table::Http, "device")
+                .into_iter()
+                .chain(strings(Table::Mail, "device"))
+                .collect();
+            assert_eq!(
+                devices,
+                BTreeSet::from(["ifilter-inet".into(), "mfilter-gw".into()])
+            );
+        }
+    }
+}
+
+fn table_of(
+    out: &[(sanso_ingest::schema::Table, arrow::array::RecordBatch)],
+    table: sanso_ingest::schema::Table,
+) -> Option<&arrow::array::RecordBatch> {
+    out.iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, batch)| batch)
+}
+
 #[test]
 fn ordinary_flows_cross_zones_only_where_the_model_allows() {
     let lines = run(4, 50_000);
@@ -1250,11 +1682,15 @@ fn ordinary_flows_cross_zones_only_where_the_model_allows() {
             continue;
         }
         let allowed = match (Zone::of(src), Zone::of(dst)) {
+            (Some(Zone::Core), None) => {
+                src == Zone::Core.server(host::APP) && dst == PARTNER && flow.dport == PARTNER_PORT
+            }
             (Some(Zone::Lgwan), _) if dst == SCREEN_TRANSFER || dst == FILE_SANITISER => true,
             (_, Some(Zone::Lgwan)) => src == MAIL_RELAY && dst == lgwan_mail,
             (Some(Zone::Lgwan), None) => src == lgwan_proxy && dst.octets()[0] == 172,
             (Some(Zone::Internet), None) => {
-                (src == inet_proxy && dst == CLOUD_PROXY)
+                ((src == inet_proxy || src == Zone::Internet.server(host::WEB_FILTER))
+                    && dst == CLOUD_PROXY)
                     || (src == inet_dc && dst == CLOUD_DNS)
                     || (src == MAIL_RELAY && dst == CLOUD_MAIL)
             }
@@ -1263,6 +1699,53 @@ fn ordinary_flows_cross_zones_only_where_the_model_allows() {
         };
         assert!(allowed, "{}", l.line);
     }
+}
+
+/// OMZ-21 on the ordinary traffic: from Friday afternoon into the night, staff on core
+/// and lgwan log on, browse and administer only in office hours, while the machines'
+/// traffic goes on.
+#[test]
+fn ordinary_interactive_work_keeps_office_hours() {
+    let spec = DemoSpec {
+        seed: 5,
+        events: 150_000,
+        start: friday_afternoon(),
+    };
+    let lines: Vec<DemoLine> = generate(&spec).collect();
+    assert!(!office_hours(lines.last().unwrap().time));
+    let mut closed_lines = 0;
+    for l in lines.iter().filter(|l| l.scenario.is_none()) {
+        if office_hours(l.time) {
+            continue;
+        }
+        closed_lines += 1;
+        let line = l.line.as_str();
+        match role(l) {
+            Role::Terminal => {
+                // A session still open at closing time may end after it.
+                let id = windows_event(l)["winlog"]["event_id"].as_u64().unwrap();
+                assert_eq!(id, 4634, "{line}");
+            }
+            Role::Mfa => panic!("{line}"),
+            Role::Server if l.zone != "internet" && line.contains(": Accepted ") => {
+                assert!(
+                    line.contains("for nagios ") || line.contains("for svc-backup "),
+                    "{line}"
+                );
+            }
+            Role::Proxy if l.device == "proxy-lgwan" => {
+                // A request begun before closing is logged when it ends.
+                let f = squid_fields(line);
+                let elapsed = TimeDelta::milliseconds(f[1].parse().unwrap());
+                assert!(
+                    office_hours(l.time - elapsed - TimeDelta::seconds(1)),
+                    "{line}"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(closed_lines > 50_000, "{closed_lines}");
 }
 
 #[test]

@@ -42,6 +42,9 @@ const DOMAIN_SID: &str = "S-1-5-21-3623811015-3361044348-30300820";
 
 const PROVIDER: &str = "Microsoft-Windows-Security-Auditing";
 
+/// The provider of 1102, the event log service.
+const EVENTLOG_PROVIDER: &str = "Microsoft-Windows-Eventlog";
+
 /// The logon types the demo writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogonType {
@@ -115,24 +118,68 @@ pub(crate) enum WinEvent {
     Special(Logon),
     /// 4634.
     Logoff(Logon),
-    /// 4625 with a wrong password (`0xc000006a`) for an existing account.
+    /// 4625 with a wrong password (`0xc000006a`) for an existing account; `from` is
+    /// `None` at the console.
     Failure {
         term: WindowsTerminal,
         user: &'static str,
         logon_type: LogonType,
+        from: Option<Remote>,
     },
+    /// A local account created (4720) or its password reset (4724) by `actor`.
+    AccountChange {
+        term: WindowsTerminal,
+        change: AccountChange,
+        target: &'static str,
+        actor: &'static str,
+    },
+    /// `member` added to the built-in Administrators group (4732) by `actor`. Windows
+    /// writes a local member's name as `-`; the demo's collector resolves it from the
+    /// SID, so that the event names the account like the others.
+    AdminGroupAdd {
+        term: WindowsTerminal,
+        member: &'static str,
+        actor: &'static str,
+    },
+    /// 4740: `user` locked out after too many failures from the computer `caller`.
+    Lockout {
+        term: WindowsTerminal,
+        user: &'static str,
+        caller: &'static str,
+    },
+    /// 1102: the Security log cleared by `actor`.
+    LogCleared {
+        term: WindowsTerminal,
+        actor: &'static str,
+    },
+}
+
+/// What an account-management event did to a local account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccountChange {
+    /// 4720.
+    Created,
+    /// 4724: an administrator's reset, not the user's own change (4723).
+    PasswordReset,
 }
 
 impl WinEvent {
     /// The event as the terminal logs it.
     pub(crate) fn draft(self) -> Draft {
-        let term = match &self {
-            WinEvent::Logon(l) | WinEvent::Special(l) | WinEvent::Logoff(l) => l.term,
-            WinEvent::Failure { term, .. } => *term,
-        };
         Draft {
-            dev: term.dev,
+            dev: self.term().dev,
             body: Body::Windows(self),
+        }
+    }
+
+    fn term(&self) -> WindowsTerminal {
+        match self {
+            WinEvent::Logon(l) | WinEvent::Special(l) | WinEvent::Logoff(l) => l.term,
+            WinEvent::Failure { term, .. }
+            | WinEvent::AccountChange { term, .. }
+            | WinEvent::AdminGroupAdd { term, .. }
+            | WinEvent::Lockout { term, .. }
+            | WinEvent::LogCleared { term, .. } => *term,
         }
     }
 
@@ -149,6 +196,51 @@ impl WinEvent {
             ),
             WinEvent::Logoff(l) => (4634, "logged-out", "success", "Logoff", l.term),
             WinEvent::Failure { term, .. } => (4625, "logon-failed", "failure", "Logon", *term),
+            WinEvent::AccountChange {
+                term,
+                change: AccountChange::Created,
+                ..
+            } => (
+                4720,
+                "added-user-account",
+                "success",
+                "User Account Management",
+                *term,
+            ),
+            WinEvent::AccountChange {
+                term,
+                change: AccountChange::PasswordReset,
+                ..
+            } => (
+                4724,
+                "reset-password",
+                "success",
+                "User Account Management",
+                *term,
+            ),
+            WinEvent::AdminGroupAdd { term, .. } => (
+                4732,
+                "added-member-to-group",
+                "success",
+                "Security Group Management",
+                *term,
+            ),
+            WinEvent::Lockout { term, .. } => (
+                4740,
+                "locked-out-user-account",
+                "success",
+                "User Account Management",
+                *term,
+            ),
+            WinEvent::LogCleared { term, .. } => {
+                (1102, "audit-log-cleared", "success", "Log clear", *term)
+            }
+        };
+        // 1102 comes from the event log service itself, and keeps its data under
+        // UserData, which winlogbeat writes as `user_data`.
+        let (provider, data) = match self {
+            WinEvent::LogCleared { .. } => (EVENTLOG_PROVIDER, "user_data"),
+            _ => (PROVIDER, "event_data"),
         };
         let keyword = if outcome == "success" {
             "Audit Success"
@@ -160,10 +252,10 @@ impl WinEvent {
         let _ = write!(
             j,
             "{{\"@timestamp\":\"{}\",\"event\":{{\"code\":\"{code}\",\"kind\":\"event\",\
-             \"provider\":\"{PROVIDER}\",\"action\":\"{action}\",\"outcome\":\"{outcome}\"}},\
+             \"provider\":\"{provider}\",\"action\":\"{action}\",\"outcome\":\"{outcome}\"}},\
              \"host\":{{\"name\":\"{host}\"}},\"winlog\":{{\"channel\":\"Security\",\
-             \"event_id\":{code},\"provider_name\":\"{PROVIDER}\",\"computer_name\":\"{host}\",\
-             \"keywords\":[\"{keyword}\"],\"task\":\"{task}\",\"event_data\":{{",
+             \"event_id\":{code},\"provider_name\":\"{provider}\",\"computer_name\":\"{host}\",\
+             \"keywords\":[\"{keyword}\"],\"task\":\"{task}\",\"{data}\":{{",
             at.to_rfc3339_opts(SecondsFormat::Millis, true),
         );
         match self {
@@ -196,7 +288,26 @@ impl WinEvent {
                 term,
                 user,
                 logon_type,
+                from,
             } => {
+                // A network logon names no local process: the client only sent a ticket
+                // or a challenge response.
+                let (process, workstation, ip, port) = match from {
+                    Some(r) => (
+                        ("NtLmSsp ", "NTLM", 0),
+                        r.workstation,
+                        r.ip.to_string(),
+                        r.port,
+                    ),
+                    None => (
+                        ("User32 ", "Negotiate", term.dev.pid),
+                        term.netbios,
+                        "127.0.0.1".to_owned(),
+                        0,
+                    ),
+                };
+                let (logon_process, package, pid) = process;
+                let process_name = if pid == 0 { "-" } else { SVCHOST };
                 let _ = write!(
                     j,
                     "\"SubjectUserSid\":\"S-1-5-18\",\"SubjectUserName\":\"{}$\",\
@@ -204,17 +315,72 @@ impl WinEvent {
                      \"TargetUserSid\":\"S-1-0-0\",\"TargetUserName\":\"{user}\",\
                      \"TargetDomainName\":\"{DOMAIN}\",\"Status\":\"0xc000006d\",\
                      \"FailureReason\":\"%%2313\",\"SubStatus\":\"0xc000006a\",\
-                     \"LogonType\":\"{}\",\"LogonProcessName\":\"User32 \",\
-                     \"AuthenticationPackageName\":\"Negotiate\",\"WorkstationName\":\"{}\",\
+                     \"LogonType\":\"{}\",\"LogonProcessName\":\"{logon_process}\",\
+                     \"AuthenticationPackageName\":\"{package}\",\"WorkstationName\":\"{workstation}\",\
                      \"TransmittedServices\":\"-\",\"LmPackageName\":\"-\",\"KeyLength\":\"0\",\
-                     \"ProcessId\":\"{:#x}\",\"ProcessName\":\"{SVCHOST}\",\
-                     \"IpAddress\":\"127.0.0.1\",\"IpPort\":\"0\"",
+                     \"ProcessId\":\"{pid:#x}\",\"ProcessName\":\"{process_name}\",\
+                     \"IpAddress\":\"{ip}\",\"IpPort\":\"{port}\"",
                     term.netbios,
                     logon_type.number(),
-                    term.netbios,
-                    term.dev.pid,
                 );
             }
+            WinEvent::AccountChange {
+                term,
+                change,
+                target,
+                actor,
+            } => {
+                let _ = write!(
+                    j,
+                    "\"TargetUserName\":\"{target}\",\"TargetDomainName\":\"{}\",\
+                     \"TargetSid\":\"{}\",",
+                    term.netbios,
+                    local_sid(term, target),
+                );
+                subject(&mut j, actor);
+                if *change == AccountChange::Created {
+                    let _ = write!(
+                        j,
+                        ",\"PrivilegeList\":\"-\",\"SamAccountName\":\"{target}\",\
+                         \"DisplayName\":\"%%1793\",\"UserPrincipalName\":\"-\",\
+                         \"HomeDirectory\":\"%%1793\",\"HomePath\":\"%%1793\",\
+                         \"ScriptPath\":\"%%1793\",\"ProfilePath\":\"%%1793\",\
+                         \"UserWorkstations\":\"%%1793\",\"PasswordLastSet\":\"%%1794\",\
+                         \"AccountExpires\":\"%%1794\",\"PrimaryGroupId\":\"513\",\
+                         \"AllowedToDelegateTo\":\"-\",\"OldUacValue\":\"0x0\",\
+                         \"NewUacValue\":\"0x15\",\"UserAccountControl\":\"\\n\\t\\t%%2080\\n\\t\\t%%2082\\n\\t\\t%%2084\",\
+                         \"UserParameters\":\"%%1793\",\"SidHistory\":\"-\",\
+                         \"LogonHours\":\"%%1797\""
+                    );
+                }
+            }
+            WinEvent::AdminGroupAdd {
+                term,
+                member,
+                actor,
+            } => {
+                let _ = write!(
+                    j,
+                    "\"MemberName\":\"{member}\",\"MemberSid\":\"{}\",\
+                     \"TargetUserName\":\"Administrators\",\"TargetDomainName\":\"Builtin\",\
+                     \"TargetSid\":\"S-1-5-32-544\",",
+                    local_sid(term, member),
+                );
+                subject(&mut j, actor);
+                j.push_str(",\"PrivilegeList\":\"-\"");
+            }
+            WinEvent::Lockout { user, caller, .. } => {
+                let _ = write!(
+                    j,
+                    "\"TargetUserName\":\"{user}\",\"TargetDomainName\":\"{caller}\",\
+                     \"TargetSid\":\"{}\",\"SubjectUserSid\":\"S-1-5-18\",\
+                     \"SubjectUserName\":\"{}$\",\"SubjectDomainName\":\"{DOMAIN}\",\
+                     \"SubjectLogonId\":\"0x3e7\"",
+                    sid(user),
+                    self.term().netbios,
+                );
+            }
+            WinEvent::LogCleared { actor, .. } => subject(&mut j, actor),
         }
         j.push_str("}}}");
         j
@@ -302,6 +468,29 @@ fn logon_data(j: &mut String, l: &Logon) {
          \"TargetOutboundDomainName\":\"-\",\"VirtualAccount\":\"%%1843\",\
          \"TargetLinkedLogonId\":\"0x0\",\"ElevatedToken\":\"{elevated}\""
     );
+}
+
+/// The `Subject*` fields of an event an account caused, from its session.
+fn subject(j: &mut String, actor: &str) {
+    let logon_id = 0x0010_0000 + keyed_rng(&format!("logon {actor}")).random_range(0..0x0fef_ffff);
+    let _ = write!(
+        j,
+        "\"SubjectUserSid\":\"{}\",\"SubjectUserName\":\"{actor}\",\
+         \"SubjectDomainName\":\"{DOMAIN}\",\"SubjectLogonId\":\"{logon_id:#x}\"",
+        sid(actor),
+    );
+}
+
+/// A local account's SID on `term`: the machine's, with a RID from 1001 up.
+fn local_sid(term: &WindowsTerminal, user: &str) -> String {
+    let mut machine = keyed_rng(term.netbios);
+    let rid = 1_001 + keyed_rng(user).random_range(0..50);
+    format!(
+        "S-1-5-21-{}-{}-{}-{rid}",
+        machine.random_range(1_000_000_000u32..4_000_000_000),
+        machine.random_range(1_000_000_000u32..4_000_000_000),
+        machine.random_range(1_000_000_000u32..4_000_000_000),
+    )
 }
 
 /// An account's SID: the domain's, with a RID fixed by the account name.
