@@ -117,6 +117,17 @@ impl Checkpoints {
     }
 }
 
+/// The lake files an interrupted or running flush of the lake at `data` is waiting for:
+/// until its checkpoint is promoted, they must stay exactly as written (compaction leaves
+/// them alone), or resuming would take the flush for one that never finished.
+pub fn pending_lake_files(data: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let path = data.join("_sanso").join("checkpoint.pending.json");
+    match read_state(&path) {
+        Ok(state) => Ok(state.map(|s| s.lake_files).unwrap_or_default()),
+        Err(err) => Err(std::io::Error::other(format!("{err:#}"))),
+    }
+}
+
 fn read_state(path: &Path) -> anyhow::Result<Option<State>> {
     match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)

@@ -40,7 +40,7 @@ pub struct GlobalArgs {
 pub enum Command {
     /// The long-running pipeline: sources → parse → lake, with /metrics and /health.
     Run(RunArgs),
-    /// Read files (plain or gzip; `-` is stdin) once into the lake.
+    /// Read files (plain or gzip text, or binary EVTX; `-` is stdin) once into the lake.
     Import(ImportArgs),
     /// Realistic three-zone traffic with labelled attack scenarios.
     Demo(DemoArgs),
@@ -48,23 +48,54 @@ pub enum Command {
     Sql(SqlArgs),
     /// Interactive SQL over the lake.
     Shell,
+    /// Merge each partition's small files into larger sorted ones (`sanso run` does this
+    /// in the background).
+    Compact(CompactArgs),
     /// Load and lint Sigma rules, or run their fixtures.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Run Sigma rules over the lake's history: the same rules, compiled to SQL.
+    Hunt(HuntArgs),
+    /// Incident records: 認知 → 報告 → 封じ込め → 終結, with legal holds.
+    #[command(subcommand)]
+    Incident(crate::incident::IncidentCommand),
+    /// Export an incident's raw lines, rows, alerts and record with a SHA-256 manifest.
+    Evidence(crate::evidence::EvidenceArgs),
+    /// Delete expired date partitions now (`sanso run` does this periodically).
+    Retention(crate::retention::RetentionArgs),
+    /// The monthly compliance report (CSV for Excel, JSON, HTML).
+    Report(ReportArgs),
+}
+
+/// `sanso report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The month, YYYY-MM, counted in Japan time.
+    #[arg(long)]
+    pub month: crate::report::Month,
+    /// One format only; without it the report is written in all three.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::report::ReportFormat>,
+    /// Folder for the report files.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
 }
 
 /// `sanso rules`.
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Load and compile every rule under DIR, reporting each one that cannot run.
+    /// Without DIR: the configured rules (the built-in pack and `[detection] rules`),
+    /// with the configured lists and thresholds.
     Check {
         /// Folder of Sigma rule files.
-        dir: PathBuf,
+        dir: Option<PathBuf>,
     },
-    /// Run the fixtures (`*.fixture.yml`) under DIR against the rules there.
+    /// Run the fixtures (`*.fixture.yml`) under DIR against the rules there. Without
+    /// DIR: the built-in pack's fixtures, with the example configuration's lists.
     Test {
         /// Folder of Sigma rules and their fixtures.
-        dir: PathBuf,
+        dir: Option<PathBuf>,
     },
 }
 
@@ -84,6 +115,15 @@ pub struct RunArgs {
     pub demo_events: usize,
 }
 
+/// `sanso compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Seconds replaced files stay for queries that listed them before (default: the
+    /// query time limit); 0 when nothing else reads the lake.
+    #[arg(long, value_name = "SECONDS")]
+    pub grace: Option<u64>,
+}
+
 /// `sanso import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -99,7 +139,12 @@ pub struct ImportArgs {
     /// Character encoding of the files, e.g. shift_jis.
     #[arg(long, default_value = "utf-8", value_parser = encoding_arg)]
     pub encoding: &'static Encoding,
-    /// Files to read; `-` reads standard input.
+    /// The column order of an i-FILTER access log whose layout was changed in the
+    /// product, comma-separated (see the README); with --format ifilter.
+    #[arg(long)]
+    pub columns: Option<String>,
+    /// Files to read; `-` reads standard input. EVTX files (Windows event logs) are
+    /// recognised by their content and decoded on every core.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -166,6 +211,33 @@ pub struct SqlArgs {
     /// The query; it may start with a `--` comment.
     #[arg(allow_hyphen_values = true)]
     pub query: String,
+}
+
+/// `sanso hunt`.
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// A Sigma rule file, or a folder of them.
+    #[arg(long, value_name = "DIR")]
+    pub rules: PathBuf,
+    /// Hunt from this time on: a duration back from now (`24h`, `7d`) or an RFC 3339
+    /// time. Without it, from the start of the lake.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Hunt up to (not including) this time, written like --since.
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Output format of the alerts.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the alerts to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also append the alerts to the lake's `alerts` table.
+    #[arg(long)]
+    pub save: bool,
+    /// Print the SQL of every rule instead of running it.
+    #[arg(long)]
+    pub show_sql: bool,
 }
 
 /// A `--format` value: a parser, or `None` for automatic detection.

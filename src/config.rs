@@ -14,9 +14,13 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use encoding_rs::Encoding;
 use sanso_detect::Placeholders;
+use sanso_detect::thresholds::Threshold;
 use sanso_ingest::line::{AuthPolicy, Format, ParseSettings};
+use sanso_ingest::parsers::ifilter::Layout;
+use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::QueryLimits;
+use sanso_query::lake::retention::{Keep, RetentionPolicy, RetentionRule};
 use serde::{Deserialize, Deserializer};
 
 /// The embedded three-zone example configuration.
@@ -69,9 +73,15 @@ pub struct Config {
     /// The HTTP listener for `/metrics`, `/health` and `/api/sql`.
     #[serde(default)]
     pub http: HttpConfig,
+    /// The Arrow Flight SQL listener.
+    #[serde(default)]
+    pub flight: FlightConfig,
     /// Limits on SQL queries.
     #[serde(default)]
     pub query: QueryConfig,
+    /// How long the lake keeps each table and zone.
+    #[serde(default)]
+    pub retention: RetentionConfig,
     /// Detection rules run over every batch.
     #[serde(default)]
     pub detection: DetectionConfig,
@@ -184,6 +194,23 @@ impl Default for HttpConfig {
     }
 }
 
+/// `[flight]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlightConfig {
+    /// Address of the Arrow Flight SQL listener; it accepts the tokens of `[http] tokens`.
+    #[serde(default = "default_flight_listen")]
+    pub listen: SocketAddr,
+}
+
+impl Default for FlightConfig {
+    fn default() -> Self {
+        FlightConfig {
+            listen: default_flight_listen(),
+        }
+    }
+}
+
 /// `[auth]`: who is an administrator and which devices confirm MFA, so that
 /// `is_privileged` and `is_mfa` reflect the city and not only the vendors' built-ins.
 #[derive(Debug, Default, Deserialize)]
@@ -215,7 +242,10 @@ impl AuthConfig {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionConfig {
-    /// A folder of Sigma rule files; without it no rules run.
+    /// Whether the built-in policy rule pack (OMZ-01 … OMZ-22) runs. Default true.
+    #[serde(default = "default_builtin")]
+    pub builtin: bool,
+    /// A folder of the city's own Sigma rule files, run beside the pack.
     pub rules: Option<PathBuf>,
     /// Seconds during which a repeat alert of the same rule and group is suppressed.
     #[serde(default = "default_suppress_secs")]
@@ -223,16 +253,25 @@ pub struct DetectionConfig {
     /// Values of the rules' `%placeholder%` lists: gateways, jump hosts, admin accounts...
     #[serde(default)]
     pub placeholders: Placeholders,
+    /// Overrides of correlation counts and windows, by rule id.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, Threshold>,
 }
 
 impl Default for DetectionConfig {
     fn default() -> Self {
         DetectionConfig {
+            builtin: default_builtin(),
             rules: None,
             suppress_secs: default_suppress_secs(),
             placeholders: Placeholders::default(),
+            thresholds: BTreeMap::new(),
         }
     }
+}
+
+fn default_builtin() -> bool {
+    true
 }
 
 fn default_suppress_secs() -> u64 {
@@ -268,6 +307,90 @@ impl QueryConfig {
             memory_bytes: self.memory_limit_mib << 20,
         }
     }
+}
+
+/// `[retention]`: how long the lake keeps each table and zone, and how often `sanso run`
+/// deletes what has expired.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// What every table and zone keeps unless a rule says otherwise: "13 months" by default.
+    #[serde(default, deserialize_with = "keep")]
+    pub keep: Keep,
+    /// Minutes between retention runs inside `sanso run`; 0 turns them off.
+    #[serde(default = "default_retention_interval_minutes")]
+    pub interval_minutes: u64,
+    /// Per table, per zone, or per both; the most specific rule wins.
+    #[serde(default)]
+    pub rules: Vec<RetentionRuleConfig>,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            keep: Keep::default(),
+            interval_minutes: default_retention_interval_minutes(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// The policy as the lake applies it.
+    pub fn policy(&self) -> RetentionPolicy {
+        RetentionPolicy {
+            default: self.keep,
+            rules: self
+                .rules
+                .iter()
+                .map(|r| RetentionRule {
+                    table: r.table,
+                    zone: r.zone.map(|z| z.as_str().to_owned()),
+                    keep: r.keep,
+                })
+                .collect(),
+        }
+    }
+
+    /// Time between retention runs, if they run.
+    pub fn interval(&self) -> Option<Duration> {
+        (self.interval_minutes > 0).then(|| Duration::from_secs(self.interval_minutes * 60))
+    }
+}
+
+/// One `[[retention.rules]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRuleConfig {
+    /// The table: network, http, auth, mail, unparsed or alerts; all when absent.
+    #[serde(default, deserialize_with = "table")]
+    pub table: Option<Table>,
+    /// The zone; all when absent.
+    pub zone: Option<Zone>,
+    /// How long, e.g. "90 days" or "13 months".
+    #[serde(deserialize_with = "keep")]
+    pub keep: Keep,
+}
+
+fn default_retention_interval_minutes() -> u64 {
+    60
+}
+
+fn keep<'de, D: Deserializer<'de>>(d: D) -> Result<Keep, D::Error> {
+    String::deserialize(d)?
+        .parse()
+        .map_err(serde::de::Error::custom)
+}
+
+fn table<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Table>, D::Error> {
+    let name = String::deserialize(d)?;
+    Table::from_name(&name).map(Some).ok_or_else(|| {
+        let known: Vec<_> = Table::ALL.iter().map(|t| t.name()).collect();
+        serde::de::Error::custom(format!(
+            "unknown table `{name}` (expected {})",
+            known.join(", ")
+        ))
+    })
 }
 
 /// What kind of source a `[[sources]]` table describes.
@@ -345,6 +468,9 @@ pub struct SourceConfig {
     /// Character encoding of the bytes, e.g. `utf-8` or `shift_jis`.
     #[serde(default = "default_encoding", deserialize_with = "encoding")]
     pub encoding: &'static Encoding,
+    /// The column order of an i-FILTER access log whose layout was changed in the
+    /// product; only with `format = "ifilter"`.
+    pub columns: Option<Vec<String>>,
 }
 
 impl SourceConfig {
@@ -356,12 +482,20 @@ impl SourceConfig {
             encoding: self.encoding,
             timezone,
             auth: auth.clone(),
+            ifilter_columns: None,
         }
     }
 
     /// Checks that the keys fit the kind; the error says which key is wrong.
     fn check(&self, timezone: Tz, auth: &Arc<AuthPolicy>) -> Result<Source, String> {
-        let parse = self.parse_settings(timezone, auth);
+        let mut parse = self.parse_settings(timezone, auth);
+        if let Some(columns) = &self.columns {
+            if self.format != Some(Format::Ifilter) {
+                return Err("`columns` applies only to format \"ifilter\"".into());
+            }
+            let layout = Layout::new(columns).map_err(|err| format!("`columns`: {err}"))?;
+            parse.ifilter_columns = Some(Arc::new(layout));
+        }
         let syslog_keys = [
             ("protocol", self.protocol.is_some()),
             ("listen", self.listen.is_some()),
@@ -508,6 +642,10 @@ fn default_http_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9898))
 }
 
+fn default_flight_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 50051))
+}
+
 fn default_query_timeout_secs() -> u64 {
     300
 }
@@ -575,6 +713,28 @@ mod tests {
         Config::parse(text, Path::new("city.toml"))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn retention_rules_parse_and_a_bad_period_names_its_line() {
+        let config = Config::parse(
+            "[retention]\nkeep = \"400 days\"\n\n[[retention.rules]]\ntable = \"network\"\n\
+             zone = \"internet\"\nkeep = \"3 months\"\n",
+            Path::new("city.toml"),
+        )
+        .unwrap();
+        let policy = config.retention.policy();
+        assert_eq!(policy.default, Keep::Days(400));
+        assert_eq!(policy.keep_for(Table::Network, "internet"), Keep::Months(3));
+        assert_eq!(policy.keep_for(Table::Network, "core"), Keep::Days(400));
+        assert_eq!(
+            Config::load(None).unwrap().retention.policy().default,
+            Keep::Months(13)
+        );
+        let err = error_of("[retention]\nkeep = \"13 moons\"\n");
+        assert!(err.contains("line 2") && err.contains("13 moons"), "{err}");
+        let err = error_of("[[retention.rules]]\ntable = \"netwrk\"\nkeep = \"1 day\"\n");
+        assert!(err.contains("unknown table `netwrk`"), "{err}");
     }
 
     #[test]
@@ -654,5 +814,35 @@ mod tests {
             }
         ));
         assert!(matches!(&config.sources[1], Source::Stdin { .. }));
+    }
+
+    #[test]
+    fn ifilter_columns_are_read_and_checked() {
+        let config = Config::parse(
+            "[[sources]]\nkind = \"file\"\npath = \"/x\"\nformat = \"ifilter\"\ncolumns = [\"time\", \"src_ip\", \"request\", \"action\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let Source::File { parse, .. } = &config.sources[0] else {
+            panic!("file source expected")
+        };
+        assert_eq!(
+            parse.ifilter_columns.as_deref(),
+            Some(&Layout::new(["time", "src_ip", "request", "action"]).unwrap())
+        );
+        let err = error_of(
+            "[[sources]]\nkind = \"file\"\npath = \"/x\"\nformat = \"squid\"\ncolumns = [\"time\"]\n",
+        );
+        assert_eq!(
+            err,
+            "city.toml: line 1: `columns` applies only to format \"ifilter\""
+        );
+        let err = error_of(
+            "[[sources]]\nkind = \"file\"\npath = \"/x\"\nformat = \"ifilter\"\ncolumns = [\"time\", \"time\"]\n",
+        );
+        assert_eq!(
+            err,
+            "city.toml: line 1: `columns`: column `time` appears more than once"
+        );
     }
 }

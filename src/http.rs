@@ -1,4 +1,5 @@
-//! The HTTP endpoint: `/health`, `/metrics`, and `POST /api/sql`.
+//! The HTTP endpoint: `/health`, `/metrics`, `POST /api/sql`, and the incident API
+//! under `/api/incidents` (see [`crate::incident_api`]).
 //!
 //! `/api/sql` takes `{"sql": "...", "format": "json" | "csv" | "arrow"}` and answers with
 //! JSON rows, CSV with a header, or an Arrow IPC stream. It requires
@@ -6,6 +7,7 @@
 //! configured tokens the endpoint is closed. The SQL surface is the same read-only one as
 //! `sanso sql`, under the same time and memory limits.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -18,6 +20,8 @@ use sanso_query::Lake;
 use serde::Deserialize;
 
 use crate::cli::OutputFormat;
+use crate::incident::IncidentGauges;
+use crate::incident_api;
 use crate::metrics::Metrics;
 use crate::output::write_result;
 
@@ -27,6 +31,10 @@ pub struct ApiState {
     pub lake: Lake,
     /// Accepted bearer tokens.
     pub tokens: Vec<String>,
+    /// The lake's root, beside which the incident log lives.
+    pub data: PathBuf,
+    /// Incident gauges, refreshed after each change made through the API.
+    pub incident_gauges: IncidentGauges,
 }
 
 /// The router with every endpoint.
@@ -38,6 +46,14 @@ pub fn router(metrics: Metrics, api: Arc<ApiState>) -> Router {
             get(move || std::future::ready(metrics.render())),
         )
         .route("/api/sql", post(sql))
+        .route(
+            "/api/incidents",
+            get(incident_api::list).post(incident_api::open),
+        )
+        .route("/api/incidents/{id}", get(incident_api::show))
+        .route("/api/incidents/{id}/events", post(incident_api::record))
+        .route("/api/incidents/{id}/hold", post(incident_api::hold))
+        .route("/api/incidents/{id}/release", post(incident_api::release))
         .with_state(api)
 }
 
@@ -112,11 +128,11 @@ fn arrow_stream(
 /// The response refusing the request, unless it carries an accepted bearer token. Each
 /// candidate is compared in constant time, so that response timing does not reveal how
 /// much of a guess was right.
-fn refusal(tokens: &[String], headers: &HeaderMap) -> Option<Response> {
+pub fn refusal(tokens: &[String], headers: &HeaderMap) -> Option<Response> {
     if tokens.is_empty() {
         return Some(error(
             StatusCode::FORBIDDEN,
-            "the SQL API is closed: configure [http] tokens to open it",
+            "the API is closed: configure [http] tokens to open it",
         ));
     }
     let Some(presented) = headers
@@ -139,7 +155,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub fn error(status: StatusCode, message: &str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],

@@ -1,15 +1,22 @@
 //! `sanso import`: read files (plain or gzip) or standard input once into the lake.
+//!
+//! Text files are read line by line, in the order given. EVTX files, recognised by
+//! their magic bytes whatever their name, are read together afterwards, decoded on every
+//! core (see [`evtx`]).
+
+mod evtx;
 
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
 use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
+use sanso_ingest::line::{Format, LineParser, ParseSettings, RawLine};
+use sanso_ingest::parsers::ifilter::Layout;
 
 use crate::cli::ImportArgs;
 use crate::config::Config;
@@ -22,6 +29,9 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Imports every file named in `args`, then prints what landed where.
 pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result<()> {
     let zones = Arc::new(config.zone_map());
+    if args.columns.is_some() && args.format.0 != Some(Format::Ifilter) {
+        anyhow::bail!("--columns applies only to --format ifilter");
+    }
     let settings = ParseSettings {
         format: args.format.0,
         zone: args.zone,
@@ -29,6 +39,38 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
         encoding: args.encoding,
         timezone: config.timezone,
         auth: config.auth.policy(),
+        ifilter_columns: args
+            .columns
+            .as_deref()
+            .map(|names| Layout::new(names.split(',').map(str::trim)).map(Arc::new))
+            .transpose()
+            .context("--columns")?,
+    };
+    let mut evtx_files = Vec::new();
+    let mut text_files = Vec::new();
+    for path in &args.files {
+        let is_evtx = path.as_os_str() != "-"
+            && evtx::is_evtx_file(path).with_context(|| format!("opening {}", path.display()))?;
+        if is_evtx {
+            evtx_files.push(path.clone());
+        } else {
+            text_files.push(path);
+        }
+    }
+    if let (Some(format), Some(file)) = (settings.format, evtx_files.first())
+        && format != Format::Windows
+    {
+        anyhow::bail!(
+            "{} is an EVTX file, whose records are Windows events, but --format {} was given",
+            file.display(),
+            format.name()
+        );
+    }
+    let evtx_settings = ParseSettings {
+        format: Some(Format::Windows),
+        // Records are rendered as UTF-8 JSON whatever the files' text encoding.
+        encoding: encoding_rs::UTF_8,
+        ..settings.clone()
     };
     let mut parser = LineParser::new(settings, zones.clone());
     let policy = FlushPolicy {
@@ -37,42 +79,75 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
     };
     let metrics = Metrics::new();
     let detection = detection::engine(&config.detection, &metrics)?;
-    let mut ingestor = Ingestor::new(data, policy, zones, metrics, None, detection)?;
-    for path in &args.files {
+    let mut ingestor = Ingestor::new(data, policy, zones.clone(), metrics, None, detection)?;
+    for path in text_files {
         import_one(&mut ingestor, &mut parser, path)
             .with_context(|| format!("importing {}", path.display()))?;
     }
+    let evtx_summary = if evtx_files.is_empty() {
+        None
+    } else {
+        let total = evtx_files
+            .iter()
+            .map(|path| path.metadata().map_or(0, |m| m.len()))
+            .sum();
+        let progress = progress_bar(total);
+        progress.set_message(format!("{} EVTX files", evtx_files.len()));
+        let target = evtx::Target {
+            ingestor: &mut ingestor,
+            parser: &mut LineParser::new(evtx_settings, zones.clone()),
+            zones: &zones,
+            zone: args.zone,
+            device: args.device.as_deref(),
+        };
+        let summary = evtx::import(target, &evtx_files, &progress)?;
+        progress.finish_and_clear();
+        Some(summary)
+    };
     ingestor
-        .flush()
+        .finish()
         .context("writing the last rows to the lake")?;
     let rows = ingestor.rows();
     println!(
-        "imported {} lines: network {}, http {}, auth {}, unparsed {}",
+        "imported {} lines: network {}, http {}, auth {}, mail {}, unparsed {}",
         ingestor.lines(),
         rows.network,
         rows.http,
         rows.auth,
+        rows.mail,
         rows.unparsed
     );
+    if let Some(summary) = evtx_summary {
+        println!(
+            "evtx: {} files, {} chunks, {} of {} records read, {} damaged chunks, {} checksum \
+             mismatches",
+            summary.files,
+            summary.chunks,
+            summary.records,
+            summary.declared,
+            summary.damaged_chunks,
+            summary.checksum_mismatches
+        );
+    }
     Ok(())
 }
 
-fn import_one(
-    ingestor: &mut Ingestor,
-    parser: &mut LineParser,
-    path: &PathBuf,
-) -> anyhow::Result<()> {
+/// A progress bar of `len` bytes, drawn only on a terminal.
+fn progress_bar(len: u64) -> ProgressBar {
+    ProgressBar::new(len).with_style(
+        ProgressStyle::with_template(
+            "{msg} {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .expect("valid template"),
+    )
+}
+
+fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &Path) -> anyhow::Result<()> {
     let (reader, progress): (Box<dyn Read>, ProgressBar) = if path.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), ProgressBar::hidden())
     } else {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        let progress = ProgressBar::new(len).with_style(
-            ProgressStyle::with_template(
-                "{msg} {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-            )
-            .expect("valid template"),
-        );
+        let progress = progress_bar(file.metadata()?.len());
         progress.set_message(path.display().to_string());
         (Box::new(progress.wrap_read(file)), progress)
     };
@@ -86,6 +161,10 @@ fn import_one(
     } else {
         Box::new(reader)
     };
+    // Files were sniffed before; standard input is seen only here.
+    if sanso_ingest::evtx::is_evtx(reader.fill_buf()?) {
+        anyhow::bail!("standard input is an EVTX file: name the file instead of `-`");
+    }
 
     let label = if path.as_os_str() == "-" {
         "stdin".to_owned()

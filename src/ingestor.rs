@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use arrow::array::RecordBatch;
-use sanso_detect::{Engine, alerts_to_batch};
-use sanso_ingest::batch::{Batches, RowCounts};
+use sanso_detect::{Alert, Engine, alerts_to_batch};
+use sanso_ingest::batch::{Batches, Common, RowCounts};
+use sanso_ingest::event::Micros;
 use sanso_ingest::line::{LineParser, RawLine};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
@@ -89,6 +90,17 @@ impl Ingestor {
         }
     }
 
+    /// Records input that never became a line, such as an unreadable chunk of a binary
+    /// file, as one `unparsed` row with `reason`, so that it does not vanish. It counts
+    /// as a line: lines in still equal rows out.
+    pub fn ingest_unparsed(&mut self, common: &Common<'_>, reason: &str) {
+        self.batches.push_unparsed(common, reason, common.format);
+        self.lines += 1;
+        if self.batches.pending().total() as usize >= BATCH_ROWS {
+            self.drain();
+        }
+    }
+
     /// Whether the buffered rows have reached the flush threshold; callers that ingest
     /// in a loop check it to bound memory between ticks.
     pub fn is_full(&self) -> bool {
@@ -113,6 +125,7 @@ impl Ingestor {
             network: self.totals.network + pending.network,
             http: self.totals.http + pending.http,
             auth: self.totals.auth + pending.auth,
+            mail: self.totals.mail + pending.mail,
             unparsed: self.totals.unparsed + pending.unparsed,
         }
     }
@@ -166,7 +179,31 @@ impl Ingestor {
         self.totals.network += pending.network;
         self.totals.http += pending.http;
         self.totals.auth += pending.auth;
+        self.totals.mail += pending.mail;
         self.totals.unparsed += pending.unparsed;
+    }
+
+    /// Lets the rules see time pass without events. A live pipeline calls this on every
+    /// tick with the wall clock, so that a source falling silent (OMZ-22) is noticed
+    /// without waiting for other traffic to move event time on.
+    pub fn watch(&mut self, now: Micros) {
+        let Some(engine) = &mut self.detection else {
+            return;
+        };
+        let alerts = engine.tick(now);
+        self.write_alerts(&alerts);
+    }
+
+    /// Ends a finite input (an import): the rules decide every match still waiting for
+    /// an absence window to close (OMZ-14's MFA success), since nothing more can arrive
+    /// to confirm it, and everything is written.
+    pub fn finish(&mut self) -> anyhow::Result<()> {
+        self.drain();
+        if let Some(engine) = &mut self.detection {
+            let alerts = engine.finish();
+            self.write_alerts(&alerts);
+        }
+        self.flush()
     }
 
     /// Runs the rules over a batch; alerts go to the `alerts` table in the same flush as
@@ -182,13 +219,17 @@ impl Ingestor {
                 return;
             }
         };
+        self.write_alerts(&alerts);
+    }
+
+    fn write_alerts(&mut self, alerts: &[Alert]) {
         if alerts.is_empty() {
             return;
         }
-        for alert in &alerts {
+        for alert in alerts {
             self.metrics.record_alert(alert);
         }
-        match alerts_to_batch(&alerts) {
+        match alerts_to_batch(alerts) {
             Ok(batch) => self
                 .writer
                 .append(Table::Alerts, &batch)

@@ -5,14 +5,21 @@
 
 mod checkpoint;
 mod cli;
+mod compact;
 mod config;
 mod demo;
 mod detection;
+mod evidence;
 mod http;
+mod hunt;
 mod import;
+mod incident;
+mod incident_api;
 mod ingestor;
 mod metrics;
 mod output;
+mod report;
+mod retention;
 mod run;
 mod shell;
 mod sources;
@@ -31,7 +38,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // The EVTX reader logs every chunk it opens at `info`; sanso reports
+                // what matters about each file itself.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,evtx=warn")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -67,12 +76,24 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             &args,
         ),
         Command::Shell => shell::shell(&data, Arc::new(config.zone_map()), config.query.limits()),
+        Command::Compact(args) => compact::compact(&config, &data, &args),
+        Command::Report(args) => report::command(&config, &data, &args),
+        Command::Incident(command) => incident::command(&config, &data, &command),
+        Command::Evidence(args) => evidence::export(&config, &data, &args),
+        Command::Retention(args) => retention::command(&config, &data, &args),
         Command::Rules(cli::RulesCommand::Check { dir }) => {
-            detection::check_rules(&dir, &config.detection)
+            detection::check_rules(dir.as_deref(), &config.detection)
         }
         Command::Rules(cli::RulesCommand::Test { dir }) => {
-            detection::test_rules(&dir, &config.detection)
+            detection::test_rules(dir.as_deref(), &config.detection)
         }
+        Command::Hunt(args) => hunt::hunt(
+            &data,
+            Arc::new(config.zone_map()),
+            config.query.limits(),
+            &config.detection,
+            &args,
+        ),
     }
 }
 

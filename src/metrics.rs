@@ -263,6 +263,12 @@ impl Metrics {
         metrics
     }
 
+    /// Adds a collector owned elsewhere (incident and retention gauges) to the registry
+    /// that `/metrics` renders.
+    pub fn register(&self, collector: Box<dyn Collector>) -> prometheus::Result<()> {
+        self.registry.register(collector)
+    }
+
     /// The metrics in Prometheus's text exposition format.
     pub fn render(&self) -> String {
         TextEncoder::new()

@@ -4,7 +4,8 @@
 //!  UDP / TCP / TLS listeners ─┐
 //!  file followers, stdin ──────┴─(bounded channel of Chunks)──> ingest thread ──> lake
 //!  ticker ─────────────────────────────(Tick)──────────────────────┘         + checkpoints
-//!  HTTP: /metrics, /health, /api/sql
+//!  HTTP: /metrics, /health, /api/sql, /api/incidents; Arrow Flight SQL; background
+//!  compaction and retention (sparing partitions under legal hold)
 //! ```
 //!
 //! Network I/O runs on a small tokio runtime; parsing and Parquet encoding run on a
@@ -24,18 +25,22 @@ use sanso_ingest::framing::Framing;
 use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::Lake;
+use sanso_query::flight;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
+use crate::compact;
 use crate::config::{Config, FramingConfig, Source, SyslogProtocol};
 use crate::demo::{self, DemoSpec};
 use crate::detection;
 use crate::http::{self, ApiState};
+use crate::incident::IncidentGauges;
 use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
+use crate::retention::{self, RetentionMetrics};
 use crate::sources::file::{self, FollowSettings};
 use crate::sources::syslog_tcp::StreamSettings;
 use crate::sources::{Message, stdin, syslog_tcp, syslog_udp, tls};
@@ -46,6 +51,9 @@ const CHANNEL_CHUNKS: usize = 512;
 
 /// How often buffered rows are checked against the flush interval.
 const TICK: Duration = Duration::from_millis(250);
+
+/// How often the incident gauges are read from the incident log.
+const INCIDENT_REFRESH: Duration = Duration::from_secs(30);
 
 /// Longest line kept whole from a file or stdin; a longer one is cut.
 const MAX_FILE_LINE: usize = 1 << 20;
@@ -220,9 +228,36 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     tracing::info!(listen = %config.http.listen, "serving /metrics, /health and /api/sql");
     let lake =
         Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
+    let incident_gauges = IncidentGauges::register(&metrics)?;
+    // Incidents recorded from the CLI (another process) reach the gauges at the next
+    // refresh; those recorded over HTTP refresh them at once.
+    let gauges = incident_gauges.clone();
+    let incident_data = data.to_owned();
+    tasks.push(tokio::spawn(async move {
+        let mut interval = tokio::time::interval(INCIDENT_REFRESH);
+        loop {
+            interval.tick().await;
+            let (gauges, data) = (gauges.clone(), incident_data.clone());
+            let _ = tokio::task::spawn_blocking(move || gauges.refresh_from(&data)).await;
+        }
+    }));
+    if let Some(interval) = config.retention.interval() {
+        let retention_metrics = RetentionMetrics::register(&metrics)?;
+        let retention_lake =
+            Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits())
+                .await?;
+        tasks.push(tokio::spawn(retention::periodically(
+            retention_lake,
+            config.retention.policy(),
+            interval,
+            retention_metrics,
+        )));
+    }
     let api = Arc::new(ApiState {
         lake,
         tokens: config.http.tokens.clone(),
+        data: data.to_owned(),
+        incident_gauges,
     });
     let app = http::router(metrics, api);
     tasks.push(tokio::spawn(async move {
@@ -230,6 +265,24 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
             tracing::error!(%err, "HTTP server stopped");
         }
     }));
+
+    let flight = TcpListener::bind(config.flight.listen)
+        .await
+        .with_context(|| format!("binding Arrow Flight SQL on {}", config.flight.listen))?;
+    tracing::info!(listen = %config.flight.listen, "serving Arrow Flight SQL");
+    let flight_lake =
+        Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
+    let tokens = config.http.tokens.clone();
+    tasks.push(tokio::spawn(async move {
+        let shutdown = std::future::pending();
+        if let Err(err) = flight::serve(flight, Arc::new(flight_lake), tokens, shutdown).await {
+            tracing::error!(%err, "Arrow Flight SQL server stopped");
+        }
+    }));
+    tasks.push(compact::background(
+        data.to_owned(),
+        compact::policy(config),
+    ));
 
     if args.demo {
         let addr = first_tcp.context("--demo needs a TCP syslog source in the configuration")?;
@@ -336,12 +389,17 @@ fn ingest_loop(
                 continue;
             }
         }
+        if matches!(message, Message::Tick) {
+            ingestor.watch(chrono::Utc::now().timestamp_micros());
+        }
         // Rows whose write failed stay buffered and are retried on the next tick, so a
         // transient failure (a full disk) loses nothing.
         if let Err(err) = ingestor.flush_if_due() {
             tracing::error!("writing to the lake failed; will retry: {err:#}");
         }
     }
+    // A plain flush, not `finish`: a logon whose MFA window is still open at shutdown
+    // is not judged without the events that may yet confirm it.
     ingestor
         .flush()
         .context("writing buffered rows at shutdown")?;

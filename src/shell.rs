@@ -14,6 +14,7 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
+use sanso_query::incidents::IncidentTable;
 use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::OutputFormat;
@@ -107,18 +108,29 @@ fn command(
         (Some("\\q"), _) => return Ok(Flow::Quit),
         (Some("\\?"), _) => writeln!(out, "{HELP}")?,
         (Some("\\d"), None) => {
-            for table in Table::ALL {
-                writeln!(out, "{}", table.name())?;
+            let lake_tables = Table::ALL.iter().map(|t| t.name());
+            let incident_tables = IncidentTable::ALL.iter().map(|t| t.name());
+            for name in lake_tables.chain(incident_tables) {
+                writeln!(out, "{name}")?;
             }
         }
-        (Some("\\d"), Some(name)) => match Table::from_name(name) {
-            Some(table) => {
-                for field in lake.table_schema(table).fields() {
-                    writeln!(out, "{:<16} {}", field.name(), field.data_type())?;
+        (Some("\\d"), Some(name)) => {
+            let schema = match Table::from_name(name) {
+                Some(table) => Some(lake.table_schema(table)),
+                None => IncidentTable::ALL
+                    .into_iter()
+                    .find(|t| t.name() == name)
+                    .map(IncidentTable::schema),
+            };
+            match schema {
+                Some(schema) => {
+                    for field in schema.fields() {
+                        writeln!(out, "{:<16} {}", field.name(), field.data_type())?;
+                    }
                 }
+                None => writeln!(out, "no table `{name}`; \\d lists them")?,
             }
-            None => writeln!(out, "no table `{name}`; \\d lists them")?,
-        },
+        }
         (Some("\\format"), Some(name)) => match name {
             "table" => *format = OutputFormat::Table,
             "csv" => *format = OutputFormat::Csv,

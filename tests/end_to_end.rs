@@ -44,7 +44,8 @@ fn lake_raw_lines(data: &Path) -> Vec<String> {
         "--format",
         "json",
         "SELECT raw FROM network UNION ALL SELECT raw FROM http \
-         UNION ALL SELECT raw FROM auth UNION ALL SELECT raw FROM unparsed",
+         UNION ALL SELECT raw FROM auth UNION ALL SELECT raw FROM mail \
+         UNION ALL SELECT raw FROM unparsed",
     ]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     rows.iter()
@@ -52,13 +53,19 @@ fn lake_raw_lines(data: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The device's own line inside a syslog wire line: the PRI removed, and for Squid the
-/// syslog header the sender put around the native access.log line.
+/// The device's own line inside a syslog wire line: the PRI removed, and for Squid,
+/// i-FILTER and m-FILTER the syslog header the sender put around the product's own line.
 fn device_line(raw: &str) -> &str {
     let without_pri = raw
         .strip_prefix('<')
         .and_then(|r| r.split_once('>'))
         .map_or(raw, |(_, rest)| rest);
+    let appliance = without_pri
+        .split_once(" ifilter-inet ")
+        .or_else(|| without_pri.split_once(" mfilter-gw mfilter: "));
+    if let Some((_, line)) = appliance {
+        return line;
+    }
     match without_pri.find(" squid[") {
         Some(at) => without_pri[at..]
             .split_once("]: ")
@@ -166,7 +173,8 @@ fn imported_demo_files_are_accounted_for_per_table() {
     let rows = sql_count(
         &data,
         "SELECT (SELECT count(*) FROM network) + (SELECT count(*) FROM http) \
-         + (SELECT count(*) FROM auth) + (SELECT count(*) FROM unparsed)",
+         + (SELECT count(*) FROM auth) + (SELECT count(*) FROM mail) \
+         + (SELECT count(*) FROM unparsed)",
     );
     assert_eq!(rows, lines, "lines in = rows out");
     assert_every_line_landed(&files, &lake_raw_lines(&data));

@@ -27,41 +27,8 @@ fn readme_queries() -> Vec<String> {
 }
 
 fn demo_lake(dir: &Path) -> std::path::PathBuf {
-    let demo = dir.join("demo");
-    sanso_ok(&[
-        "demo",
-        "--seed",
-        "3",
-        "--events",
-        "6000",
-        "--start",
-        "2026-11-20T00:00:00Z",
-        "--out",
-        demo.to_str().unwrap(),
-    ]);
     let data = dir.join("lake");
-    for entry in std::fs::read_dir(&demo).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "log" || e == "jsonl")
-            && !path.ends_with("ground-truth.jsonl")
-        {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let device = name
-                .split('.')
-                .next()
-                .unwrap()
-                .trim_end_matches("-access")
-                .trim_end_matches("-auth");
-            sanso_ok(&[
-                "--data",
-                data.to_str().unwrap(),
-                "import",
-                "--device",
-                device,
-                path.to_str().unwrap(),
-            ]);
-        }
-    }
+    support::import_demo(dir, &data, 3, 6000, "2026-11-20T00:00:00Z");
     data
 }
 

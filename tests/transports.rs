@@ -251,7 +251,7 @@ fn the_shell_runs_statements_across_lines_and_describes_tables() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     for expected in [
-        "network\nhttp\nauth\nunparsed\nalerts",
+        "network\nhttp\nauth\nmail\nunparsed\nalerts\nincidents\nincident_events",
         "is_mfa",
         "| 42     |",
         "error:",

@@ -52,6 +52,7 @@ pub struct Server {
     pub data: PathBuf,
     pub syslog_port: u16,
     pub http_port: u16,
+    pub flight_port: u16,
 }
 
 impl Server {
@@ -65,6 +66,7 @@ impl Server {
     pub fn start_with(dir: &Path, extra_sources: &str, run_args: &[&str]) -> Server {
         let syslog_port = free_port();
         let http_port = free_port();
+        let flight_port = free_port();
         let data = dir.join("lake");
         let config = dir.join("sanso.toml");
         // The embedded example, with the listeners moved to free ports, so that the tests
@@ -82,6 +84,10 @@ impl Server {
             .replace(
                 "listen = \"127.0.0.1:9898\"",
                 &format!("listen = \"127.0.0.1:{http_port}\"\ntokens = [\"{TOKEN}\"]"),
+            )
+            .replace(
+                "listen = \"127.0.0.1:50051\"",
+                &format!("listen = \"127.0.0.1:{flight_port}\""),
             )
             .replace("flush_interval_ms = 5000", "flush_interval_ms = 300");
         assert!(
@@ -108,6 +114,7 @@ impl Server {
             data,
             syslog_port,
             http_port,
+            flight_port,
         };
         server.wait_healthy();
         server
@@ -230,4 +237,44 @@ pub fn sql_rows(data: &Path, query: &str) -> Vec<String> {
 /// A single number from a query.
 pub fn sql_count(data: &Path, query: &str) -> u64 {
     sql_rows(data, query)[0].trim().parse().unwrap()
+}
+
+/// Writes a demo run (`sanso demo --out`) and imports every device file into the lake
+/// at `data`, each under its device's name, as a city's collector would deliver them.
+/// Returns the demo folder (device logs and `ground-truth.jsonl`).
+pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &str) -> PathBuf {
+    let demo = dir.join(format!("demo-{seed}-{start}").replace(':', ""));
+    sanso_ok(&[
+        "demo",
+        "--seed",
+        &seed.to_string(),
+        "--events",
+        &events.to_string(),
+        "--start",
+        start,
+        "--out",
+        demo.to_str().unwrap(),
+    ]);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&demo)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "log" || e == "jsonl")
+                && !path.ends_with("ground-truth.jsonl")
+        })
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let mut args = vec!["--data", data.to_str().unwrap(), "import"];
+        // Squid's access.log has no syslog header to name its device; the other files
+        // carry the device's host name on every line.
+        let device = name.strip_suffix("-access.log");
+        if let Some(device) = device {
+            args.extend(["--device", device]);
+        }
+        args.push(path.to_str().unwrap());
+        sanso_ok(&args);
+    }
+    demo
 }
