@@ -299,21 +299,26 @@ pub static FIGURES: &[FigureDef] = &[
     },
     FigureDef {
         id: "log_availability",
-        title: "ログの取得率（機器別、1時間単位）",
-        title_en: "Log availability per source (share of hours with data)",
+        title: "ログの取得率（機器別、想定間隔ごと）",
+        title_en: "Log availability per source (share of its expected intervals with data)",
         policy_ref: "基本方針6(7)",
         item_label: Some("機器"),
         unit: Unit::Percent,
         target: Some(Target::AtLeast(99.0)),
         absent_is_zero: true,
+        // Sources with an expected interval (`source_intervals`, the same list OMZ-22
+        // watches): the share of the month's intervals, counted from the epoch, in
+        // which the device wrote at least one line.
         sql: concat!(
-            "SELECT zone, device AS item, 100.0 * count(DISTINCT date_trunc('hour', time)) / {period_hours} AS value FROM (\n",
-            "  SELECT zone, device, time FROM network WHERE {period}\n",
-            "  UNION ALL SELECT zone, device, time FROM http WHERE {period}\n",
-            "  UNION ALL SELECT zone, device, time FROM auth WHERE {period}\n",
-            "  UNION ALL SELECT zone, device, time FROM mail WHERE {period}\n",
-            "  UNION ALL SELECT zone, device, time FROM unparsed WHERE {period})\n",
-            "GROUP BY zone, device"
+            "SELECT zone, device AS item, 100.0 * count(DISTINCT floor(date_part('epoch', time) / interval_secs)) / ({period_secs} / interval_secs) AS value FROM (\n",
+            "  SELECT zone, device, time, {interval_secs} AS interval_secs FROM (\n",
+            "    SELECT zone, device, time FROM network WHERE {period}\n",
+            "    UNION ALL SELECT zone, device, time FROM http WHERE {period}\n",
+            "    UNION ALL SELECT zone, device, time FROM auth WHERE {period}\n",
+            "    UNION ALL SELECT zone, device, time FROM mail WHERE {period}\n",
+            "    UNION ALL SELECT zone, device, time FROM unparsed WHERE {period}))\n",
+            "WHERE interval_secs IS NOT NULL\n",
+            "GROUP BY zone, device, interval_secs"
         ),
     },
     FigureDef {
@@ -391,6 +396,8 @@ pub struct Bindings {
     pub month: Month,
     /// The security cloud's addresses and ranges.
     pub security_cloud: Vec<String>,
+    /// Each source's expected interval, `DEVICE DURATION` (`*` for any other device).
+    pub source_intervals: Vec<String>,
 }
 
 impl Bindings {
@@ -399,7 +406,8 @@ impl Bindings {
         figure
             .sql
             .replace("{period_margin}", &period(self.month, 1))
-            .replace("{period_hours}", &(self.month.days() * 24).to_string())
+            .replace("{period_secs}", &(u64::from(self.month.days()) * 86_400).to_string())
+            .replace("{interval_secs}", &self.interval_secs())
             .replace("{period}", &period(self.month, 0))
             .replace("{zone_or_all}", ZONE_OR_ALL)
             .replace("{count}", "CAST(count(*) AS DOUBLE) AS value")
@@ -413,6 +421,35 @@ impl Bindings {
                 ),
             )
             .replace("{security_cloud}", &self.security_cloud_match())
+    }
+
+    /// Each device's expected interval in seconds, null for devices without one.
+    fn interval_secs(&self) -> String {
+        let mut arms = String::from("CASE device");
+        let mut otherwise = "NULL".to_owned();
+        for entry in &self.source_intervals {
+            let Some((device, duration)) = entry.trim().split_once(char::is_whitespace) else {
+                continue;
+            };
+            // Entries are checked when the rule pack loads; one that does not parse
+            // never reaches a running sanso.
+            let Some(micros) = sanso_detect::sigma::parse_duration(duration) else {
+                continue;
+            };
+            let secs = micros / 1_000_000;
+            if device == "*" {
+                otherwise = secs.to_string();
+            } else {
+                arms.push_str(&format!(
+                    " WHEN '{}' THEN {secs}",
+                    device.replace('\'', "''")
+                ));
+            }
+        }
+        if arms == "CASE device" {
+            return otherwise;
+        }
+        format!("{arms} ELSE {otherwise} END")
     }
 
     /// `dst_ip` lies in one of the security cloud's ranges; with none configured nothing
@@ -482,6 +519,7 @@ mod tests {
                 "203.0.113.7".into(),
                 "o'brien".into(),
             ],
+            source_intervals: vec!["fw-core 15m".into(), "* 1h".into()],
         };
         for figure in FIGURES {
             let sql = bindings.render(figure);
@@ -495,6 +533,30 @@ mod tests {
             "(cidr_contains(dst_ip, '198.51.100.0/24') OR cidr_contains(dst_ip, '203.0.113.7/32') \
              OR cidr_contains(dst_ip, 'o''brien/32'))"
         ));
+    }
+
+    #[test]
+    fn expected_intervals_become_a_case_per_device() {
+        let mut bindings = Bindings {
+            month: "2026-11".parse().unwrap(),
+            security_cloud: Vec::new(),
+            source_intervals: vec![
+                "fw-core 15m".into(),
+                "proxy-inet  30m".into(),
+                "* 1h".into(),
+            ],
+        };
+        assert_eq!(
+            bindings.interval_secs(),
+            "CASE device WHEN 'fw-core' THEN 900 WHEN 'proxy-inet' THEN 1800 ELSE 3600 END"
+        );
+        bindings.source_intervals.truncate(1);
+        assert_eq!(
+            bindings.interval_secs(),
+            "CASE device WHEN 'fw-core' THEN 900 ELSE NULL END"
+        );
+        bindings.source_intervals.clear();
+        assert_eq!(bindings.interval_secs(), "NULL");
     }
 
     #[test]

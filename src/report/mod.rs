@@ -152,6 +152,8 @@ pub struct FigureRow {
 pub struct ReportSettings {
     /// Addresses and ranges of the prefecture's security cloud (自治体情報セキュリティクラウド).
     pub security_cloud: Vec<String>,
+    /// Each source's expected interval (ログの取得), as OMZ-22 reads it.
+    pub source_intervals: Vec<String>,
 }
 
 /// Output formats of `sanso report`.
@@ -180,6 +182,7 @@ pub async fn build(lake: &Lake, month: Month, settings: &ReportSettings) -> anyh
     let current = Bindings {
         month,
         security_cloud: settings.security_cloud.clone(),
+        source_intervals: settings.source_intervals.clone(),
     };
     let previous = Bindings {
         month: month.previous(),
@@ -395,13 +398,17 @@ pub fn command(
     data: &Path,
     args: &crate::cli::ReportArgs,
 ) -> anyhow::Result<()> {
-    let settings = ReportSettings {
-        security_cloud: config
+    let list = |name: &str| {
+        config
             .detection
             .placeholders
-            .get(SECURITY_CLOUD)
+            .get(name)
             .map(<[String]>::to_vec)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+    };
+    let settings = ReportSettings {
+        security_cloud: list(SECURITY_CLOUD),
+        source_intervals: list(SOURCE_INTERVALS),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -429,3 +436,7 @@ pub fn command(
 /// The `[detection.placeholders]` list that holds the security cloud's ranges; OMZ-07
 /// judges egress by the same list.
 const SECURITY_CLOUD: &str = "security_cloud";
+
+/// The `[detection.placeholders]` list of each source's expected interval; OMZ-22 raises
+/// a silent source by the same list.
+const SOURCE_INTERVALS: &str = "source_intervals";
