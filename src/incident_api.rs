@@ -17,6 +17,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use sanso_query::incidents::{
     Authority, IncidentError, IncidentStore, NewIncident, Severity, Stage, Update,
 };
@@ -117,12 +118,7 @@ pub async fn open(
                 .severity
                 .parse::<Severity>()
                 .map_err(|e| e.to_string())?,
-            at: request
-                .at
-                .as_deref()
-                .map(parse_time)
-                .transpose()
-                .map_err(|e| format!("{e:#}"))?,
+            at: optional_time(request.at.as_deref())?,
             title: request.title,
             alerts: request.alerts,
             by: request.by,
@@ -142,6 +138,11 @@ pub async fn open(
         blocking(move || store.open_incident(new)).await,
         StatusCode::CREATED,
     )
+}
+
+/// A request's optional `at`, as the caller's error message when it is not RFC 3339.
+fn optional_time(at: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
+    at.map(parse_time).transpose().map_err(|e| format!("{e:#}"))
 }
 
 /// `POST /api/incidents/{id}/events`.
@@ -172,12 +173,7 @@ pub async fn record(
                 .map(|a| a.parse::<Authority>())
                 .collect::<Result<_, _>>()
                 .map_err(|e| e.to_string())?,
-            at: request
-                .at
-                .as_deref()
-                .map(parse_time)
-                .transpose()
-                .map_err(|e| format!("{e:#}"))?,
+            at: optional_time(request.at.as_deref())?,
             alerts: request.alerts,
             by: request.by,
             note: request.note,

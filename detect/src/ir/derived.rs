@@ -159,6 +159,11 @@ impl Derived {
                     table,
                     column: name.to_owned(),
                 })?;
+            // The event tables' timestamps are already microseconds: read them in place
+            // rather than copying the column once per derived field and batch.
+            if let Some(times) = array.as_primitive_opt::<TimestampMicrosecondType>() {
+                return Ok(times.iter().collect());
+            }
             let array = cast(array, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
             Ok(array
                 .as_primitive::<TimestampMicrosecondType>()
