@@ -17,7 +17,7 @@
 //! | `jst_holiday` | all | boolean | the JST date is a Japanese public holiday (国民の祝日, 振替休日, 国民の休日) |
 //! | `jst_business_hours` | all | boolean | inside a `%business_hours%` window on a day that is neither a holiday nor a `%closed_days%` day |
 //! | `jst_maintenance_window` | all | boolean | inside a `%maintenance_windows%` window |
-//! | `clock_skew_secs` | all | integer | whole seconds between when the line was due (`time`, plus `duration_ms` where the device logs a request or session as it ends) and `received_at`, either way |
+//! | `clock_skew_secs` | all | integer | whole seconds between `time` and `received_at`, either way |
 //! | `core_allowlisted` | network | boolean | (`dst_ip`, `protocol`, `dst_port`) matches a `%core_allowlist%` tuple |
 //! | `core_allowlist_host` | network | boolean | `dst_ip` is inside a `%core_allowlist%` tuple's range, whatever the port |
 //!
@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use chrono::{Datelike, NaiveDate};
 use jpholiday::jpholiday::JPHoliday;
 use sanso_ingest::schema::{Table, col};
@@ -215,25 +215,11 @@ impl Derived {
             )),
             Derived::ClockSkewSecs => {
                 let received = micros(col::RECEIVED_AT)?;
-                // A proxy or firewall writes a request's or session's line when it ends,
-                // stamped with its start: the line is due at `time + duration_ms`.
-                let durations: Vec<i64> = match batch.column_by_name("duration_ms") {
-                    Some(column) => cast(column, &DataType::Int64)?
-                        .as_primitive::<Int64Type>()
-                        .iter()
-                        .map(|ms| ms.unwrap_or(0).saturating_mul(1_000))
-                        .collect(),
-                    None => vec![0; batch.num_rows()],
-                };
                 Arc::new(Int64Array::from_iter(
-                    micros(col::TIME)?
-                        .into_iter()
-                        .zip(received)
-                        .zip(durations)
-                        .map(|((t, r), d)| {
-                            Some(t?.saturating_add(d).abs_diff(r?) / MICROS_PER_SEC as u64)
-                                .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
-                        }),
+                    micros(col::TIME)?.into_iter().zip(received).map(|(t, r)| {
+                        Some(t?.abs_diff(r?) / MICROS_PER_SEC as u64)
+                            .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+                    }),
                 ))
             }
             Derived::Allowlisted(tuples) | Derived::AllowlistHost(tuples) => {
@@ -498,34 +484,6 @@ mod tests {
                 "{bad} should not parse"
             );
         }
-    }
-
-    #[test]
-    fn skew_counts_from_the_end_of_a_logged_request() {
-        use arrow::array::{TimestampMicrosecondArray, UInt64Array};
-        use arrow::datatypes::{Field, Schema};
-        let minute = 60 * MICROS_PER_SEC;
-        let time = TimestampMicrosecondArray::from(vec![0, 0]).with_timezone("UTC");
-        let received =
-            TimestampMicrosecondArray::from(vec![2 * minute, 2 * minute]).with_timezone("UTC");
-        let duration = UInt64Array::from(vec![Some(115_000), None]);
-        let schema = Schema::new(vec![
-            Field::new(col::TIME, time.data_type().clone(), false),
-            Field::new(col::RECEIVED_AT, received.data_type().clone(), false),
-            Field::new("duration_ms", DataType::UInt64, true),
-        ]);
-        let batch = RecordBatch::try_new(
-            Arc::new(schema),
-            vec![Arc::new(time), Arc::new(received), Arc::new(duration)],
-        )
-        .unwrap();
-        let skew = Derived::ClockSkewSecs
-            .evaluate(Table::Http, &batch)
-            .unwrap();
-        let skew = skew.as_primitive::<Int64Type>();
-        // A two-minute tunnel's line, written as it closed, is 5 s off; a line with no
-        // duration is the full two minutes off.
-        assert_eq!((skew.value(0), skew.value(1)), (5, 120));
     }
 
     #[test]
