@@ -330,7 +330,7 @@ pub(crate) fn clf_time(s: &str) -> Option<Micros> {
 }
 
 /// `+hhmm` or `-hhmm` as seconds east of UTC.
-fn numeric_offset(s: &str) -> Option<i64> {
+pub(crate) fn numeric_offset(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 5 {
         return None;

@@ -15,7 +15,7 @@
 //!
 //! | column name | vendor column | sanso column |
 //! |---|---|---|
-//! | `log_time` | アクセスログ出力時刻 (`MMM dd HH:mm:ss`, three words) | not used: it has no year; `time` is exact |
+//! | `log_time` | アクセスログ出力時刻 (`MMM dd HH:mm:ss`, three words) | `time`, see below |
 //! | `pid` | プロセス番号 | `extra['pid']` |
 //! | `version` | 「i-FILTER」バージョン (`1000/01/`) | `extra['version']` |
 //! | `upstream_proxy` | 上位プロキシサーバーIPアドレス | `extra['upstream_proxy']` |
@@ -24,7 +24,7 @@
 //! | `src_ip` | クライアントIPアドレス (X-Forwarded-For when enabled) | `src_ip` |
 //! | `computer` | コンピューター名 | `extra['computer']` |
 //! | `user` | 認証ユーザー名, URL-encoded | `user` |
-//! | `time` | アクセス開始日時 `[dd/MMM/yyyy:HH:mm:ss +0900]` | `time` |
+//! | `time` | アクセス開始日時 `[dd/MMM/yyyy:HH:mm:ss +0900]` | `extra['access_start']`, and `time` without a log time |
 //! | `status` | HTTPレスポンスコード | `status` |
 //! | `bytes_out` | bytes from the client | `bytes_out` |
 //! | `bytes_in` | bytes to the client | `bytes_in` |
@@ -43,6 +43,14 @@
 //! any other name keeps that column's value in `extra` under the name. The vendor
 //! documents the meaning of the default columns 21–24, 26–28 and 35 only in its manual;
 //! the default layout leaves them to `raw`.
+//!
+//! The event time is when the line was written, as for Squid and the firewalls: i-FILTER
+//! writes a line when the transaction ends, so a CONNECT tunnel that stayed open for an
+//! hour carries an access time an hour before the line reached sanso, and judging the
+//! appliance's clock by it would be wrong. The log time has no year and no offset; both
+//! come from the access time, and a log time that would fall more than half a day before
+//! the access began belongs to the next year (a tunnel open over New Year). A layout
+//! without a log time keeps the access time as the event time.
 //!
 //! Values are URL-encoded (Japanese user and group names, `/` of content types): they
 //! are decoded, `+` as a space, into the per-line arena. Decoded bytes that are not
@@ -85,9 +93,11 @@ use std::net::{IpAddr, SocketAddr};
 use bumpalo::Bump;
 use memchr::memchr;
 
-use super::combined::{clf_time, digits, split_url};
+use super::combined::{
+    civil_micros, clf_time, clock, digits, is_valid_date, month, numeric_offset, split_url,
+};
 use crate::error::ParseError;
-use crate::event::HttpEvent;
+use crate::event::{HttpEvent, Micros};
 
 /// Name of the access log format.
 pub const NAME: &str = "ifilter";
@@ -333,6 +343,8 @@ pub fn parse_in<'a>(
 ) -> Result<HttpEvent<'a>, ParseError> {
     let mut tokens = Tokens { rest: line };
     let mut e = HttpEvent::default();
+    let mut log_time = None;
+    let mut access_start = None;
     for column in &layout.columns {
         let value = match column {
             Column::LogTime => tokens.next_words(3),
@@ -343,6 +355,12 @@ pub fn parse_in<'a>(
             field: column.name(),
         })?;
         read_column(column, value, arena, &mut e)?;
+        match column {
+            Column::LogTime => log_time = dash_is_none(value),
+            // `read_column` has checked the brackets.
+            Column::Time => access_start = value.get(1..value.len() - 1),
+            _ => {}
+        }
     }
     if tokens.next().is_some() {
         return Err(ParseError::Unrecognised {
@@ -350,7 +368,41 @@ pub fn parse_in<'a>(
             reason: "the line has more columns than the layout",
         });
     }
+    if let (Some(log_time), Some(start), Some(started)) = (log_time, access_start, e.time) {
+        let unreadable = ParseError::InvalidField {
+            format: NAME,
+            field: Column::LogTime.name(),
+        };
+        e.time = Some(written_at(log_time, start, started).ok_or(unreadable)?);
+        e.extra.push(("access_start", start));
+    }
     Ok(e)
+}
+
+/// The instant of a log time `MMM dd HH:mm:ss`, in the year and offset of the access
+/// time `access_start` (`dd/MMM/yyyy:HH:mm:ss ±hhmm`, which is `started` in UTC); see the
+/// module documentation.
+fn written_at(log_time: &str, access_start: &str, started: Micros) -> Option<Micros> {
+    const HALF_A_DAY: Micros = 12 * 3600 * 1_000_000;
+    let b = log_time.as_bytes();
+    let month = month(b.get(..3)?)?;
+    let rest = log_time.get(3..)?.trim_start_matches(' ');
+    let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let day = u32::try_from(digits(&rest[..day_len])?).ok()?;
+    let (secs_of_day, after) = clock(rest.get(day_len..)?.strip_prefix(' ')?)?;
+    let year = digits(access_start.get(7..11)?)?;
+    let offset = numeric_offset(access_start.get(21..)?)?;
+    let in_year = |year| {
+        is_valid_date(year, month, day)
+            .then(|| civil_micros(year, month, day, secs_of_day, 0) - offset * 1_000_000)
+    };
+    if !after.is_empty() {
+        return None;
+    }
+    match in_year(year) {
+        Some(written) if written >= started - HALF_A_DAY => Some(written),
+        _ => in_year(year + 1),
+    }
 }
 
 fn read_column<'a>(
@@ -694,10 +746,66 @@ mod tests {
                     ("categories", "87/127/151"),
                     ("group", "group01"),
                     ("protocol", "HTTP/1.1"),
+                    ("access_start", "19/Sep/2017:19:26:56 +0900"),
                 ],
                 ..HttpEvent::default()
             }
         );
+    }
+
+    /// `ACCESS` written at `log_time` for an access that began at `access_start`.
+    fn written(log_time: &str, access_start: &str) -> String {
+        ACCESS.replacen("Sep 19 19:26:56", log_time, 1).replacen(
+            "19/Sep/2017:19:26:56 +0900",
+            access_start,
+            1,
+        )
+    }
+
+    #[test]
+    fn the_event_time_is_when_the_line_was_written() {
+        let arena = Bump::new();
+        // A tunnel held open for 40 minutes: the line is written when it closes.
+        let line = written("Sep 19 20:06:56", "19/Sep/2017:19:26:56 +0900");
+        let e = access(&line, &arena).unwrap();
+        assert_eq!(e.time, Some(1_505_816_816_000_000 + 40 * 60 * 1_000_000));
+        assert!(
+            e.extra
+                .contains(&("access_start", "19/Sep/2017:19:26:56 +0900"))
+        );
+
+        // Day padding as the product writes it (`Sep  9`).
+        let line = written("Sep  9 19:26:57", "09/Sep/2017:19:26:56 +0900");
+        let e = access(&line, &arena).unwrap();
+        assert_eq!(e.time, Some(1_504_952_817_000_000));
+    }
+
+    #[test]
+    fn a_tunnel_open_over_new_year_is_written_in_the_next_year() {
+        let arena = Bump::new();
+        let line = written("Jan  1 00:10:00", "31/Dec/2025:23:50:00 +0900");
+        let e = access(&line, &arena).unwrap();
+        // 2026-01-01T00:10:00+09:00
+        assert_eq!(e.time, Some(1_767_193_800_000_000));
+    }
+
+    #[test]
+    fn a_log_time_that_cannot_be_read_is_rejected() {
+        let arena = Bump::new();
+        for log_time in ["Feb 30 10:00:00", "Sep 19 25:00:00"] {
+            let line = written(log_time, "19/Sep/2017:19:26:56 +0900");
+            assert!(access(&line, &arena).is_err(), "{log_time}");
+        }
+    }
+
+    #[test]
+    fn without_a_log_time_the_access_time_is_the_event_time() {
+        let arena = Bump::new();
+        let columns = DEFAULT_COLUMNS.iter().skip(1);
+        let layout = Layout::new(columns).unwrap();
+        let line = &ACCESS["Sep 19 19:26:56 ".len()..];
+        let e = parse_in(&layout, line, &arena).unwrap();
+        assert_eq!(e.time, Some(1_505_816_816_000_000));
     }
 
     #[test]
