@@ -408,9 +408,11 @@ impl LineParser {
             };
         }
         let (text, _, _) = self.settings.encoding.decode(bytes);
+        // `decode` drops a byte-order mark and may then borrow the rest: the text is the
+        // line's bytes only when it borrows all of them.
         let raw_bytes = match &text {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(_) => Some(bytes),
+            Cow::Borrowed(borrowed) if borrowed.len() == bytes.len() => None,
+            _ => Some(bytes),
         };
         (text, raw_bytes)
     }

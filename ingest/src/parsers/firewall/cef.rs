@@ -577,7 +577,8 @@ fn zone_offset(zone: &str) -> Option<i32> {
         None => return None,
     };
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(sign * (h * 3600 + m * 60))
+    // Checked before multiplying: an offset of many digits would overflow.
+    (h < 24 && m < 60).then(|| sign * (h * 3600 + m * 60))
 }
 
 /// Which escapes a text uses.
@@ -678,6 +679,16 @@ mod tests {
             Ok(Event::Network(e)) => e,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn zone_offsets_are_range_checked_before_any_arithmetic() {
+        assert_eq!(zone_offset("+09:00"), Some(9 * 3600));
+        assert_eq!(zone_offset("-0530"), Some(-(5 * 3600 + 30 * 60)));
+        // Found by fuzzing: these overflowed an i32 before the range check.
+        assert_eq!(zone_offset("-0999999999:31"), None);
+        assert_eq!(zone_offset("+12:99999999999"), None);
+        assert_eq!(zone_offset("+24:00"), None);
     }
 
     fn extra<'a>(e: &NetworkEvent<'a>, key: &str) -> Option<&'a str> {

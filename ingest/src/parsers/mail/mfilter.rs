@@ -101,9 +101,8 @@ pub fn looks_like(msg: &str) -> bool {
     };
     let access = clf_local(first).is_some()
         && digits(second).is_some()
-        && third
-            .get(..5)
-            .is_some_and(|y| digits(&y[..4]).is_some() && y.ends_with('/'));
+        && third.as_bytes().get(4) == Some(&b'/')
+        && third.get(..4).and_then(digits).is_some();
     access || (slash_date_time(first).is_some() && clf_local(second).is_some())
 }
 

@@ -406,9 +406,18 @@ impl<'a> UrlParts<'a> {
             None => ("", ""),
         };
         let (host, path) = (self.host.unwrap_or_default(), self.path.unwrap_or_default());
+        // A path logged without its leading `/` would otherwise run into the host or
+        // port (`host:8080index.html`) and name another resource.
+        let slash = if !host.is_empty() && !path.is_empty() && !path.starts_with('/') {
+            "/"
+        } else {
+            ""
+        };
         concat(
             arena,
-            &[scheme, separator, host, colon, port, path, question, query],
+            &[
+                scheme, separator, host, colon, port, slash, path, question, query,
+            ],
         )
     }
 }
@@ -845,6 +854,15 @@ mod tests {
         assert_eq!(
             url("GET - h.example 8080 /a -"),
             Ok((Some("h.example:8080/a"), Some("h.example"), Some("/a")))
+        );
+        // Found by fuzzing: a path without its `/` must not run into the port.
+        assert_eq!(
+            url("GET - h.example 8080 index.html -"),
+            Ok((
+                Some("h.example:8080/index.html"),
+                Some("h.example"),
+                Some("index.html")
+            ))
         );
         assert_eq!(url("GET - - - /a ?b"), Ok((Some("/a?b"), None, Some("/a"))));
         assert_eq!(url("GET - - - /a -"), Ok((Some("/a"), None, Some("/a"))));
