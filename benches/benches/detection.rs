@@ -13,13 +13,20 @@
 //!
 //! Before timing, both contenders must agree on how many events each stateless rule
 //! matches, so that the ratio compares the same work. Throughput is in events.
+//!
+//! With `SANSO_BENCH_CLOCK=cpu` the runs are timed in the benchmark thread's CPU time
+//! (the group is then `detection-cpu`), as the parser benches do: that is the cost
+//! per core, which a busy 2-core machine would otherwise hide.
+
+mod clock;
 
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::Measurement;
+use criterion::{Criterion, Throughput};
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, JsonEvent};
 use rsigma_parser::parse_sigma_yaml;
 use sanso_detect::{Detector, Engine, EngineConfig, FieldMapping, Placeholders, sigma};
@@ -283,7 +290,7 @@ fn rsigma_counts(engine: &rsigma_eval::Engine, events: &[Value]) -> Vec<(String,
         .collect()
 }
 
-fn detection(c: &mut Criterion) {
+fn detection<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let rows = rows();
     let batches = batches(&rows);
     let events = json_events(&rows);
@@ -308,7 +315,7 @@ fn detection(c: &mut Criterion) {
     let all_detector = Arc::new(sanso_detector(&all));
     let all_collection = parse_sigma_yaml(&all).expect("bench correlations parse in rsigma");
 
-    let mut group = c.benchmark_group("detection");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(EVENTS as u64));
     group.bench_function("sanso/stateless", |b| {
         b.iter(|| {
@@ -355,9 +362,17 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(5))
 }
 
-criterion_group! {
-    name = benches;
-    config = config();
-    targets = detection
+/// What `criterion_main!` does, with the clock chosen at run time.
+fn main() {
+    if clock::cpu_clock_requested() {
+        let mut c = config()
+            .with_measurement(clock::ThreadCpuTime)
+            .configure_from_args();
+        detection(&mut c, "detection-cpu");
+        c.final_summary();
+    } else {
+        let mut c = config().configure_from_args();
+        detection(&mut c, "detection");
+        c.final_summary();
+    }
 }
-criterion_main!(benches);

@@ -15,7 +15,7 @@
 //! # Clocks
 //!
 //! By default criterion's wall clock times the runs. With `SANSO_BENCH_CLOCK=cpu` the
-//! suite times them with the benchmark thread's CPU time instead ([`ThreadCpuTime`])
+//! suite times them with the benchmark thread's CPU time instead ([`clock::ThreadCpuTime`])
 //! and names the groups `iptables-cpu`, ...: on a shared machine, time spent waiting
 //! for a core is then left out, which is what "lines per second per core" means.
 //! Other processes still evict caches, so ratios within one run remain the figure to
@@ -24,13 +24,14 @@
 //! The size of each corpus is written to `<criterion dir>/<group>/corpus.json` so that
 //! `benches/summarise.sh` can report MB/s next to lines/s.
 
+mod clock;
 mod contenders;
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput};
 
 use contenders::{Case, Contender, Runner};
@@ -99,62 +100,11 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-/// CPU time of the calling thread, as a criterion measurement: time the thread spends
-/// runnable but waiting for a core is not counted. The benchmarks are single-threaded,
-/// so this is the cost per core.
-struct ThreadCpuTime;
-
-impl ThreadCpuTime {
-    fn now() -> Duration {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant that
-        // Linux (and every POSIX system with thread CPU clocks) supports.
-        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-    }
-}
-
-/// Formats CPU durations the way criterion formats wall durations.
-static DURATION_FORMAT: WallTime = WallTime;
-
-impl Measurement for ThreadCpuTime {
-    type Intermediate = Duration;
-    type Value = Duration;
-
-    fn start(&self) -> Duration {
-        ThreadCpuTime::now()
-    }
-
-    fn end(&self, started: Duration) -> Duration {
-        ThreadCpuTime::now().saturating_sub(started)
-    }
-
-    fn add(&self, a: &Duration, b: &Duration) -> Duration {
-        *a + *b
-    }
-
-    fn zero(&self) -> Duration {
-        Duration::ZERO
-    }
-
-    fn to_f64(&self, value: &Duration) -> f64 {
-        value.as_nanos() as f64
-    }
-
-    fn formatter(&self) -> &dyn ValueFormatter {
-        DURATION_FORMAT.formatter()
-    }
-}
-
 /// What `criterion_main!` does, with the clock chosen at run time.
 fn main() {
-    if std::env::var("SANSO_BENCH_CLOCK").is_ok_and(|clock| clock == "cpu") {
+    if clock::cpu_clock_requested() {
         let mut c = config()
-            .with_measurement(ThreadCpuTime)
+            .with_measurement(clock::ThreadCpuTime)
             .configure_from_args();
         parsers(&mut c, "-cpu");
         c.final_summary();
