@@ -114,12 +114,29 @@ fn correlation_problems() {
         compile_error(&missing),
         "rules/e.yml:9: rule C-1 \"C\": references rule `nope`, which is not loaded"
     );
+    // Chaining: the outer correlation can only group by what the inner one's alerts
+    // carry, and a chain must not loop.
     let chained = format!(
-        "{base}title: C\nid: C-1\nname: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n  timespan: 1m\n  condition: {{gte: 2}}\n---\ntitle: D\nid: D-1\ncorrelation:\n  type: event_count\n  rules: [c1]\n  timespan: 1m\n  condition: {{gte: 2}}\n"
+        "{base}title: C\nid: C-1\nname: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n  group-by: [src_ip]\n  timespan: 1m\n  condition: {{gte: 2}}\n---\ntitle: D\nid: D-1\ncorrelation:\n  type: event_count\n  rules: [c1]\n  group-by: [dst_ip]\n  timespan: 1m\n  condition: {{gte: 2}}\n"
     );
     assert_eq!(
         compile_error(&chained),
-        "rules/e.yml:18: rule D-1 \"D\": unsupported feature: correlation chaining (`c1` is a correlation)"
+        "rules/e.yml:19: rule D-1 \"D\": field `dst_ip`: correlation `c1` groups by [src_ip], so its alerts carry no `dst_ip`"
+    );
+    let looping = format!(
+        "{base}title: C\nid: C-1\nname: c1\ncorrelation:\n  type: event_count\n  rules: [base, c2]\n  timespan: 1m\n  condition: {{gte: 2}}\n---\ntitle: D\nid: D-1\nname: c2\ncorrelation:\n  type: event_count\n  rules: [c1]\n  timespan: 1m\n  condition: {{gte: 2}}\n"
+    );
+    assert_eq!(
+        compile_error(&looping),
+        "rules/e.yml:18: rule D-1 \"D\": field `correlation.rules`: `c1` leads back to this correlation; a chain must not loop\n\
+         rules/e.yml:9: rule C-1 \"C\": unsupported feature: chaining onto correlation `c2`, which cannot run itself"
+    );
+    let filtered = format!(
+        "{base}title: C\nid: C-1\nname: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n  timespan: 1m\n  condition: {{gte: 2}}\n---\ntitle: F\nid: F-1\nfilter:\n  rules: [c1]\n  sel: {{src_ip: 10.0.0.1}}\n  condition: not sel\n"
+    );
+    assert_eq!(
+        compile_error(&filtered),
+        "rules/e.yml:18: rule F-1 \"F\": unsupported feature: `c1` is a correlation; filters and `absence` apply to detection rules"
     );
     let absence = format!(
         "{base}title: C\nid: C-1\ncorrelation:\n  type: event_count\n  rules: [base]\n  timespan: 1m\n  condition: {{lt: 2}}\n"

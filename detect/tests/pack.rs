@@ -63,3 +63,45 @@ fn a_missing_list_names_the_rule_and_the_placeholder() {
         "{text:#?}"
     );
 }
+
+/// OMZ-19 chains onto `OMZ-19-failures`, whose count a deployment tunes under
+/// `[detection.thresholds]`: two wrong passwords then a success are below the pack's
+/// three, and enough once the count is set to two.
+#[test]
+fn the_guessed_password_count_is_a_threshold() {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use sanso_detect::fixture::parse_fixtures;
+    use sanso_detect::thresholds::{self, Threshold};
+
+    let case = |alerts: usize| {
+        format!(
+            "fixture: two wrong passwords, then a success\ntable: auth\nevents:\n\
+             - {{time: \"2025-11-20T00:00:00Z\", src_ip: 10.20.1.170, user: root, activity: logon, outcome: failure, reason: bad password}}\n\
+             - {{time: \"2025-11-20T00:00:05Z\", src_ip: 10.20.1.170, user: root, activity: logon, outcome: failure, reason: bad password}}\n\
+             - {{time: \"2025-11-20T00:00:30Z\", src_ip: 10.20.1.170, user: root, activity: logon, outcome: success}}\n\
+             expect:\n  - {{rule: OMZ-19, alerts: {alerts}}}\n"
+        )
+    };
+    let run = |set: &sanso_detect::sigma::RuleSet, alerts: usize| {
+        let fixture = parse_fixtures(&case(alerts), Path::new("t.fixture.yml"))
+            .unwrap()
+            .remove(0);
+        fixture
+            .run(set, &FieldMapping::default(), &example_placeholders())
+            .unwrap()
+            .failures
+    };
+    let mut set = pack::load().into_result().unwrap();
+    assert_eq!(run(&set, 0), Vec::<String>::new(), "below the pack's count");
+    let overrides = BTreeMap::from([(
+        "OMZ-19-failures".to_owned(),
+        Threshold {
+            count: Some(2.0),
+            timespan: None,
+        },
+    )]);
+    thresholds::apply(&mut set, &overrides).unwrap();
+    assert_eq!(run(&set, 1), Vec::<String>::new(), "at the tuned count");
+}

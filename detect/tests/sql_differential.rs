@@ -5,8 +5,8 @@
 //!
 //! Rule sets: every case of the detection corpus (`tests/cases`, one per modifier and
 //! correlation type), generated firewall traffic with window-boundary, null and
-//! dictionary edge cases for every correlation type, and the policy pack in
-//! `detect/rules`.
+//! dictionary edge cases for every correlation type and for correlations chained onto
+//! a correlation, and the policy pack in `detect/rules`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -306,6 +306,36 @@ correlation:
   group-by: [src_ip]
   timespan: 30s
   condition: {eq: 2}
+---
+title: a burst of denials, then allowed into the core (chained, aliased)
+id: G-CHAIN
+correlation:
+  type: temporal_ordered
+  rules: [burst, core_low]
+  group-by: [host]
+  timespan: 2m
+  aliases:
+    host:
+      burst: src_ip
+      core_low: src_ip
+---
+title: denial bursts toward several destinations (chained value_count)
+id: G-SPREAD
+correlation:
+  type: value_count
+  rules: [burst]
+  group-by: [src_ip]
+  timespan: 5m
+  condition: {field: dst_ip, gte: 2}
+---
+title: denials from one source to one destination
+name: burst
+correlation:
+  type: event_count
+  rules: [denied]
+  group-by: [src_ip, dst_ip]
+  timespan: 2m
+  condition: {gte: 2}
 "#;
 
 /// A small deterministic generator (64-bit LCG), so that a failure reproduces.
@@ -449,7 +479,7 @@ fn generated_traffic_hunts_as_it_streams() {
         );
     }
     for kind in [
-        "G-BURST", "G-SWEEP", "G-UPLOAD", "G-THEN", "G-BOTH", "G-PAIR",
+        "G-BURST", "G-SWEEP", "G-UPLOAD", "G-THEN", "G-BOTH", "G-PAIR", "G-CHAIN", "G-SPREAD",
     ] {
         assert!(
             fired.contains(kind),

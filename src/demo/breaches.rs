@@ -492,10 +492,10 @@ impl Cx {
     }
 
     /// A compromised lgwan or internet server trying an outsourced operator's password
-    /// on the zone's SSH server, wrong once and then right (the old password, then the
-    /// new one from the same notes): far under OMZ-15's count, but a failure followed by
-    /// a success from one source. sshd and PAM write three failure lines for the wrong
-    /// password.
+    /// on the zone's SSH server, wrong three times and then right (old passwords, then
+    /// the current one from the same notes): several wrong passwords for one account
+    /// followed by a success from one source (OMZ-19). sshd and PAM write six failure
+    /// lines for the three wrong passwords, which is OMZ-15's count for the account too.
     pub(super) fn guessed_password(&mut self, zone: Zone, round: usize) -> Vec<Step> {
         let src = self.guesser(zone);
         let user = OPERATORS[round % OPERATORS.len()];
@@ -504,13 +504,19 @@ impl Cx {
             valid: true,
         };
         let guessed = ExpectedAlert::ip(rule::GUESSED_PASSWORD, src);
+        let failures = ExpectedAlert::user(rule::FAILURES, user);
         let mut b = Burst::new();
-        b.expect(&[guessed]);
+        b.expect(&[guessed, failures]);
         let (conn, flow) = self.ssh_connect(&mut b, zone, src);
         b.push(src, conn.pam_auth_failure(acct));
-        b.wait(gap(&mut self.rng, 1.6, 3.2));
-        b.push(src, conn.failed("password", acct));
+        // sshd's failure delay plus the typing, at a steady pace.
+        let pace = gap(&mut self.rng, 1.6, 3.2);
+        for _ in 0..3 {
+            b.wait(pace);
+            b.push(src, conn.failed("password", acct));
+        }
         b.push(src, conn.closed_preauth(acct));
+        b.push(src, conn.pam_more_failures(2, acct));
         Cx::ssh_close(&mut b, zone, flow);
         b.wait(gap(&mut self.rng, 5.0, 60.0));
         let (conn, flow) = self.ssh_connect(&mut b, zone, src);

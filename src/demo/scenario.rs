@@ -104,8 +104,8 @@ pub enum Scenario {
     /// A staff account that is no administrator creating a local account on
     /// term-lgwan01, resetting its password and adding it to Administrators: OMZ-18.
     AccountChange,
-    /// A wrong password and then the right one, from one source on one server, under
-    /// OMZ-15's count: OMZ-19.
+    /// Three wrong passwords and then the right one, from one source on one server:
+    /// OMZ-19, and OMZ-15 for the account's failure lines.
     GuessedPassword,
     /// A vendor's SSL-VPN tunnel into lgwan on fw-lgwan with a password alone: OMZ-20.
     VpnWithoutMfa,
@@ -193,7 +193,7 @@ impl Scenario {
             Scenario::PasswordSpraying => &[rule::SPRAYING],
             Scenario::PrivilegedLogon => &[rule::PRIVILEGED_LOGON],
             Scenario::AccountChange => &[rule::ACCOUNT_CHANGE],
-            Scenario::GuessedPassword => &[rule::GUESSED_PASSWORD],
+            Scenario::GuessedPassword => &[rule::GUESSED_PASSWORD, rule::FAILURES],
             Scenario::VpnWithoutMfa => &[rule::REMOTE_WITHOUT_MFA],
             Scenario::AfterHours => &[rule::AFTER_HOURS],
             Scenario::AuditLogCleared => &[rule::PIPELINE],

@@ -11,15 +11,21 @@
 //! `timespan` and the late tolerance is dropped). The watermark is the newest event
 //! time seen; an event older than the watermark minus the tolerance is counted as late
 //! and ignored, so a replayed day of logs cannot reopen windows that already closed.
+//!
+//! Correlations chain (Sigma v2: a correlation's `rules` may name another correlation):
+//! a [`Cascade`] holds the correlator of every correlation of a rule set and feeds each
+//! firing, as one event, to the correlations that reference the one that fired.
 
+mod chain;
 pub mod window;
 
 use std::collections::{HashMap, VecDeque};
 
 use sanso_ingest::zones::Zone;
 
+pub use self::chain::Cascade;
 pub use self::window::{Entry, Window};
-use crate::ir::CorrelationIr;
+use crate::ir::{CorrelationIr, Number};
 use crate::sigma::{CmpOp, CorrelationKind};
 
 /// Limits shared by all correlators.
@@ -35,25 +41,66 @@ pub struct Limits {
     pub evidence_lines: usize,
 }
 
-/// One matched event, as a correlator sees it.
+/// One matched event, as a correlator sees it: a row a referenced rule matched, or the
+/// firing of a referenced correlation.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
-    /// Event time, UTC microseconds.
+    /// Event time, UTC microseconds; for a firing, the end of its window (the moment
+    /// its condition was met).
     pub time: i64,
     /// Position of the matching rule in the correlation's `rules`.
     pub rule: usize,
-    /// The group key.
+    /// The group key ([`group_key`] of `values`).
     pub group: &'a str,
+    /// The group-by values, in `group-by` order; `None` for a null.
+    pub values: &'a [Option<&'a str>],
     /// The counted value, for `value_count`.
     pub value: Option<&'a str>,
     /// The summed amount, for `value_sum`.
     pub amount: Option<f64>,
     /// The zone of the reporting device.
     pub zone: Option<Zone>,
-    /// The raw line, kept as evidence.
-    pub raw: &'a str,
-    /// Where the line came from.
-    pub source: &'a str,
+    /// The lines kept as evidence.
+    pub lines: Lines<'a>,
+}
+
+/// The evidence an event brings: its own line, or a firing's lines.
+#[derive(Debug, Clone, Copy)]
+pub enum Lines<'a> {
+    /// A matched row.
+    One {
+        /// Where the line came from.
+        source: &'a str,
+        /// The raw line.
+        raw: &'a str,
+    },
+    /// A referenced correlation's firing: its `(source, raw)` evidence.
+    Many(&'a [(String, String)]),
+}
+
+/// The group key alerts carry: the value for one group-by field, `name=value, ...` for
+/// several, `""` for none; a null value is the empty string.
+pub fn group_key(names: &[String], values: &[Option<&str>]) -> String {
+    match values {
+        [] => String::new(),
+        [single] => single.unwrap_or_default().to_owned(),
+        many => names
+            .iter()
+            .zip(many)
+            .map(|(n, v)| format!("{n}={}", v.unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The amount a `value_sum` correlation adds for a counted value: the value read as a
+/// number; `None` for other correlation types and for text that is not a number.
+pub fn amount(kind: CorrelationKind, value: Option<&str>) -> Option<f64> {
+    match (kind, value.and_then(Number::parse)) {
+        (CorrelationKind::ValueSum, Some(Number::Int(i))) => Some(i as f64),
+        (CorrelationKind::ValueSum, Some(Number::Float(f))) => Some(f),
+        _ => None,
+    }
 }
 
 /// A correlation whose condition held for a group.
@@ -61,6 +108,8 @@ pub struct Event<'a> {
 pub struct Firing {
     /// The group key.
     pub group: String,
+    /// The group-by values, in `group-by` order; `None` for a null.
+    pub values: Vec<Option<String>>,
     /// First event time in the window.
     pub window_start: i64,
     /// Newest event time in the window.
@@ -76,6 +125,7 @@ pub struct Firing {
 #[derive(Debug)]
 struct Group {
     window: Window,
+    values: Vec<Option<String>>,
     newest: i64,
     zone: Option<Zone>,
     evidence: VecDeque<(String, String)>,
@@ -139,7 +189,17 @@ impl Correlator {
     }
 
     /// Feeds one event; returns a firing when the group's window meets the condition.
+    ///
+    /// An event without a value is ignored by `value_count` and `value_sum`: there is
+    /// nothing to count or add.
     pub fn push(&mut self, event: Event<'_>) -> Option<Firing> {
+        let counted = matches!(
+            self.kind,
+            CorrelationKind::ValueCount | CorrelationKind::ValueSum
+        );
+        if counted && event.value.is_none() {
+            return None;
+        }
         if self.watermark != i64::MIN
             && event.time < self.watermark.saturating_sub(self.limits.allowed_lateness)
         {
@@ -157,6 +217,7 @@ impl Correlator {
             .entry(event.group.to_owned())
             .or_insert_with(|| Group {
                 window: Window::new(kind, rules),
+                values: event.values.iter().map(|v| v.map(str::to_owned)).collect(),
                 newest: event.time,
                 zone: event.zone,
                 evidence: VecDeque::new(),
@@ -171,13 +232,27 @@ impl Correlator {
         group
             .window
             .push(entry, group.newest, self.timespan, self.limits.max_entries);
-        if self.limits.evidence_lines > 0 {
-            if group.evidence.len() == self.limits.evidence_lines {
+        let keep = self.limits.evidence_lines;
+        let mut remember = |source: &str, raw: &str| {
+            if keep == 0 {
+                return;
+            }
+            if group.evidence.len() == keep {
                 group.evidence.pop_front();
             }
             group
                 .evidence
-                .push_back((event.source.to_owned(), event.raw.to_owned()));
+                .push_back((source.to_owned(), raw.to_owned()));
+        };
+        match event.lines {
+            Lines::One { source, raw } => remember(source, raw),
+            Lines::Many(lines) => {
+                // Only the last `keep` lines can stay.
+                let skip = lines.len().saturating_sub(keep);
+                for (source, raw) in &lines[skip..] {
+                    remember(source, raw);
+                }
+            }
         }
         let measure = group.window.measure();
         if !self.holds(measure) {
@@ -186,6 +261,7 @@ impl Correlator {
         let group = self.groups.get_mut(event.group)?;
         let firing = Firing {
             group: event.group.to_owned(),
+            values: group.values.clone(),
             window_start: group.window.start().unwrap_or(event.time),
             window_end: group.newest,
             measure,
@@ -230,6 +306,7 @@ impl Correlator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::Reference;
     use crate::sigma::Meta;
 
     fn correlator(
@@ -240,12 +317,14 @@ mod tests {
         let ir = CorrelationIr {
             meta: Meta::default(),
             kind,
-            rules: vec![0],
+            rules: vec![Reference::Rule(0)],
             sources: Vec::new(),
+            chained: Vec::new(),
             group_by: vec!["user".into()],
             timespan: 100,
             condition,
             generate: false,
+            alerts: true,
         };
         Correlator::new(
             &ir,
@@ -263,11 +342,14 @@ mod tests {
             time,
             rule: 0,
             group,
+            values: &[],
             value: None,
             amount: None,
             zone: None,
-            raw: "line",
-            source: "test",
+            lines: Lines::One {
+                source: "test",
+                raw: "line",
+            },
         }
     }
 

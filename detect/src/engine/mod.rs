@@ -8,7 +8,8 @@
 //! 2. turns the matches of rules that generate alerts into one alert per rule and
 //!    group key (the rule's `group-by` extension; no key means one per rule and batch);
 //! 3. feeds the matches of correlated rules, in event-time order, to the correlators,
-//!    which raise an alert when a group's window meets the condition;
+//!    which raise an alert when a group's window meets the condition (and pass the
+//!    firing on to the correlations that chain onto it, see [`Cascade`]);
 //! 4. feeds the matches of rules with the sanso extensions `absence` and `silence` to
 //!    the [`watch`] state, which raises an alert once event time shows that something
 //!    expected did not happen;
@@ -33,12 +34,12 @@ pub(crate) use self::evidence::evidence;
 pub use self::suppress::Suppressor;
 use self::watch::{Heard, Watches};
 use crate::alert::{Alert, Severity};
-use crate::correlate::{Correlator, Event, Firing, Limits};
+use crate::correlate::{self, Cascade, Correlator, Event, Firing, Limits, Lines};
 use crate::detector::{Detector, Match};
 use crate::error::EvalError;
 use crate::eval::{self, Scratch};
-use crate::ir::{CorrelationIr, Number, RuleIr, Target};
-use crate::sigma::{CorrelationKind, Meta};
+use crate::ir::{CorrelationIr, RuleIr, Target};
+use crate::sigma::Meta;
 
 /// Tunables of the [`Engine`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ pub struct EngineStats {
 pub struct Engine {
     detector: Arc<Detector>,
     config: EngineConfig,
-    correlators: Vec<Correlator>,
+    cascade: Cascade,
     suppressor: Suppressor,
     watches: Watches,
     scratch: Scratch,
@@ -183,20 +184,13 @@ fn texts(
         .collect()
 }
 
-/// `value` for one group-by field, `name=value, ...` for several.
+/// The group key of a row ([`correlate::group_key`]).
 fn group_key(names: &[String], columns: &[StringArray], row: usize) -> String {
-    fn value(c: &StringArray, row: usize) -> &str {
-        if c.is_valid(row) { c.value(row) } else { "" }
-    }
-    match columns {
-        [single] => value(single, row).to_owned(),
-        many => names
-            .iter()
-            .zip(many)
-            .map(|(n, c)| format!("{n}={}", value(c, row)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
+    let values: Vec<Option<&str>> = columns
+        .iter()
+        .map(|c| c.is_valid(row).then(|| c.value(row)))
+        .collect();
+    correlate::group_key(names, &values)
 }
 
 fn rule_id(meta: &Meta) -> String {
@@ -212,11 +206,7 @@ impl Engine {
             max_entries: config.max_entries,
             evidence_lines: config.evidence_lines,
         };
-        let correlators = detector
-            .correlations()
-            .iter()
-            .map(|c| Correlator::new(c, limits))
-            .collect();
+        let cascade = Cascade::new(detector.correlations(), limits);
         let watches = Watches::new(
             detector.rules(),
             config.allowed_lateness,
@@ -228,7 +218,7 @@ impl Engine {
             watches,
             detector,
             config,
-            correlators,
+            cascade,
             scratch: Scratch::default(),
         }
     }
@@ -242,15 +232,18 @@ impl Engine {
     pub fn stats(&self) -> EngineStats {
         EngineStats {
             suppressed: self.suppressor.suppressed(),
-            late_events: self.correlators.iter().map(Correlator::late_events).sum(),
+            late_events: self.correlators().map(Correlator::late_events).sum(),
             evicted_groups: self
-                .correlators
-                .iter()
+                .correlators()
                 .map(Correlator::evicted_groups)
                 .sum::<u64>()
                 + self.watches.evicted(),
-            groups: self.correlators.iter().map(Correlator::groups).sum(),
+            groups: self.correlators().map(Correlator::groups).sum(),
         }
+    }
+
+    fn correlators(&self) -> impl Iterator<Item = &Correlator> {
+        self.cascade.correlators().iter()
     }
 
     /// Runs one batch of `table` and returns the alerts it raised, in event-time order.
@@ -269,9 +262,7 @@ impl Engine {
                     self.rule_alerts(table, batch, &rows, rule, m, &mut alerts)?;
                 }
             }
-            for index in 0..self.correlators.len() {
-                self.correlate(index, table, batch, &rows, &matches, &mut alerts)?;
-            }
+            self.correlate(table, batch, &rows, &matches, &mut alerts)?;
         }
         if !self.watches.is_empty() {
             if let Some((oldest, newest)) = time_range(table, batch)? {
@@ -402,78 +393,80 @@ impl Engine {
         Ok(())
     }
 
+    /// Feeds the matches of every correlated rule to the correlations, in event-time
+    /// order across correlations, so that a firing reaches a correlation chained onto it
+    /// between the events around it.
     fn correlate(
         &mut self,
-        index: usize,
         table: Table,
         batch: &RecordBatch,
         rows: &Rows,
         matches: &[Match],
         alerts: &mut Vec<Alert>,
     ) -> Result<(), EvalError> {
-        let ir: &CorrelationIr = &self.detector.correlations()[index];
-        // (time, rule position, row, source) for every matched row of a referenced rule.
+        let detector = Arc::clone(&self.detector);
+        let correlations = detector.correlations();
+        // (time, correlation, rule position, row, columns) for every matched row of a
+        // referenced rule.
         let mut events = Vec::new();
         let mut columns = Vec::new();
-        for source in ir.sources.iter().filter(|s| s.table == table) {
-            let Some(m) = matches.iter().find(|m| m.rule == source.rule) else {
-                continue;
-            };
-            let position = ir.rules.iter().position(|&r| r == source.rule).unwrap_or(0);
-            let group = texts(table, batch, &source.group_by)?;
-            let field = texts(table, batch, source.field.as_slice())?;
-            let slot = columns.len();
-            columns.push((group, field));
-            events.extend(
-                m.rows
-                    .iter()
-                    .map(|&row| (rows.time[row as usize], position, row as usize, slot)),
-            );
+        for (index, ir) in correlations.iter().enumerate() {
+            for source in ir.sources.iter().filter(|s| s.table == table) {
+                let Some(m) = matches.iter().find(|m| m.rule == source.rule) else {
+                    continue;
+                };
+                let group = texts(table, batch, &source.group_by)?;
+                let field = texts(table, batch, source.field.as_slice())?;
+                let slot = columns.len();
+                columns.push((group, field));
+                events.extend(m.rows.iter().map(|&row| {
+                    let row = row as usize;
+                    (rows.time[row], index, source.position, row, slot)
+                }));
+            }
         }
         if events.is_empty() {
             return Ok(());
         }
         events.sort_unstable();
-        let correlator = &mut self.correlators[index];
-        for (time, position, row, slot) in events {
+        let mut firings = Vec::new();
+        let mut values = Vec::new();
+        for (time, index, position, row, slot) in events {
+            let ir = &correlations[index];
             let (group_columns, field) = &columns[slot];
-            let key = group_key(&ir.group_by, group_columns, row);
+            values.clear();
+            values.extend(
+                group_columns
+                    .iter()
+                    .map(|c| c.is_valid(row).then(|| c.value(row))),
+            );
+            let key = correlate::group_key(&ir.group_by, &values);
             let value = field
                 .first()
                 .filter(|f| f.is_valid(row))
                 .map(|f| f.value(row));
-            if matches!(
-                ir.kind,
-                CorrelationKind::ValueCount | CorrelationKind::ValueSum
-            ) && value.is_none()
-            {
-                continue; // nothing to count or add
-            }
             let event = Event {
                 time,
                 rule: position,
                 group: &key,
+                values: &values,
                 value,
-                amount: correlation_amount(ir.kind, value),
+                amount: correlate::amount(ir.kind, value),
                 zone: rows.zone(row),
-                raw: rows.raw.value(row),
-                source: rows.source.value(row),
+                lines: Lines::One {
+                    source: rows.source.value(row),
+                    raw: rows.raw.value(row),
+                },
             };
-            if let Some(firing) = correlator.push(event) {
+            self.cascade.push(index, event, &mut firings);
+        }
+        for (index, firing) in firings {
+            let ir = &correlations[index];
+            if ir.alerts {
                 alerts.push(correlation_alert(ir, table, firing));
             }
         }
         Ok(())
-    }
-}
-
-/// The amount a `value_sum` correlation adds for a counted value: the value read as a
-/// number; `None` for other correlation types and for text that is not a number.
-pub(crate) fn correlation_amount(kind: CorrelationKind, value: Option<&str>) -> Option<f64> {
-    match (kind, value.and_then(Number::parse)) {
-        (CorrelationKind::ValueSum, Some(Number::Int(i))) => Some(i as f64),
-        (CorrelationKind::ValueSum, Some(Number::Float(f))) => Some(f),
-        _ => None,
     }
 }
 

@@ -61,6 +61,7 @@ pub const DEFAULT_FIELDS: &[(Table, &str, &str)] = &[
     (Network, "DestinationIp", "dst_ip"),
     (Network, "DestinationPort", "dst_port"),
     (Network, "Protocol", "protocol"),
+    (Network, "proto", "protocol"),
     (Network, "src_zone", "src_zone"),
     (Network, "dst_zone", "dst_zone"),
     (Network, "bytes_in", "bytes_in"),

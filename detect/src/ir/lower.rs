@@ -4,7 +4,9 @@
 //! once (fields resolved through the [`FieldMapping`], modifiers applied), the condition
 //! AST is rewritten over those searches, filter documents that name the rule are
 //! and-ed in, and [`simplify`](super::simplify) tidies the result. Correlations are
-//! resolved to the rules they count and to the columns they group by.
+//! resolved to the rules they count and to the columns they group by; a correlation
+//! that references another (chaining) is lowered after it, to the positions of the
+//! referenced correlation's group-by values.
 
 use sanso_ingest::schema::{Table, col};
 
@@ -56,17 +58,44 @@ pub struct SilenceIr {
     pub default: Option<i64>,
 }
 
+/// What one entry of a correlation's `rules` refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    /// A detection rule: index into [`Lowered::rules`].
+    Rule(usize),
+    /// Another correlation (chaining): index into [`Lowered::correlations`], always
+    /// lower than the referencing correlation's own index.
+    Correlation(usize),
+}
+
 /// Where a correlation reads one referenced rule's matches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorrelationSource {
     /// Index of the rule in [`Lowered::rules`].
     pub rule: usize,
+    /// Position of the rule in the correlation's `rules`.
+    pub position: usize,
     /// The table.
     pub table: Table,
     /// The group-by columns on that table, in `group-by` order.
     pub group_by: Vec<Target>,
     /// The counted or summed column, for `value_count` and `value_sum`.
     pub field: Option<Target>,
+}
+
+/// Where a correlation reads the firings of a correlation it references (see
+/// [`crate::correlate::Cascade`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedSource {
+    /// Index of the referenced correlation in [`Lowered::correlations`].
+    pub correlation: usize,
+    /// Its position in the referencing correlation's `rules`.
+    pub position: usize,
+    /// For each `group-by` field of the referencing correlation, the index of the
+    /// referenced correlation's `group-by` field that holds it.
+    pub group_by: Vec<usize>,
+    /// Likewise for the field counted by `value_count` or summed by `value_sum`.
+    pub field: Option<usize>,
 }
 
 /// A correlation in IR form.
@@ -76,10 +105,13 @@ pub struct CorrelationIr {
     pub meta: Meta,
     /// The correlation type.
     pub kind: CorrelationKind,
-    /// The referenced rules, in `rules:` order (the order `temporal_ordered` wants).
-    pub rules: Vec<usize>,
+    /// The referenced rules and correlations, in `rules:` order (the order
+    /// `temporal_ordered` wants).
+    pub rules: Vec<Reference>,
     /// One source per referenced rule and table.
     pub sources: Vec<CorrelationSource>,
+    /// One source per referenced correlation.
+    pub chained: Vec<ChainedSource>,
     /// The `group-by` names as written, for the alert's group key.
     pub group_by: Vec<String>,
     /// Window length, microseconds.
@@ -88,6 +120,9 @@ pub struct CorrelationIr {
     pub condition: Vec<(CmpOp, f64)>,
     /// Whether the referenced rules also raise their own alerts.
     pub generate: bool,
+    /// Whether firings raise alerts of their own (false when the correlation only
+    /// feeds another one that does not say `generate: true`).
+    pub alerts: bool,
 }
 
 /// The IR of a whole rule set, and the errors of the documents that could not lower.
@@ -96,7 +131,7 @@ pub struct Lowered {
     /// Rules, in [`RuleSet::rules`] order; a rule that failed is left out of no index,
     /// its `tables` are simply empty.
     pub rules: Vec<RuleIr>,
-    /// Correlations that lowered.
+    /// Correlations that lowered, each after the correlations it references.
     pub correlations: Vec<CorrelationIr>,
     /// One error per document that did not.
     pub errors: Vec<CompileError>,
@@ -160,15 +195,19 @@ pub fn lower(set: &RuleSet, mapping: &FieldMapping, placeholders: &Placeholders)
             }),
         }
     }
-    for correlation in &set.correlations {
-        match lower_correlation(set, &out.rules, correlation, mapping) {
-            Ok(ir) => out.correlations.push(ir),
-            Err(kind) => out.errors.push(CompileError {
-                rule: correlation.meta.label(),
-                kind,
-            }),
-        }
+    let mut chain = Chain {
+        set,
+        rules: &out.rules,
+        mapping,
+        state: vec![Visit::New; set.correlations.len()],
+        lowered: Vec::new(),
+        errors: Vec::new(),
+    };
+    for index in 0..set.correlations.len() {
+        chain.visit(index);
     }
+    out.correlations = chain.lowered;
+    out.errors.extend(chain.errors);
     for ir in &mut out.rules {
         ir.generate = !ir.tables.is_empty();
     }
@@ -194,41 +233,146 @@ pub fn lower(set: &RuleSet, mapping: &FieldMapping, placeholders: &Placeholders)
             }),
         }
     }
-    // Sigma v2: rules a correlation uses stay silent unless it says `generate: true`.
+    // Sigma v2: rules (and correlations) a correlation uses stay silent unless it says
+    // `generate: true`.
+    let mut silenced = Vec::new();
     for correlation in out.correlations.iter().filter(|c| !c.generate) {
-        for &rule in &correlation.rules {
-            out.rules[rule].generate = false;
+        for reference in &correlation.rules {
+            match *reference {
+                Reference::Rule(rule) => out.rules[rule].generate = false,
+                Reference::Correlation(index) => silenced.push(index),
+            }
         }
+    }
+    for index in silenced {
+        out.correlations[index].alerts = false;
     }
     out
 }
 
-/// A rule by `name` or `id`.
-fn find_rule(set: &RuleSet, name: &str) -> Result<usize, CompileErrorKind> {
-    if let Some(i) = set
-        .rules
-        .iter()
-        .position(|r| r.meta.name.as_deref() == Some(name))
-    {
-        return Ok(i);
-    }
-    if let Some(i) = set
-        .rules
-        .iter()
-        .position(|r| r.meta.id.as_deref() == Some(name))
-    {
-        return Ok(i);
-    }
-    let is_correlation = set
-        .correlations
-        .iter()
-        .any(|c| c.meta.name.as_deref() == Some(name) || c.meta.id.as_deref() == Some(name));
-    if is_correlation {
-        return Err(CompileErrorKind::Unsupported(format!(
-            "correlation chaining (`{name}` is a correlation)"
-        )));
+/// A document a correlation, filter or absence names: index into [`RuleSet::rules`] or
+/// [`RuleSet::correlations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    Rule(usize),
+    Correlation(usize),
+}
+
+/// A rule or correlation by `name`, else by `id`; at each step rules come first.
+fn find(set: &RuleSet, name: &str) -> Result<Named, CompileErrorKind> {
+    let keys: [fn(&Meta) -> Option<&str>; 2] = [|m| m.name.as_deref(), |m| m.id.as_deref()];
+    for key in keys {
+        if let Some(i) = set.rules.iter().position(|r| key(&r.meta) == Some(name)) {
+            return Ok(Named::Rule(i));
+        }
+        if let Some(i) = set
+            .correlations
+            .iter()
+            .position(|c| key(&c.meta) == Some(name))
+        {
+            return Ok(Named::Correlation(i));
+        }
     }
     Err(CompileErrorKind::UnknownRule(name.to_owned()))
+}
+
+/// A detection rule by `name` or `id`, for filters and `absence`.
+fn find_rule(set: &RuleSet, name: &str) -> Result<usize, CompileErrorKind> {
+    match find(set, name)? {
+        Named::Rule(i) => Ok(i),
+        Named::Correlation(_) => Err(CompileErrorKind::Unsupported(format!(
+            "`{name}` is a correlation; filters and `absence` apply to detection rules"
+        ))),
+    }
+}
+
+/// How far lowering of one correlation has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    New,
+    /// On the current path: meeting it again means the chain loops.
+    Active,
+    /// Lowered, at this index of [`Lowered::correlations`].
+    Done(usize),
+    Failed,
+}
+
+/// Lowers correlations depth first, so that a referenced correlation is lowered (and
+/// placed) before the correlations that reference it.
+struct Chain<'a> {
+    set: &'a RuleSet,
+    rules: &'a [RuleIr],
+    mapping: &'a FieldMapping,
+    state: Vec<Visit>,
+    lowered: Vec<CorrelationIr>,
+    errors: Vec<CompileError>,
+}
+
+impl Chain<'_> {
+    /// Lowers `set.correlations[index]` after everything it references; `None` when it
+    /// (or something it references) cannot run, with the error recorded.
+    fn visit(&mut self, index: usize) -> Option<usize> {
+        match self.state[index] {
+            Visit::Done(at) => return Some(at),
+            Visit::Failed | Visit::Active => return None,
+            Visit::New => {}
+        }
+        self.state[index] = Visit::Active;
+        let set = self.set;
+        let correlation = &set.correlations[index];
+        let result = self
+            .references(correlation)
+            .and_then(|refs| lower_correlation(self, correlation, &refs));
+        match result {
+            Ok(ir) => {
+                self.lowered.push(ir);
+                self.state[index] = Visit::Done(self.lowered.len() - 1);
+                Some(self.lowered.len() - 1)
+            }
+            Err(kind) => {
+                self.errors.push(CompileError {
+                    rule: correlation.meta.label(),
+                    kind,
+                });
+                self.state[index] = Visit::Failed;
+                None
+            }
+        }
+    }
+
+    /// The correlation's `rules`, each resolved and, for a correlation, lowered first.
+    fn references(&mut self, c: &Correlation) -> Result<Vec<Reference>, CompileErrorKind> {
+        let mut out = Vec::with_capacity(c.rules.len());
+        for r in &c.rules {
+            let name = match r {
+                RuleRef::Index(i) => {
+                    out.push(Reference::Rule(*i));
+                    continue;
+                }
+                RuleRef::Named(name) => name,
+            };
+            match find(self.set, name)? {
+                Named::Rule(i) => out.push(Reference::Rule(i)),
+                Named::Correlation(j) => {
+                    if self.state[j] == Visit::Active {
+                        return Err(CompileErrorKind::InvalidValue {
+                            field: "correlation.rules".into(),
+                            reason: format!(
+                                "`{name}` leads back to this correlation; a chain must not loop"
+                            ),
+                        });
+                    }
+                    let at = self.visit(j).ok_or_else(|| {
+                        CompileErrorKind::Unsupported(format!(
+                            "chaining onto correlation `{name}`, which cannot run itself"
+                        ))
+                    })?;
+                    out.push(Reference::Correlation(at));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A rule's `absence` and `silence`, resolved against the other rules and the
@@ -352,21 +496,47 @@ fn lower_rule(
     })
 }
 
+/// The handle a correlation's `aliases` use for a referenced document: its `name`,
+/// else its `id`, else its title.
+fn handle(meta: &Meta) -> &str {
+    meta.name
+        .as_deref()
+        .or(meta.id.as_deref())
+        .unwrap_or(&meta.title)
+}
+
+/// A `group-by` or counted field of `c`, as the referenced document `meta` spells it.
+fn field_for(c: &Correlation, meta: &Meta, name: &str) -> Result<String, CompileErrorKind> {
+    let Some(alias) = c.aliases.iter().find(|a| a.name == name) else {
+        return Ok(name.to_owned());
+    };
+    alias
+        .fields
+        .iter()
+        .find(|(r, _)| meta.name.as_deref() == Some(r) || meta.id.as_deref() == Some(r))
+        .map(|(_, f)| f.clone())
+        .ok_or_else(|| CompileErrorKind::InvalidValue {
+            field: name.to_owned(),
+            reason: format!("alias has no field for rule `{}`", handle(meta)),
+        })
+}
+
 fn lower_correlation(
-    set: &RuleSet,
-    rules: &[RuleIr],
+    chain: &Chain<'_>,
     c: &Correlation,
-    mapping: &FieldMapping,
+    refs: &[Reference],
 ) -> Result<CorrelationIr, CompileErrorKind> {
-    let mut indices = Vec::new();
-    for r in &c.rules {
-        indices.push(match r {
-            RuleRef::Index(i) => *i,
-            RuleRef::Named(name) => find_rule(set, name)?,
-        });
-    }
+    let (set, rules, mapping) = (chain.set, chain.rules, chain.mapping);
     let mut sources = Vec::new();
-    for &index in &indices {
+    let mut chained = Vec::new();
+    for (position, reference) in refs.iter().enumerate() {
+        let index = match *reference {
+            Reference::Rule(index) => index,
+            Reference::Correlation(at) => {
+                chained.push(chained_source(c, &chain.lowered[at], at, position)?);
+                continue;
+            }
+        };
         let rule = &set.rules[index];
         let ir = &rules[index];
         if ir.tables.is_empty() {
@@ -375,33 +545,9 @@ fn lower_correlation(
                 rule.meta.id.as_deref().unwrap_or(&rule.meta.title)
             )));
         }
-        // A field name, seen through the aliases for this rule.
-        let field_for = |name: &str| -> Result<String, CompileErrorKind> {
-            let Some(alias) = c.aliases.iter().find(|a| a.name == name) else {
-                return Ok(name.to_owned());
-            };
-            alias
-                .fields
-                .iter()
-                .find(|(r, _)| {
-                    rule.meta.name.as_deref() == Some(r) || rule.meta.id.as_deref() == Some(r)
-                })
-                .map(|(_, f)| f.clone())
-                .ok_or_else(|| CompileErrorKind::InvalidValue {
-                    field: name.to_owned(),
-                    reason: format!(
-                        "alias has no field for rule `{}`",
-                        rule.meta
-                            .name
-                            .as_deref()
-                            .or(rule.meta.id.as_deref())
-                            .unwrap_or(&rule.meta.title)
-                    ),
-                })
-        };
         for (table, _) in &ir.tables {
             let resolve = |name: &str| -> Result<Target, CompileErrorKind> {
-                let field = field_for(name)?;
+                let field = field_for(c, &rule.meta, name)?;
                 mapping
                     .resolve(*table, &field)
                     .ok_or(CompileErrorKind::UnknownField {
@@ -417,6 +563,7 @@ fn lower_correlation(
             let field = c.field.as_deref().map(resolve).transpose()?;
             sources.push(CorrelationSource {
                 rule: index,
+                position,
                 table: *table,
                 group_by,
                 field,
@@ -442,12 +589,50 @@ fn lower_correlation(
     Ok(CorrelationIr {
         meta: c.meta.clone(),
         kind: c.kind,
-        rules: indices,
+        rules: refs.to_vec(),
         sources,
+        chained,
         group_by: c.group_by.clone(),
         timespan: c.timespan,
         condition: c.condition.clone(),
         generate: c.generate,
+        alerts: true,
+    })
+}
+
+/// How `c` reads the firings of the lowered correlation `inner` (at index `at`): a
+/// firing carries the values of `inner`'s `group-by`, so every field `c` groups by or
+/// counts must be one of them (by alias where the names differ).
+fn chained_source(
+    c: &Correlation,
+    inner: &CorrelationIr,
+    at: usize,
+    position: usize,
+) -> Result<ChainedSource, CompileErrorKind> {
+    let pick = |name: &str| -> Result<usize, CompileErrorKind> {
+        let field = field_for(c, &inner.meta, name)?;
+        inner
+            .group_by
+            .iter()
+            .position(|g| *g == field)
+            .ok_or_else(|| CompileErrorKind::InvalidValue {
+                field: name.to_owned(),
+                reason: format!(
+                    "correlation `{}` groups by [{}], so its alerts carry no `{field}`",
+                    handle(&inner.meta),
+                    inner.group_by.join(", ")
+                ),
+            })
+    };
+    Ok(ChainedSource {
+        correlation: at,
+        position,
+        group_by: c
+            .group_by
+            .iter()
+            .map(|g| pick(g))
+            .collect::<Result<_, _>>()?,
+        field: c.field.as_deref().map(pick).transpose()?,
     })
 }
 

@@ -23,6 +23,9 @@ pub use expr::{
     CmpOp, Expr, IpRange, Leaf, Number, Piece, StrPattern, Target, Test, ip_key, parse_ip_key,
 };
 pub use fields::{FieldMapping, MappingConfig, MappingError};
-pub use lower::{AbsenceIr, CorrelationIr, CorrelationSource, Lowered, RuleIr, SilenceIr, lower};
+pub use lower::{
+    AbsenceIr, ChainedSource, CorrelationIr, CorrelationSource, Lowered, Reference, RuleIr,
+    SilenceIr, lower,
+};
 pub use placeholders::Placeholders;
 pub use simplify::simplify;

@@ -499,6 +499,13 @@ fn read_detection(
         })?;
         check_identifiers(&detection_so_far, &ast, &text).map_err(|k| doc.error(k))?;
         if let Some(pipe) = pipe {
+            if pipe.contains('|') {
+                // `a | count() > 5 and b | count() > 5`: each aggregation would be a
+                // correlation of its own, and their conjunction a temporal one.
+                return Err(doc.error(RuleErrorKind::Unsupported(
+                    "several aggregations (`|`) in one condition".into(),
+                )));
+            }
             if !allow_aggregation {
                 return Err(doc.error(RuleErrorKind::Unsupported(
                     "an aggregation (`|`) in a filter".into(),

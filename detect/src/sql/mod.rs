@@ -13,7 +13,7 @@
 //! * A detection rule becomes `SELECT … GROUP BY group_key`: one alert per rule, table
 //!   and group over the hunted range, with its first and last event and the count.
 //! * A correlation becomes a query for the events of the rules it references, with
-//!   their group key and counted value. Window functions over those events
+//!   their group-by values and counted value. Window functions over those events
 //!   (`count`, `count(DISTINCT …)`, `sum` `OVER (PARTITION BY group_key ORDER BY time
 //!   RANGE …)`) keep only the groups whose sliding window could meet the condition.
 //!   The surviving events, in event-time order, then go through the engine's own
@@ -22,6 +22,12 @@
 //!   the previous alert left off. That way window start and end, count and group key
 //!   are the engine's by construction, and SQL does the heavy part (scan, filter,
 //!   pruning).
+//! * A chained correlation (one whose `rules` name another correlation) becomes one
+//!   query for the events of every correlation in its chain, each row tagged with the
+//!   correlation it feeds; the replay runs the whole chain through the engine's
+//!   [`crate::correlate::Cascade`], so firings reach the correlations that reference
+//!   them exactly as they do when streaming. No window bound can be put on those
+//!   events, so the whole hunted range is replayed.
 //!
 //! What cannot be written in SQL (a column the table lacks, an integer beyond 64 bits)
 //! is a [`Rejected`] entry with the reason; rules that did not lower at all are
@@ -232,51 +238,106 @@ fn lower_bound(ir: &CorrelationIr) -> Option<String> {
     (bounds.len() == ir.condition.len()).then(|| bounds.join(" AND "))
 }
 
-/// The SQL of a correlation: the events of its rules, in the order the correlator wants
-/// them, limited to the groups whose sliding window can meet the condition.
+/// The correlations whose events a correlation's query must return: itself and every
+/// correlation it chains onto, directly or not, in ascending index order (a referenced
+/// correlation before those that reference it).
+pub(crate) fn chain_members(lowered: &Lowered, correlation: usize) -> Vec<usize> {
+    let mut members = vec![correlation];
+    let mut next = 0;
+    while let Some(&at) = members.get(next) {
+        next += 1;
+        for source in &lowered.correlations[at].chained {
+            if !members.contains(&source.correlation) {
+                members.push(source.correlation);
+            }
+        }
+    }
+    members.sort_unstable();
+    members
+}
+
+/// How many group-value columns (`g0`, `g1`, …) a correlation's query returns: the
+/// longest `group-by` among the correlations it reads events for.
+pub(crate) fn group_width(lowered: &Lowered, members: &[usize]) -> usize {
+    members
+        .iter()
+        .map(|&c| lowered.correlations[c].group_by.len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The SQL of a correlation: the events of its rules (and of the rules of every
+/// correlation it chains onto), in the order the correlators want them, limited (when
+/// nothing is chained) to the groups whose sliding window can meet the condition.
+///
+/// Each row names the correlation it feeds (`node`), the rule's position in that
+/// correlation's `rules` (`rule`) and the group-by values (`g0`, `g1`, …); the group key
+/// is made from those in the replay, as the engine makes it.
 pub fn correlation_sql(
     lowered: &Lowered,
     correlation: usize,
     range: TimeRange,
 ) -> Result<String, SqlError> {
-    let ir = &lowered.correlations[correlation];
-    let counted = matches!(
-        ir.kind,
-        CorrelationKind::ValueCount | CorrelationKind::ValueSum
-    );
+    let members = chain_members(lowered, correlation);
+    let width = group_width(lowered, &members);
     let mut parts = Vec::new();
-    for source in &ir.sources {
-        let table = source.table;
-        let rule = &lowered.rules[source.rule];
-        let Some((_, expr)) = rule.tables.iter().find(|(t, _)| *t == table) else {
-            continue;
-        };
-        let position = ir.rules.iter().position(|&r| r == source.rule).unwrap_or(0);
-        let key = group_key(table, &ir.group_by, &source.group_by)?;
-        let value = match (&source.field, counted) {
-            (Some(field), true) => text(table, field)?,
-            _ => "CAST(NULL AS VARCHAR)".to_owned(),
-        };
-        let mut conditions = range.conditions();
-        conditions.push(predicate(table, expr)?);
-        if counted {
-            // The engine has nothing to count or add for these.
-            conditions.push(format!("{value} IS NOT NULL"));
+    for &node in &members {
+        let ir = &lowered.correlations[node];
+        let counted = matches!(
+            ir.kind,
+            CorrelationKind::ValueCount | CorrelationKind::ValueSum
+        );
+        for source in &ir.sources {
+            let table = source.table;
+            let rule = &lowered.rules[source.rule];
+            let Some((_, expr)) = rule.tables.iter().find(|(t, _)| *t == table) else {
+                continue;
+            };
+            let key = group_key(table, &ir.group_by, &source.group_by)?;
+            let mut groups = String::new();
+            for i in 0..width {
+                let value = match source.group_by.get(i) {
+                    Some(target) => text(table, target)?,
+                    None => "CAST(NULL AS VARCHAR)".to_owned(),
+                };
+                groups.push_str(&format!(", {value} AS g{i}"));
+            }
+            let value = match (&source.field, counted) {
+                (Some(field), true) => text(table, field)?,
+                _ => "CAST(NULL AS VARCHAR)".to_owned(),
+            };
+            let mut conditions = range.conditions();
+            conditions.push(predicate(table, expr)?);
+            if counted {
+                // The correlator has nothing to count or add for these.
+                conditions.push(format!("{value} IS NOT NULL"));
+            }
+            parts.push(format!(
+                "SELECT \"time\", CAST({node} AS BIGINT) AS node, \
+                 CAST({position} AS BIGINT) AS rule, {key} AS group_key{groups}, \
+                 {value} AS value, {zone} AS zone, \"source\", \"raw\", {name} AS \"table\" \
+                 FROM {table_ident} WHERE {conditions}",
+                position = source.position,
+                zone = text(table, &Target::Column(col::ZONE.to_owned()))?,
+                name = quote(table.name()),
+                table_ident = ident(table.name()),
+                conditions = conditions.join(" AND "),
+            ));
         }
-        parts.push(format!(
-            "SELECT \"time\", CAST({position} AS BIGINT) AS rule, {key} AS group_key, \
-             {value} AS value, {zone} AS zone, \"source\", \"raw\", {name} AS \"table\" \
-             FROM {table_ident} WHERE {conditions}",
-            zone = text(table, &Target::Column(col::ZONE.to_owned()))?,
-            name = quote(table.name()),
-            table_ident = ident(table.name()),
-            conditions = conditions.join(" AND "),
-        ));
     }
     let events = parts.join(" UNION ALL ");
-    let Some(bound) = lower_bound(ir) else {
+    let order = "ORDER BY \"time\", node, rule, \"source\"";
+    let ir = &lowered.correlations[correlation];
+    // A chained correlation counts firings, which only the replay makes: no bound on
+    // its events' sliding windows says anything about them.
+    let bound = if members.len() == 1 {
+        lower_bound(ir)
+    } else {
+        None
+    };
+    let Some(bound) = bound else {
         return Ok(format!(
-            "WITH events AS ({events}) SELECT * FROM events ORDER BY \"time\", rule, \"source\""
+            "WITH events AS ({events}) SELECT * FROM events {order}"
         ));
     };
     let measure = match ir.kind {
@@ -296,7 +357,7 @@ pub fn correlation_sql(
          RANGE BETWEEN INTERVAL '{preceding} microseconds' PRECEDING AND CURRENT ROW) \
          AS measure FROM events) WHERE {bound}) \
          SELECT * FROM events WHERE group_key IN (SELECT group_key FROM candidates) \
-         ORDER BY \"time\", rule, \"source\""
+         {order}"
     ))
 }
 
@@ -350,7 +411,13 @@ pub fn plan(lowered: &Lowered, range: TimeRange) -> HuntPlan {
             }
         }
     }
-    for (index, correlation) in lowered.correlations.iter().enumerate() {
+    // A correlation that only feeds others is replayed inside their queries.
+    for (index, correlation) in lowered
+        .correlations
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.alerts)
+    {
         match correlation_sql(lowered, index, range) {
             Ok(sql) => out.queries.push(HuntQuery {
                 subject: Subject::Correlation(index),

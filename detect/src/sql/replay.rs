@@ -9,10 +9,10 @@ use arrow::error::ArrowError;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::Zone;
 
-use super::{HuntPlan, HuntQuery, Subject, TimeRange};
+use super::{HuntPlan, HuntQuery, Subject, TimeRange, chain_members, group_width};
 use crate::alert::{Alert, Severity};
-use crate::correlate::{Correlator, Event, Limits};
-use crate::engine::{EngineConfig, Suppressor, alert_id, correlation_alert, correlation_amount};
+use crate::correlate::{self, Cascade, Event, Limits, Lines};
+use crate::engine::{EngineConfig, Suppressor, alert_id, correlation_alert};
 use crate::ir::{FieldMapping, Lowered, Placeholders, lower};
 use crate::sigma::RuleSet;
 
@@ -26,7 +26,15 @@ pub enum ReplayError {
         /// The rule the query was for.
         rule: String,
         /// The column.
-        column: &'static str,
+        column: String,
+    },
+    /// A row names a correlation the hunt's rule set does not have.
+    #[error("the result of the query for {rule} names an unknown correlation #{node}")]
+    UnknownCorrelation {
+        /// The rule the query was for.
+        rule: String,
+        /// What the row said.
+        node: i64,
     },
     /// A row names a table sanso does not have.
     #[error("the result of the query for {rule} names an unknown table `{table}`")]
@@ -56,16 +64,16 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    fn get(&self, name: &'static str) -> Result<&ArrayRef, ReplayError> {
+    fn get(&self, name: &str) -> Result<&ArrayRef, ReplayError> {
         self.batch
             .column_by_name(name)
             .ok_or_else(|| ReplayError::MissingColumn {
                 rule: self.rule.to_owned(),
-                column: name,
+                column: name.to_owned(),
             })
     }
 
-    fn text(&self, name: &'static str) -> Result<StringArray, ReplayError> {
+    fn text(&self, name: &str) -> Result<StringArray, ReplayError> {
         Ok(cast(self.get(name)?, &DataType::Utf8)?
             .as_string::<i32>()
             .clone())
@@ -187,15 +195,19 @@ impl Hunt {
         Ok(alerts)
     }
 
+    /// Replays a correlation's events (and those of the correlations it chains onto)
+    /// through the engine's correlators.
     fn correlation_alerts(
         &self,
         index: usize,
         rule_id: &str,
         batches: &[RecordBatch],
     ) -> Result<Vec<Alert>, ReplayError> {
-        let ir = &self.lowered.correlations[index];
-        let mut correlator = Correlator::new(
-            ir,
+        let correlations = &self.lowered.correlations;
+        let ir = &correlations[index];
+        let width = group_width(&self.lowered, &chain_members(&self.lowered, index));
+        let mut cascade = Cascade::new(
+            correlations,
             Limits {
                 allowed_lateness: self.config.allowed_lateness,
                 max_groups: self.config.max_groups,
@@ -204,38 +216,63 @@ impl Hunt {
             },
         );
         let mut alerts = Vec::new();
+        let mut firings = Vec::new();
         for batch in batches {
             let columns = Columns {
                 batch,
                 rule: rule_id,
             };
             let time = columns.micros("time")?;
+            let node = columns.int("node")?;
             let position = columns.int("rule")?;
-            let key = columns.text("group_key")?;
+            let groups = (0..width)
+                .map(|i| columns.text(&format!("g{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
             let counted = columns.text("value")?;
             let zone = columns.text("zone")?;
             let source = columns.text("source")?;
             let raw = columns.text("raw")?;
             let tables = columns.text("table")?;
+            let mut values = Vec::with_capacity(width);
             for row in 0..batch.num_rows() {
                 let name = value(&tables, row).unwrap_or_default();
                 let table = Table::from_name(name).ok_or_else(|| ReplayError::UnknownTable {
                     rule: rule_id.to_owned(),
                     table: name.to_owned(),
                 })?;
+                let unknown = || ReplayError::UnknownCorrelation {
+                    rule: rule_id.to_owned(),
+                    node: node[row],
+                };
+                let at = usize::try_from(node[row]).map_err(|_| unknown())?;
+                let feeds = correlations.get(at).ok_or_else(unknown)?;
+                values.clear();
+                values.extend(
+                    groups
+                        .iter()
+                        .take(feeds.group_by.len())
+                        .map(|g| value(g, row)),
+                );
+                let key = correlate::group_key(&feeds.group_by, &values);
                 let counted = value(&counted, row);
                 let event = Event {
                     time: time[row],
                     rule: usize::try_from(position[row]).unwrap_or(0),
-                    group: value(&key, row).unwrap_or_default(),
+                    group: &key,
+                    values: &values,
                     value: counted,
-                    amount: correlation_amount(ir.kind, counted),
+                    amount: correlate::amount(feeds.kind, counted),
                     zone: value(&zone, row).and_then(|z| Zone::from_str(z).ok()),
-                    raw: value(&raw, row).unwrap_or_default(),
-                    source: value(&source, row).unwrap_or_default(),
+                    lines: Lines::One {
+                        source: value(&source, row).unwrap_or_default(),
+                        raw: value(&raw, row).unwrap_or_default(),
+                    },
                 };
-                if let Some(firing) = correlator.push(event) {
-                    alerts.push(correlation_alert(ir, table, firing));
+                cascade.push(at, event, &mut firings);
+                for (fired, firing) in firings.drain(..) {
+                    if fired == index {
+                        alerts.push(correlation_alert(ir, table, firing));
+                    }
                 }
             }
         }
