@@ -12,7 +12,7 @@ time counts. Results are compared as multisets of rows, timestamps as UTC instan
 The second form runs each query as `sanso sql --format parquet` instead: one process per
 query, so sanso's times include starting the process and opening the lake.
 
-Prints a Markdown table. Exit status 1 if any result differs.
+Prints each engine's fixed cost per query (`SELECT 1`), then a Markdown table. Exit status 1 if any result differs.
 """
 
 import datetime
@@ -133,6 +133,7 @@ GROUP BY error, format_guess, device ORDER BY lines DESC""",
 ]
 
 TABLES = ["network", "http", "auth", "unparsed"]
+ROUND_TRIP = "SELECT 1"
 
 
 def canonical(table: pa.Table) -> list:
@@ -199,6 +200,10 @@ def main() -> int:
     def run_duck(sql):
         return duck.sql(sql).to_arrow_table()
 
+    # The fixed cost of one query, apart from any data: for sanso the client round trips
+    # (GetFlightInfo, then DoGet) and planning, or a whole process with `cli:`.
+    overhead = [min(timed(lambda: run(ROUND_TRIP))[0] for _ in range(5)) for run in (run_sanso, run_duck)]
+    print(f"Fixed cost of `{ROUND_TRIP}`: sanso {overhead[0]:.4f} s, DuckDB {overhead[1]:.4f} s\n")
     print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
     print("|---|---:|---:|---:|---:|")
     differ = 0

@@ -17,6 +17,7 @@ pub mod flight;
 pub mod functions;
 pub mod incidents;
 pub mod lake;
+pub mod rewrite;
 pub mod session;
 
 pub use error::{LakeError, QueryError};

@@ -30,7 +30,7 @@ use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 
 use crate::error::{LakeError, QueryError};
-use crate::functions;
+use crate::{functions, rewrite};
 use crate::incidents::{IncidentStore, IncidentTable, IncidentTableProvider};
 use crate::lake::{CompactionAwareStore, FILE_EXTENSION, table_dir};
 
@@ -104,6 +104,7 @@ impl Lake {
         );
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         functions::register(&ctx, zones);
+        rewrite::register(&ctx);
         for table in Table::ALL {
             let dir = table_dir(&root, table);
             std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
