@@ -30,9 +30,13 @@ pub struct GlobalArgs {
     /// Configuration file (TOML); without it the embedded three-zone example applies.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The Parquet lake; overrides `[lake] path`.
-    #[arg(long, global = true, value_name = "DIR")]
+    /// The Parquet lake, a folder or an `s3://bucket/prefix` URL; overrides `[lake] path`.
+    #[arg(long, global = true, value_name = "DIR|URL")]
     pub data: Option<PathBuf>,
+    /// Local state folder (checkpoints, incident log) of a lake in an object store;
+    /// overrides `[lake] state`.
+    #[arg(long = "state-dir", global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// The subcommands.

@@ -7,7 +7,6 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -16,6 +15,7 @@ use sanso_detect::sql::{Hunt, TimeRange};
 use sanso_detect::{EngineConfig, FieldMapping, alerts_to_batch, sigma};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
+use sanso_query::lake::LakeLocation;
 use sanso_query::{Lake, LakeWriter, QueryLimits};
 
 use crate::cli::HuntArgs;
@@ -40,7 +40,7 @@ pub fn parse_instant(text: &str, now: DateTime<Utc>) -> anyhow::Result<i64> {
 
 /// Runs `sanso hunt` against the lake at `data`.
 pub fn hunt(
-    data: &Path,
+    data: &LakeLocation,
     zones: Arc<ZoneMap>,
     limits: QueryLimits,
     detection: &DetectionConfig,

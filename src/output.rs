@@ -2,7 +2,6 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -11,13 +10,14 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sanso_ingest::zones::ZoneMap;
+use sanso_query::lake::LakeLocation;
 use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::{OutputFormat, SqlArgs};
 
 /// Runs the query in `args` against the lake at `data`; `zone_of` uses `zones`.
 pub fn sql(
-    data: &Path,
+    data: &LakeLocation,
     zones: Arc<ZoneMap>,
     limits: QueryLimits,
     args: &SqlArgs,

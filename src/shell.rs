@@ -6,7 +6,7 @@
 //! the statement being typed; Ctrl-D quits.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -15,6 +15,7 @@ use rustyline::error::ReadlineError;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::incidents::IncidentTable;
+use sanso_query::lake::LakeLocation;
 use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::OutputFormat;
@@ -29,7 +30,7 @@ Statements end with ; and may span lines.
   \\q            quit";
 
 /// Runs the shell until the user quits or input ends.
-pub fn shell(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::Result<()> {
+pub fn shell(data: &LakeLocation, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -44,7 +45,7 @@ pub fn shell(data: &Path, zones: Arc<ZoneMap>, limits: QueryLimits) -> anyhow::R
     writeln!(
         out,
         "sanso shell on {}: \\? for help, \\q to quit",
-        lake.root().display()
+        lake.location()
     )?;
     let mut format = OutputFormat::Table;
     let mut statement = String::new();

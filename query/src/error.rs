@@ -27,6 +27,31 @@ pub enum LakeError {
     /// An Arrow compute step (concatenating, sorting, splitting) failed.
     #[error("lake: {0}")]
     Arrow(#[source] arrow::error::ArrowError),
+    /// The lake's location is not a folder or a supported object-store URL.
+    #[error("lake location `{location}`: {reason}")]
+    Location {
+        /// The location as given.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An object-store request failed (after the store's own retries): the store is
+    /// unreachable, the credentials are refused, the bucket does not exist.
+    #[error("lake at {location}: {source}")]
+    ObjectStore {
+        /// The lake's URL.
+        location: String,
+        /// The underlying error.
+        source: object_store::Error,
+    },
+    /// A lake file's key-value metadata is not what sanso wrote there.
+    #[error("lake: {}: {reason}", path.display())]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A batch handed to the writer does not have its table's schema.
     #[error("lake: batch for table `{table}` does not have the table's schema")]
     SchemaMismatch {

@@ -5,12 +5,14 @@
 //! table schemas are sanso's own ([`Table::file_schema`]), not inferred from files, so an
 //! empty lake is queryable and a file from another writer cannot change a table's shape.
 //! Filters on `date` and `zone` prune folders, and filters on other columns are pushed
-//! into the Parquet scan, where row-group statistics and bloom filters skip data.
+//! into the Parquet scan, where row-group statistics and bloom filters skip data. A lake
+//! in an object store ([`LakeLocation::ObjectStore`]) is read the same way, through the
+//! store registered for its bucket.
 //!
 //! The surface is read-only: statements that would create, change or drop anything are
 //! refused at planning.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,9 +32,9 @@ use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 
 use crate::error::{LakeError, QueryError};
-use crate::{functions, rewrite};
 use crate::incidents::{IncidentStore, IncidentTable, IncidentTableProvider};
-use crate::lake::{CompactionAwareStore, FILE_EXTENSION, table_dir};
+use crate::lake::{CompactionAwareStore, FILE_EXTENSION, LakeLocation, table_dir};
+use crate::{functions, rewrite};
 
 /// The partition columns every table gets from the folder layout.
 pub const PARTITION_COLUMNS: [&str; 2] = ["date", "zone"];
@@ -59,33 +61,40 @@ impl Default for QueryLimits {
 
 /// An opened lake: a DataFusion session with every table registered.
 pub struct Lake {
-    root: PathBuf,
+    location: LakeLocation,
     ctx: SessionContext,
     limits: QueryLimits,
 }
 
 impl Lake {
-    /// Opens the lake at `root`, creating its table folders if they are missing;
-    /// `zone_of(ip)` answers from `zones`.
-    pub async fn open(root: impl AsRef<Path>, zones: Arc<ZoneMap>) -> Result<Self, QueryError> {
+    /// Opens the lake at `root` (a folder, or a [`LakeLocation`]), creating a local
+    /// lake's table folders if they are missing; `zone_of(ip)` answers from `zones`.
+    pub async fn open(
+        root: impl Into<LakeLocation>,
+        zones: Arc<ZoneMap>,
+    ) -> Result<Self, QueryError> {
         Lake::open_with_limits(root, zones, QueryLimits::default()).await
     }
 
     /// [`Lake::open`] with explicit query limits.
     pub async fn open_with_limits(
-        root: impl AsRef<Path>,
+        root: impl Into<LakeLocation>,
         zones: Arc<ZoneMap>,
         limits: QueryLimits,
     ) -> Result<Self, QueryError> {
-        let root = root.as_ref();
-        std::fs::create_dir_all(root).map_err(|source| LakeError::Io {
-            path: root.to_owned(),
-            source,
-        })?;
-        let root = root.canonicalize().map_err(|source| LakeError::Io {
-            path: root.to_owned(),
-            source,
-        })?;
+        let location = match root.into() {
+            LakeLocation::Local(root) => {
+                std::fs::create_dir_all(&root).map_err(|source| LakeError::Io {
+                    path: root.clone(),
+                    source,
+                })?;
+                LakeLocation::Local(root.canonicalize().map_err(|source| LakeError::Io {
+                    path: root.clone(),
+                    source,
+                })?)
+            }
+            remote @ LakeLocation::ObjectStore(_) => remote,
+        };
         let mut config = SessionConfig::new().with_information_schema(true);
         let parquet = &mut config.options_mut().execution.parquet;
         parquet.pushdown_filters = true;
@@ -98,20 +107,33 @@ impl Lake {
             .build_arc()?;
         // Every listing goes through the compaction-aware store, so that a query never
         // sees both a compaction's output and the files it replaces.
-        runtime.register_object_store(
-            ObjectStoreUrl::local_filesystem().as_ref(),
-            Arc::new(CompactionAwareStore::new(Arc::new(LocalFileSystem::new()))),
-        );
+        match &location {
+            LakeLocation::Local(_) => runtime.register_object_store(
+                ObjectStoreUrl::local_filesystem().as_ref(),
+                Arc::new(CompactionAwareStore::new(Arc::new(LocalFileSystem::new()))),
+            ),
+            LakeLocation::ObjectStore(remote) => runtime.register_object_store(
+                remote.store_url()?.as_ref(),
+                Arc::new(CompactionAwareStore::new(remote.connect()?)),
+            ),
+        };
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         functions::register(&ctx, zones);
         rewrite::register(&ctx);
         for table in Table::ALL {
-            let dir = table_dir(&root, table);
-            std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
-                path: dir.clone(),
-                source,
-            })?;
-            let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
+            let url = match &location {
+                LakeLocation::Local(root) => {
+                    let dir = table_dir(root, table);
+                    std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
+                        path: dir.clone(),
+                        source,
+                    })?;
+                    ListingTableUrl::parse(format!("{}/", dir.display()))?
+                }
+                LakeLocation::ObjectStore(remote) => {
+                    ListingTableUrl::parse(remote.table_url(table))?
+                }
+            };
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(FILE_EXTENSION)
                 .with_table_partition_cols(
@@ -125,20 +147,31 @@ impl Lake {
                 .with_schema(table.file_schema());
             ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
         }
-        // The incident log lives beside the lake; its tables are read from it at every scan.
-        let incidents = IncidentStore::new(&root);
+        // The incident log lives beside the lake, or in the local state folder of an
+        // object-store lake; its tables are read from it at every scan.
+        let incidents = IncidentStore::new(location.state_dir());
         for table in IncidentTable::ALL {
             ctx.register_table(
                 table.name(),
                 Arc::new(IncidentTableProvider::new(incidents.clone(), table)),
             )?;
         }
-        Ok(Lake { root, ctx, limits })
+        Ok(Lake {
+            location,
+            ctx,
+            limits,
+        })
     }
 
-    /// The lake's root folder.
+    /// The lake's local folder: the lake itself, or the local state folder of a lake
+    /// in an object store ([`LakeLocation::state_dir`]).
     pub fn root(&self) -> &Path {
-        &self.root
+        self.location.state_dir()
+    }
+
+    /// Where the lake is.
+    pub fn location(&self) -> &LakeLocation {
+        &self.location
     }
 
     /// The schema a query sees for `table`: its columns, then the partition columns.

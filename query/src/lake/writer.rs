@@ -10,29 +10,47 @@
 //! 3. rename it to its final name, which readers pick up;
 //! 4. `fsync` the folder, so the rename itself survives a crash.
 //!
+//! In an object store, which has no rename, the flush encodes each file in memory and
+//! the commit sends it in one PUT; the store makes an object visible whole or not at all,
+//! so the guarantee is the same (a multipart upload would expose nothing either, but one
+//! PUT per file keeps a crash from leaving uploads to clean up).
+//!
 //! A reader therefore sees a file completely or not at all. Files are zstd-compressed,
 //! carry column statistics, and have bloom filters on the columns analysts look up by
 //! exact value (addresses and users).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use arrow::compute::{SortOptions, concat_batches, sort_to_indices, take_record_batch};
 use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::SortingColumn;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{KeyValue, SortingColumn};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
 use super::layout::{FILE_EXTENSION, Partition};
+use super::store::{LakeLocation, RemoteLake};
 use crate::error::LakeError;
+
+/// Files of one flush uploaded to an object store at the same time.
+const PARALLEL_PUTS: usize = 8;
+
+/// An encoded file and the object it is to become.
+type Upload = (ObjectPath, Bytes);
 
 /// Columns that get a bloom filter, where the table has them.
 const BLOOM_COLUMNS: [&str; 7] = [
@@ -71,7 +89,8 @@ struct Pending {
 
 /// Writes record batches into the lake; see the [module docs](self).
 pub struct LakeWriter {
-    root: PathBuf,
+    location: LakeLocation,
+    sink: Sink,
     pending: HashMap<Partition, Pending>,
     oldest: Option<Instant>,
     writer_id: String,
@@ -79,19 +98,29 @@ pub struct LakeWriter {
 }
 
 impl LakeWriter {
-    /// A writer into the lake at `root`, which is created if missing.
-    pub fn new(root: impl Into<PathBuf>) -> Result<Self, LakeError> {
-        let root = root.into();
-        fs::create_dir_all(&root).map_err(|source| LakeError::Io {
-            path: root.clone(),
-            source,
-        })?;
+    /// A writer into the lake at `location`; a local lake's folder is created if
+    /// missing.
+    pub fn new(location: impl Into<LakeLocation>) -> Result<Self, LakeError> {
+        let location = location.into();
+        let sink = match &location {
+            LakeLocation::Local(root) => {
+                fs::create_dir_all(root).map_err(|source| LakeError::Io {
+                    path: root.clone(),
+                    source,
+                })?;
+                Sink::Folder(root.clone())
+            }
+            LakeLocation::ObjectStore(remote) => {
+                Sink::Objects(Arc::new(ObjectIo::connect(remote)?))
+            }
+        };
         let started = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
         Ok(LakeWriter {
-            root,
+            location,
+            sink,
             pending: HashMap::new(),
             oldest: None,
             // Unique across processes sharing one lake: process id and start time.
@@ -100,9 +129,14 @@ impl LakeWriter {
         })
     }
 
-    /// The lake's root folder.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the lake is.
+    pub fn location(&self) -> &LakeLocation {
+        &self.location
+    }
+
+    /// Files the next flush will write: one per buffered partition.
+    pub fn pending_files(&self) -> usize {
+        self.pending.len()
     }
 
     /// Rows buffered and not yet written.
@@ -138,12 +172,20 @@ impl LakeWriter {
     /// Writes everything buffered to hidden temporary files, durable but not yet visible,
     /// so that the caller can record what is about to appear (a checkpoint) before
     /// [`PreparedFlush::commit`] makes it appear. If any file fails, none is kept and
-    /// every row stays buffered.
+    /// every row stays buffered. For an object-store lake the files are encoded in
+    /// memory, and nothing reaches the store before the commit.
     pub fn prepare_all(&mut self) -> Result<PreparedFlush, LakeError> {
+        self.prepare_all_with(&[])
+    }
+
+    /// Like [`prepare_all`](Self::prepare_all), with `metadata` added to the key-value
+    /// metadata of every file, for example the Kafka offsets the flush covers (see
+    /// [`super::offsets`]).
+    pub fn prepare_all_with(&mut self, metadata: &[KeyValue]) -> Result<PreparedFlush, LakeError> {
         let partitions: Vec<Partition> = self.pending.keys().cloned().collect();
         let mut prepared = PreparedFlush::default();
         for partition in &partitions {
-            match self.prepare_file(partition) {
+            match self.prepare_file(partition, metadata) {
                 Ok(file) => prepared.files.push(file),
                 Err(err) => {
                     prepared.abandon();
@@ -158,7 +200,11 @@ impl LakeWriter {
 
     /// Writes one partition's buffered rows to a temporary file; the rows stay buffered
     /// until the caller drops them, so a failure (a full disk) loses nothing.
-    fn prepare_file(&self, partition: &Partition) -> Result<PreparedFile, LakeError> {
+    fn prepare_file(
+        &self,
+        partition: &Partition,
+        metadata: &[KeyValue],
+    ) -> Result<PreparedFile, LakeError> {
         let batches = self
             .pending
             .get(partition)
@@ -168,11 +214,6 @@ impl LakeWriter {
         let batch = concat_batches(&schema, batches).map_err(LakeError::Arrow)?;
         let batch = sort_by_time(&batch)?;
 
-        let dir = partition.dir(&self.root);
-        fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
-            path: dir.clone(),
-            source,
-        })?;
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         let written = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -182,28 +223,80 @@ impl LakeWriter {
             "part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}",
             self.writer_id
         );
-        let file = PreparedFile {
-            tmp: dir.join(format!(".{name}.tmp")),
-            path: dir.join(&name),
-            rows: batch.num_rows() as u64,
-            bytes: 0,
+        let rows = batch.num_rows() as u64;
+        let objects = match &self.sink {
+            Sink::Objects(objects) => objects,
+            Sink::Folder(root) => {
+                let dir = partition.dir(root);
+                fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
+                    path: dir.clone(),
+                    source,
+                })?;
+                let tmp = dir.join(format!(".{name}.tmp"));
+                if let Err(err) = write_parquet(&tmp, &batch, partition.table, metadata) {
+                    // Best effort: the temporary file is invisible to readers either way.
+                    let _ = fs::remove_file(&tmp);
+                    return Err(err);
+                }
+                let bytes = fs::metadata(&tmp).map(|m| m.len()).unwrap_or_default();
+                return Ok(PreparedFile {
+                    target: Target::File { tmp },
+                    path: dir.join(&name),
+                    rows,
+                    bytes,
+                });
+            }
         };
-        if let Err(err) = write_parquet(&file.tmp, &batch, partition.table) {
-            // Best effort: the temporary file is invisible to readers either way.
-            let _ = fs::remove_file(&file.tmp);
-            return Err(err);
-        }
-        let bytes = fs::metadata(&file.tmp).map(|m| m.len()).unwrap_or_default();
-        Ok(PreparedFile { bytes, ..file })
+        let relative = partition.dir(Path::new("")).join(&name);
+        let path = PathBuf::from(format!("{}/{}", self.location, relative.display()));
+        let data =
+            encode_parquet(Vec::new(), &batch, partition.table, metadata).map_err(|source| {
+                LakeError::Parquet {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        Ok(PreparedFile {
+            bytes: data.len() as u64,
+            target: Target::Object {
+                io: Arc::clone(objects),
+                path: objects.remote.object_path(&relative),
+                data: Bytes::from(data),
+            },
+            path,
+            rows,
+        })
     }
+}
+
+/// Where a writer's files go.
+enum Sink {
+    /// A local lake's root folder.
+    Folder(PathBuf),
+    /// An object-store lake.
+    Objects(Arc<ObjectIo>),
 }
 
 #[derive(Debug)]
 struct PreparedFile {
-    tmp: PathBuf,
+    target: Target,
+    /// The final name: a path, or the object's URL for an object-store lake.
     path: PathBuf,
     rows: u64,
     bytes: u64,
+}
+
+/// Where a prepared file waits for its commit.
+#[derive(Debug)]
+enum Target {
+    /// Written and synced under this hidden name beside its final one.
+    File { tmp: PathBuf },
+    /// Encoded, to be sent to `path` in one PUT.
+    Object {
+        io: Arc<ObjectIo>,
+        path: ObjectPath,
+        data: Bytes,
+    },
 }
 
 /// Files written and synced under temporary names, waiting to be made visible.
@@ -217,39 +310,57 @@ pub struct PreparedFlush {
 }
 
 impl PreparedFlush {
-    /// The paths the files will have once committed.
+    /// The paths the files will have once committed; in an object-store lake, their
+    /// URLs (`s3://bucket/prefix/<table>/…`), which name no local file.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.files.iter().map(|f| f.path.as_path())
     }
 
-    /// Renames every file to its final name and syncs the folders, making the rows
-    /// visible to readers.
+    /// Renames every file to its final name and syncs the folders, or uploads every
+    /// file of an object-store lake, making the rows visible to readers.
     pub fn commit(mut self) -> Result<FlushStats, LakeError> {
         let mut stats = FlushStats::default();
+        let mut uploads: Option<(Arc<ObjectIo>, Vec<Upload>)> = None;
         for file in std::mem::take(&mut self.files) {
-            fs::rename(&file.tmp, &file.path).map_err(|source| LakeError::Io {
-                path: file.path.clone(),
-                source,
-            })?;
-            let dir = file.path.parent().unwrap_or(Path::new("."));
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|source| LakeError::Io {
-                    path: dir.to_owned(),
-                    source,
-                })?;
+            match file.target {
+                Target::File { tmp } => {
+                    fs::rename(&tmp, &file.path).map_err(|source| LakeError::Io {
+                        path: file.path.clone(),
+                        source,
+                    })?;
+                    let dir = file.path.parent().unwrap_or(Path::new("."));
+                    File::open(dir)
+                        .and_then(|d| d.sync_all())
+                        .map_err(|source| LakeError::Io {
+                            path: dir.to_owned(),
+                            source,
+                        })?;
+                }
+                Target::Object { io, path, data } => {
+                    uploads
+                        .get_or_insert_with(|| (io, Vec::new()))
+                        .1
+                        .push((path, data));
+                }
+            }
             stats.add(FlushStats {
                 files: 1,
                 rows: file.rows,
                 bytes: file.bytes,
             });
         }
+        if let Some((io, files)) = uploads {
+            io.put_all(files)?;
+        }
         Ok(stats)
     }
 
     fn abandon(&mut self) {
         for file in self.files.drain(..) {
-            let _ = fs::remove_file(&file.tmp);
+            // Encoded objects were never sent: there is nothing to take back.
+            if let Target::File { tmp } = file.target {
+                let _ = fs::remove_file(&tmp);
+            }
         }
     }
 }
@@ -264,6 +375,7 @@ pub(super) fn write_parquet(
     path: &Path,
     batch: &RecordBatch,
     table: Table,
+    metadata: &[KeyValue],
 ) -> Result<(), LakeError> {
     let io = |source| LakeError::Io {
         path: path.to_owned(),
@@ -274,19 +386,106 @@ pub(super) fn write_parquet(
         source,
     };
     let file = File::create(path).map_err(io)?;
-    let mut writer = ArrowWriter::try_new(
-        BufWriter::new(file),
-        batch.schema(),
-        Some(properties(table)),
-    )
-    .map_err(parquet)?;
-    writer.write(batch).map_err(parquet)?;
-    let file = writer
-        .into_inner()
+    let file = encode_parquet(BufWriter::new(file), batch, table, metadata)
         .map_err(parquet)?
         .into_inner()
         .map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)
+}
+
+/// Encodes `batch` as one Parquet file of `table` into `sink`: the one place a file's
+/// properties are applied, whether it goes to a folder or to an object store.
+fn encode_parquet<W: Write + Send>(
+    sink: W,
+    batch: &RecordBatch,
+    table: Table,
+    metadata: &[KeyValue],
+) -> Result<W, ParquetError> {
+    let mut writer = ArrowWriter::try_new(sink, batch.schema(), Some(properties(table)))?;
+    for entry in metadata {
+        writer.append_key_value_metadata(entry.clone());
+    }
+    writer.write(batch)?;
+    writer.into_inner()
+}
+
+/// A writer's connection to an object-store lake.
+///
+/// The writer is synchronous (it runs on the ingest thread, or inside `spawn_blocking`),
+/// so it owns a small runtime for the store's requests, and with it a client of its own:
+/// a client's pooled connections belong to the runtime that opened them.
+struct ObjectIo {
+    remote: Arc<RemoteLake>,
+    store: Arc<dyn ObjectStore>,
+    /// Always `Some` until dropped; taken out in `Drop` to shut it down without blocking.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for ObjectIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectIo")
+            .field("lake", &self.remote.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ObjectIo {
+    fn connect(remote: &Arc<RemoteLake>) -> Result<Self, LakeError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("sanso-lake-io")
+            .enable_all()
+            .build()
+            .map_err(|source| LakeError::Io {
+                path: PathBuf::from(remote.url()),
+                source,
+            })?;
+        Ok(ObjectIo {
+            remote: Arc::clone(remote),
+            store: remote.connect()?,
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Sends every file, each in one PUT, several at a time.
+    fn put_all(&self, files: Vec<Upload>) -> Result<(), LakeError> {
+        let store = Arc::clone(&self.store);
+        let upload = futures::stream::iter(files)
+            .map(move |(path, data)| {
+                let store = Arc::clone(&store);
+                async move { store.put(&path, PutPayload::from(data)).await.map(drop) }
+            })
+            .buffer_unordered(PARALLEL_PUTS)
+            .try_collect::<()>();
+        let Some(runtime) = &self.runtime else {
+            unreachable!("the runtime is only taken when the connection is dropped");
+        };
+        let result = if tokio::runtime::Handle::try_current().is_ok() {
+            // A runtime cannot be blocked on from inside another one (a caller in
+            // `spawn_blocking`, a test's runtime): wait on a thread that is outside both.
+            std::thread::scope(|scope| {
+                scope
+                    .spawn(|| runtime.block_on(upload))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        } else {
+            runtime.block_on(upload)
+        };
+        result.map_err(|source| LakeError::ObjectStore {
+            location: self.remote.url(),
+            source,
+        })
+    }
+}
+
+impl Drop for ObjectIo {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Dropping a runtime blocks, which panics inside another runtime.
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn properties(table: Table) -> WriterProperties {
