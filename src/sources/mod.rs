@@ -7,6 +7,7 @@
 //! counted in `sanso_udp_dropped_total`.
 
 pub mod file;
+pub mod kafka;
 pub mod stdin;
 pub mod syslog_tcp;
 pub mod syslog_udp;
@@ -34,8 +35,10 @@ pub struct Chunk {
     /// For a followed file: the position just past the last line of the chunk.
     pub position: Option<FilePosition>,
     /// For a followed file: each line's number in its file (empty lines are skipped,
-    /// so the numbers can have gaps).
+    /// so the numbers can have gaps). For Kafka: each message's offset.
     pub line_numbers: Vec<u64>,
+    /// For Kafka: the partition every message of the chunk came from.
+    pub kafka_partition: Option<i32>,
 }
 
 impl Chunk {
@@ -49,6 +52,7 @@ impl Chunk {
             peer,
             position: None,
             line_numbers: Vec::new(),
+            kafka_partition: None,
         }
     }
 
@@ -71,6 +75,9 @@ pub enum Message {
     Lines(Chunk),
     /// Time passed: write partitions that waited long enough.
     Tick,
+    /// Write everything buffered now and say how it went: a Kafka consumer about to
+    /// give up partitions waits for this.
+    Flush(std::sync::mpsc::SyncSender<Result<(), String>>),
 }
 
 /// The sending side of the ingest channel.

@@ -27,7 +27,10 @@
 //!
 //! Files named by an interrupted flush's pending checkpoint are never merged: resuming
 //! after a crash checks that those files still exist (see `src/checkpoint.rs`), and a
-//! merged-away file would look like a flush that never finished.
+//! merged-away file would look like a flush that never finished. For the same reason a
+//! file of a Kafka flush is merged only once its flush is complete, and the merged file
+//! carries the union of its inputs' flush markers (see [`super::offsets`]), so that
+//! consumers still resume from the right offsets.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
@@ -53,6 +56,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
 use super::layout::{FILE_EXTENSION, table_dir};
+use super::offsets::{FlushMarker, Ledger};
 use super::writer::{sort_by_time, write_parquet};
 use crate::error::LakeError;
 
@@ -134,11 +138,22 @@ pub fn compact_lake(
             });
         }
     }
+    // Read once per pass, after the lock is taken (so that no merge of this pass is
+    // missing from it), and only when some partition has enough files to merge.
+    let mut ledger = None;
     let mut stats = CompactStats::default();
     for table in Table::ALL {
         for date in subdirs(&table_dir(root, table))? {
             for zone in subdirs(&date)? {
-                compact_partition(&zone, table, policy, in_flight, &mut stats)?;
+                compact_partition(
+                    root,
+                    &zone,
+                    table,
+                    policy,
+                    in_flight,
+                    &mut ledger,
+                    &mut stats,
+                )?;
             }
         }
     }
@@ -146,7 +161,7 @@ pub fn compact_lake(
 }
 
 /// The folders directly below `dir`; none if `dir` does not exist.
-fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, LakeError> {
+pub(super) fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, LakeError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -203,10 +218,12 @@ fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
 }
 
 fn compact_partition(
+    root: &Path,
     dir: &Path,
     table: Table,
     policy: &CompactPolicy,
     in_flight: InFlight<'_>,
+    ledger: &mut Option<Ledger>,
     stats: &mut CompactStats,
 ) -> Result<(), LakeError> {
     let listing = list_partition(dir)?;
@@ -251,26 +268,37 @@ fn compact_partition(
         .iter()
         .filter_map(|p| p.file_name().map(OsString::from))
         .collect();
-    let mut inputs = Vec::new();
-    let mut bytes = 0;
-    for (name, &size) in &listing.data {
-        if size >= policy.small_file_bytes
-            || replaced.contains(name)
-            || in_flight.contains(name)
-            || listing.manifests.contains_key(name)
-        {
-            continue;
+    let choose = |mergeable: &dyn Fn(&Path) -> bool| {
+        let mut inputs = Vec::new();
+        let mut bytes = 0;
+        for (name, &size) in &listing.data {
+            if size >= policy.small_file_bytes
+                || replaced.contains(name)
+                || in_flight.contains(name)
+                || listing.manifests.contains_key(name)
+                || !mergeable(&dir.join(name))
+            {
+                continue;
+            }
+            if bytes + size > policy.max_merge_bytes && !inputs.is_empty() {
+                break;
+            }
+            bytes += size;
+            inputs.push(name.clone());
         }
-        if bytes + size > policy.max_merge_bytes && !inputs.is_empty() {
-            break;
-        }
-        bytes += size;
-        inputs.push(name.clone());
-    }
-    if inputs.len() < policy.min_files.max(2) {
+        (inputs.len() >= policy.min_files.max(2)).then_some(inputs)
+    };
+    if choose(&|_| true).is_none() {
         return Ok(());
     }
-    let rows = merge(dir, table, &inputs)?;
+    if ledger.is_none() {
+        *ledger = Some(Ledger::scan(root)?);
+    }
+    let ledger = ledger.as_ref().expect("the ledger was just read");
+    let Some(inputs) = choose(&|path| ledger.mergeable(path)) else {
+        return Ok(());
+    };
+    let rows = merge(dir, table, &inputs, ledger)?;
     stats.partitions += 1;
     stats.files_merged += inputs.len() as u64;
     stats.files_written += 1;
@@ -280,12 +308,16 @@ fn compact_partition(
 
 /// Steps 1 to 3 of the [module docs](self): merges `inputs` into one visible file that
 /// replaces them. Returns the rows written.
-fn merge(dir: &Path, table: Table, inputs: &[OsString]) -> Result<u64, LakeError> {
+fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Result<u64, LakeError> {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let schema = table.file_schema();
     let mut batches = Vec::new();
+    let mut marker = FlushMarker::default();
     for name in inputs {
         let path = dir.join(name);
+        if let Some(input) = ledger.marker(&path) {
+            marker.absorb(input);
+        }
         let file = File::open(&path).map_err(io_error(&path))?;
         let parquet = |source| LakeError::Parquet {
             path: path.clone(),
@@ -318,7 +350,12 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString]) -> Result<u64, LakeError
     let tmp = dir.join(format!(".{stem}{FILE_EXTENSION}.tmp"));
     let manifest = dir.join(format!("{stem}{MANIFEST_EXTENSION}"));
 
-    if let Err(err) = write_parquet(&tmp, &merged, table) {
+    let metadata = if marker.flushes.is_empty() {
+        Vec::new()
+    } else {
+        vec![marker.key_value()]
+    };
+    if let Err(err) = write_parquet(&tmp, &merged, table, &metadata) {
         let _ = fs::remove_file(&tmp);
         return Err(err);
     }

@@ -1,0 +1,474 @@
+//! Kafka topics read by a consumer group, written into the lake exactly once.
+//!
+//! Each message value is one log line; it goes through the same parsers as a syslog or
+//! file line, and its `source` column reads `kafka:<topic>/<partition>@<offset>`.
+//!
+//! # Exactly once
+//!
+//! The lake, not the consumer group, is the record of what has been read:
+//!
+//! - every flush that holds Kafka rows writes, into the key-value metadata of each of its
+//!   files, the flush's id, how many files it wrote and the offset ranges it covers
+//!   (see [`sanso_query::lake::offsets`]);
+//! - when partitions are assigned (at start, and at every rebalance), the footers are
+//!   read: each partition resumes one past the highest offset of the flushes that are
+//!   complete, and the visible files of a flush a crash cut short are deleted first, since
+//!   their messages are about to be read again;
+//! - the consumer-group offset is committed only from offsets the lake already holds, so
+//!   it can trail the lake but never lead it (it serves lag monitoring, not resumption);
+//! - before partitions are revoked, every message already taken from them is flushed to
+//!   the lake, so the next owner resumes exactly where this instance stopped.
+//!
+//! The consumer runs on a thread of its own: librdkafka calls the rebalance callback on
+//! the thread that polls, and the callback blocks until the ingest thread has flushed.
+//!
+//! Instances that share a lake must use the eager rebalance protocol (sanso sets it):
+//! every partition is revoked, and flushed, before any is assigned again, so an
+//! unfinished flush that names a newly assigned partition can only be a dead one.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use parquet::file::metadata::KeyValue;
+use prometheus::{IntCounterVec, IntGaugeVec, Opts};
+use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext};
+use rdkafka::message::{BorrowedMessage, Message as _};
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+use sanso_query::lake::offsets::{FlushMarker, Ledger, OffsetRanges};
+
+use super::{Chunk, Message, Sender};
+use crate::config::KafkaSource;
+use crate::metrics::Metrics;
+
+/// Longest a poll waits for a message before buffered ones are sent on.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Messages buffered on the consumer thread before they are sent to the ingest thread.
+const CHUNK_MESSAGES: usize = 4096;
+
+/// How often offsets the lake holds are committed to the consumer group.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long to wait before reading the lake's offsets again after a failure.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Offsets the lake holds, published by the ingest thread after each flush and committed
+/// to the consumer group by the consumer threads.
+#[derive(Debug, Default)]
+pub struct LakeOffsets {
+    /// The next offset to read of each partition, by topic and partition.
+    next: Mutex<BTreeMap<(String, i32), i64>>,
+}
+
+impl LakeOffsets {
+    fn publish(&self, flushed: &OffsetRanges) {
+        let mut next = self.next.lock().expect("lake offsets lock");
+        for (topic, partition, last) in flushed.highest() {
+            let entry = next.entry((topic.to_owned(), partition)).or_insert(0);
+            *entry = (*entry).max(last + 1);
+        }
+    }
+
+    /// Records where assigned partitions resume, as read from the lake, so that their
+    /// group offsets follow the lake before this instance has flushed anything.
+    fn seed(&self, resume: &BTreeMap<(String, i32), i64>) {
+        let mut next = self.next.lock().expect("lake offsets lock");
+        for (key, &offset) in resume {
+            let entry = next.entry(key.clone()).or_insert(0);
+            *entry = (*entry).max(offset);
+        }
+    }
+
+    /// The offsets of `partitions` the lake holds, to commit.
+    fn for_partitions(&self, partitions: &TopicPartitionList) -> TopicPartitionList {
+        let next = self.next.lock().expect("lake offsets lock");
+        let mut list = TopicPartitionList::new();
+        for element in partitions.elements() {
+            let key = (element.topic().to_owned(), element.partition());
+            if let Some(&offset) = next.get(&key) {
+                // The offset is valid: it came from the lake.
+                let _ = list.add_partition_offset(&key.0, key.1, Offset::Offset(offset));
+            }
+        }
+        list
+    }
+}
+
+/// The Kafka offsets one flush covers, kept by the ingest thread: they become the flush's
+/// [`FlushMarker`] and, once its files are visible, are published to the consumers.
+#[derive(Debug)]
+pub struct FlushOffsets {
+    pending: OffsetRanges,
+    lake: Arc<LakeOffsets>,
+    /// Names flushes uniquely across instances sharing a lake.
+    instance: String,
+    sequence: u64,
+}
+
+impl FlushOffsets {
+    /// Offsets recorded by the ingest thread, published to `lake`.
+    pub fn new(lake: Arc<LakeOffsets>) -> Self {
+        let started = chrono::Utc::now().timestamp_micros();
+        FlushOffsets {
+            pending: OffsetRanges::default(),
+            lake,
+            instance: format!("{:x}-{started:x}", std::process::id()),
+            sequence: 0,
+        }
+    }
+
+    /// Notes that the messages `first..=last` of a partition were ingested.
+    pub fn consumed(&mut self, topic: &str, partition: i32, first: i64, last: i64) {
+        self.pending.insert(topic, partition, first, last);
+    }
+
+    /// Takes the offsets of the flush about to write `files` files, as the key-value
+    /// metadata its files carry; nothing when the flush covers no message or writes no
+    /// file (the offsets then wait for the next flush).
+    pub fn take(&mut self, files: usize) -> Option<(OffsetRanges, KeyValue)> {
+        if self.pending.is_empty() || files == 0 {
+            return None;
+        }
+        self.sequence += 1;
+        let offsets = std::mem::take(&mut self.pending);
+        let id = format!("{}-{}", self.instance, self.sequence);
+        let marker = FlushMarker::new(id, files, offsets.clone());
+        Some((offsets, marker.key_value()))
+    }
+
+    /// Puts back offsets whose flush failed before any file appeared.
+    pub fn restore(&mut self, offsets: &OffsetRanges) {
+        self.pending.union(offsets);
+    }
+
+    /// Publishes offsets whose flush is now visible in the lake.
+    pub fn committed(&self, offsets: &OffsetRanges) {
+        self.lake.publish(offsets);
+    }
+}
+
+/// The Kafka metrics: messages taken in and consumer lag.
+#[derive(Clone)]
+pub struct KafkaMetrics {
+    messages: IntCounterVec,
+    lag: IntGaugeVec,
+}
+
+impl KafkaMetrics {
+    /// Registers `sanso_kafka_messages_total{topic}` and
+    /// `sanso_kafka_consumer_lag{topic,partition}`.
+    pub fn register(metrics: &Metrics) -> anyhow::Result<Self> {
+        let kafka = KafkaMetrics {
+            messages: IntCounterVec::new(
+                Opts::new(
+                    "sanso_kafka_messages_total",
+                    "Kafka messages consumed, per topic",
+                ),
+                &["topic"],
+            )?,
+            lag: IntGaugeVec::new(
+                Opts::new(
+                    "sanso_kafka_consumer_lag",
+                    "Messages in a partition not yet in the lake: high watermark minus the committed offset",
+                ),
+                &["topic", "partition"],
+            )?,
+        };
+        metrics.register(Box::new(kafka.messages.clone()))?;
+        metrics.register(Box::new(kafka.lag.clone()))?;
+        Ok(kafka)
+    }
+}
+
+/// What a consumer thread needs besides its configuration.
+pub struct Consumer {
+    /// The source's configuration.
+    pub source: KafkaSource,
+    /// The input index of each topic, in topic order.
+    pub inputs: Vec<usize>,
+    /// The lake's root folder, whose footers say where to resume.
+    pub data: PathBuf,
+    /// Offsets the lake holds, filled by the ingest thread.
+    pub lake: Arc<LakeOffsets>,
+    /// The Kafka metrics.
+    pub metrics: KafkaMetrics,
+}
+
+impl Consumer {
+    /// Joins the consumer group and reads until `stop` is set; on the way out every
+    /// message taken is flushed and its offset committed.
+    pub fn run(self, tx: Sender, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+        let Consumer {
+            source,
+            inputs,
+            data,
+            lake,
+            metrics,
+        } = self;
+        let topics: Vec<&str> = source.topics.iter().map(|t| t.name.as_str()).collect();
+        let context = Context {
+            data,
+            tx,
+            lake,
+            metrics,
+            inputs: topics.iter().map(|t| (*t).to_owned()).zip(inputs).collect(),
+            buffer: Mutex::new(Buffer::default()),
+            stop: stop.clone(),
+        };
+        let mut config = ClientConfig::new();
+        // The user's settings first, so that those exactly-once depends on win.
+        for (key, value) in &source.options {
+            config.set(key, value);
+        }
+        config
+            .set("bootstrap.servers", &source.brokers)
+            .set("group.id", &source.group)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            // Eager: see the module docs.
+            .set("partition.assignment.strategy", "range")
+            .set("statistics.interval.ms", "5000");
+        let consumer: BaseConsumer<Context> = config
+            .create_with_context(context)
+            .with_context(|| format!("creating a Kafka consumer for {}", source.brokers))?;
+        consumer
+            .subscribe(&topics)
+            .with_context(|| format!("subscribing to {}", topics.join(", ")))?;
+        tracing::info!(brokers = %source.brokers, group = %source.group, topics = ?topics, "consuming Kafka");
+
+        let mut last_commit = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            match consumer.poll(POLL) {
+                Some(Ok(message)) => {
+                    if consumer.context().take(&message) >= CHUNK_MESSAGES {
+                        consumer.context().send_buffered();
+                    }
+                }
+                Some(Err(err)) => tracing::warn!(%err, "Kafka consumer error"),
+                None => consumer.context().send_buffered(),
+            }
+            if last_commit.elapsed() >= COMMIT_INTERVAL {
+                commit(&consumer, CommitMode::Async);
+                last_commit = Instant::now();
+            }
+        }
+        let context = consumer.context();
+        context.send_buffered();
+        context.flush_lake();
+        commit(&consumer, CommitMode::Sync);
+        // Dropping the consumer leaves the group; the revoke callback it runs finds
+        // nothing left to flush.
+        Ok(())
+    }
+}
+
+/// Commits the offsets the lake holds of the partitions assigned now.
+fn commit(consumer: &BaseConsumer<Context>, mode: CommitMode) {
+    let Ok(assignment) = consumer.assignment() else {
+        return;
+    };
+    let offsets = consumer.context().lake.for_partitions(&assignment);
+    if offsets.count() == 0 {
+        return;
+    }
+    if let Err(err) = consumer.commit(&offsets, mode) {
+        tracing::warn!(%err, "committing Kafka offsets failed; the lake still has them");
+    }
+}
+
+/// Messages taken from the consumer and not yet sent to the ingest thread.
+#[derive(Default)]
+struct Buffer {
+    /// One chunk per input and partition, so that a chunk's offsets are one partition's.
+    chunks: HashMap<(usize, i32), Chunk>,
+    messages: usize,
+}
+
+struct Context {
+    data: PathBuf,
+    tx: Sender,
+    lake: Arc<LakeOffsets>,
+    metrics: KafkaMetrics,
+    /// The input index of each topic.
+    inputs: HashMap<String, usize>,
+    buffer: Mutex<Buffer>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Context {
+    /// Buffers one message; returns how many are buffered.
+    fn take(&self, message: &BorrowedMessage<'_>) -> usize {
+        let Some(&input) = self.inputs.get(message.topic()) else {
+            return 0;
+        };
+        let partition = message.partition();
+        let mut buffer = self.buffer.lock().expect("kafka buffer lock");
+        let chunk = buffer.chunks.entry((input, partition)).or_insert_with(|| {
+            let mut chunk = Chunk::new(input, None);
+            chunk.kafka_partition = Some(partition);
+            chunk
+        });
+        // An empty or missing value is still a message: it becomes an `unparsed` row
+        // rather than vanishing, and its offset is covered like any other.
+        let value = message.payload().unwrap_or_default();
+        chunk.push(value.strip_suffix(b"\n").unwrap_or(value));
+        chunk.line_numbers.push(message.offset() as u64);
+        buffer.messages += 1;
+        buffer.messages
+    }
+
+    /// Sends the buffered chunks to the ingest thread, waiting for room.
+    fn send_buffered(&self) {
+        let chunks = {
+            let mut buffer = self.buffer.lock().expect("kafka buffer lock");
+            buffer.messages = 0;
+            std::mem::take(&mut buffer.chunks)
+        };
+        for ((input, _), chunk) in chunks {
+            let topic = self
+                .inputs
+                .iter()
+                .find_map(|(t, &i)| (i == input).then_some(t.as_str()))
+                .unwrap_or_default();
+            self.metrics
+                .messages
+                .with_label_values(&[topic])
+                .inc_by(chunk.lines.len() as u64);
+            if self.tx.blocking_send(Message::Lines(chunk)).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Waits until every message sent so far is in the lake (or the write failed).
+    fn flush_lake(&self) {
+        let (done, wait) = std::sync::mpsc::sync_channel(1);
+        if self.tx.blocking_send(Message::Flush(done)).is_err() {
+            return;
+        }
+        match wait.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(
+                "flushing Kafka messages before a rebalance failed; the next owner of the \
+                 partitions may read some of them again: {err}"
+            ),
+            Err(_) => tracing::error!("the ingest thread stopped before flushing Kafka messages"),
+        }
+    }
+
+    /// Sets where each assigned partition resumes: one past the highest offset the lake
+    /// holds, after removing what unfinished flushes left of those partitions.
+    fn resume(&self, assignment: &mut TopicPartitionList) {
+        let assigned: HashSet<(String, i32)> = assignment
+            .elements()
+            .iter()
+            .map(|e| (e.topic().to_owned(), e.partition()))
+            .collect();
+        let next = loop {
+            match read_resume_offsets(&self.data, &assigned) {
+                Ok(next) => break next,
+                Err(err) if !self.stop.load(Ordering::Relaxed) => {
+                    tracing::error!(
+                        "reading Kafka offsets from the lake failed; retrying: {err:#}"
+                    );
+                    std::thread::sleep(RETRY);
+                }
+                Err(err) => {
+                    tracing::error!("reading Kafka offsets from the lake failed: {err:#}");
+                    return;
+                }
+            }
+        };
+        self.lake.seed(&next);
+        for (topic, partition) in &assigned {
+            // Partitions the lake holds nothing of start from the group's committed
+            // offset, or the earliest one.
+            if let Some(&offset) = next.get(&(topic.clone(), *partition))
+                && let Err(err) =
+                    assignment.set_partition_offset(topic, *partition, Offset::Offset(offset))
+            {
+                tracing::error!(%err, topic, partition, offset, "setting a resume offset failed");
+            }
+        }
+        tracing::info!(partitions = ?assigned, resume = ?next, "Kafka partitions assigned");
+    }
+}
+
+/// The resume offsets of the lake at `data`, after deleting the files of unfinished
+/// flushes that cover any of `assigned`.
+fn read_resume_offsets(
+    data: &Path,
+    assigned: &HashSet<(String, i32)>,
+) -> anyhow::Result<BTreeMap<(String, i32), i64>> {
+    let ledger = Ledger::scan(data)?;
+    let dead: Vec<&Path> = ledger
+        .incomplete()
+        .filter(|(_, marker)| assigned.iter().any(|(t, p)| marker.offsets.covers(t, *p)))
+        .map(|(path, _)| path)
+        .collect();
+    if !dead.is_empty() {
+        let removed = Ledger::remove(dead)?;
+        tracing::warn!(
+            removed,
+            "removed the files of an unfinished flush; their messages are read again"
+        );
+    }
+    Ok(ledger.resume_offsets())
+}
+
+impl ClientContext for Context {
+    fn stats(&self, statistics: Statistics) {
+        for (name, topic) in &statistics.topics {
+            for (&partition, stats) in &topic.partitions {
+                // -1 is librdkafka's internal unassigned partition; a negative lag means
+                // unknown (nothing committed yet).
+                if partition < 0 || stats.consumer_lag < 0 {
+                    continue;
+                }
+                self.metrics
+                    .lag
+                    .with_label_values(&[name.as_str(), &partition.to_string()])
+                    .set(stats.consumer_lag);
+            }
+        }
+    }
+}
+
+impl ConsumerContext for Context {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        partitions: &mut TopicPartitionList,
+    ) {
+        let result = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.resume(partitions);
+                consumer.assign(partitions)
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                self.send_buffered();
+                self.flush_lake();
+                commit(consumer, CommitMode::Sync);
+                tracing::info!(partitions = partitions.count(), "Kafka partitions revoked");
+                consumer.unassign()
+            }
+            other => {
+                tracing::error!(?other, "Kafka rebalance failed");
+                consumer.unassign()
+            }
+        };
+        if let Err(err) = result {
+            tracing::error!(%err, "applying a Kafka assignment failed");
+        }
+    }
+}

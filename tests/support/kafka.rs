@@ -1,0 +1,316 @@
+//! A real Kafka-protocol broker for the tests (tansu, in-memory storage), producers that
+//! feed it, and `sanso run` instances that consume from it into a shared lake.
+
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+use crate::support::{TOKEN, free_port, sanso};
+
+/// The tansu binary: `$TANSU`, else where `cargo install` puts it, else from `PATH`
+/// (`tests/install-prerequisites` installs it).
+fn tansu_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TANSU") {
+        return PathBuf::from(path);
+    }
+    let installed = std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo/bin/tansu"));
+    installed
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from("tansu"))
+}
+
+/// A tansu broker on a free loopback port, killed when dropped.
+pub struct Broker {
+    child: Child,
+    port: u16,
+}
+
+impl Broker {
+    /// Starts a broker with in-memory storage and waits until it accepts connections.
+    pub fn start() -> Broker {
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu_binary())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting tansu (tests/install-prerequisites installs it)");
+        let broker = Broker { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        broker
+    }
+
+    /// `host:port`, as a client's `bootstrap.servers`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Creates `topic` with `partitions` partitions.
+    pub fn create_topic(&self, topic: &str, partitions: u32) {
+        let status = Command::new(tansu_binary())
+            .args([
+                "topic",
+                "create",
+                "--broker",
+                &format!("tcp://127.0.0.1:{}", self.port),
+                "--partitions",
+                &partitions.to_string(),
+                topic,
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .expect("running tansu topic create");
+        assert!(status.success(), "creating topic {topic} failed: {status}");
+    }
+
+    /// Produces `count` lines made by `line` to `topic`, round robin over `partitions`,
+    /// `per_second` at most; returns once every message is acknowledged.
+    pub fn produce(
+        &self,
+        topic: &str,
+        partitions: i32,
+        count: usize,
+        per_second: usize,
+        line: impl Fn(usize) -> String,
+    ) {
+        let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+            .set("bootstrap.servers", self.address())
+            .set("linger.ms", "5")
+            .create()
+            .expect("creating a producer");
+        let started = Instant::now();
+        for i in 0..count {
+            let payload = line(i);
+            let partition = (i % partitions as usize) as i32;
+            let mut record = BaseRecord::<(), _>::to(topic)
+                .payload(&payload)
+                .partition(partition);
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((_, returned)) => {
+                        // The local queue is full: let deliveries drain it.
+                        std::thread::sleep(Duration::from_millis(5));
+                        record = returned;
+                    }
+                }
+            }
+            let due = Duration::from_secs_f64((i + 1) as f64 / per_second as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        producer
+            .flush(Duration::from_secs(60))
+            .expect("every message delivered");
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `sanso run` reading one Kafka topic into the lake at `data`, and nothing else.
+pub struct Instance {
+    pub child: Child,
+    pub http_port: u16,
+}
+
+impl Instance {
+    /// Starts an instance in consumer group `group`; its configuration goes to `dir`.
+    /// `extra` is appended to the configuration (e.g. an alert sink).
+    pub fn start(
+        dir: &Path,
+        data: &Path,
+        broker: &Broker,
+        topic: &str,
+        group: &str,
+        extra: &str,
+    ) -> Instance {
+        std::fs::create_dir_all(dir).unwrap();
+        let http_port = free_port();
+        let flight_port = free_port();
+        let config = dir.join("sanso.toml");
+        // The embedded example (its zones and rule placeholders), without its syslog
+        // listeners, with the HTTP and Flight listeners on free ports and small flushes,
+        // so that a kill lands between flushes as often as inside one.
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/default-config.toml"
+        ))
+        .unwrap();
+        let mut text = example
+            .replace(
+                "[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:5514\"\n",
+                "",
+            )
+            .replace(
+                "[[sources]]\nkind = \"syslog\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:5514\"\n",
+                "",
+            )
+            .replace(
+                "listen = \"127.0.0.1:9898\"",
+                &format!("listen = \"127.0.0.1:{http_port}\"\ntokens = [\"{TOKEN}\"]"),
+            )
+            .replace(
+                "listen = \"127.0.0.1:50051\"",
+                &format!("listen = \"127.0.0.1:{flight_port}\""),
+            )
+            .replace("flush_rows = 65536", "flush_rows = 700")
+            .replace("flush_interval_ms = 5000", "flush_interval_ms = 200");
+        assert!(
+            !text.contains("5514") && text.contains("flush_rows = 700"),
+            "the example config changed its listeners or flush settings"
+        );
+        text.push_str(&format!(
+            r#"
+[[sources]]
+kind = "kafka"
+brokers = "{brokers}"
+topics = ["{topic}"]
+group = "{group}"
+# A killed instance leaves the group after this long, so the tests do not wait for
+# librdkafka's 45 s default.
+kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500" }}
+{extra}
+"#,
+            brokers = broker.address(),
+        ));
+        std::fs::write(&config, text).unwrap();
+        let child = sanso()
+            .env(
+                "RUST_LOG",
+                std::env::var("SANSO_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--data",
+                data.to_str().unwrap(),
+                "run",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting sanso run");
+        let instance = Instance { child, http_port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !instance
+            .http_get("/health")
+            .is_some_and(|body| body.contains("ok"))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "sanso run did not become healthy"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        instance
+    }
+
+    /// The body of a GET on the HTTP listener.
+    pub fn http_get(&self, path: &str) -> Option<String> {
+        use std::io::{Read, Write};
+        let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+    }
+
+    /// A metric summed over its label sets.
+    pub fn metric(&self, name: &str) -> f64 {
+        let body = self.http_get("/metrics").unwrap_or_default();
+        body.lines()
+            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Kills the process without letting it flush: a crash.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the process with SIGTERM and insists that it exits cleanly.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let status = self.child.wait().expect("waiting for sanso");
+        assert!(status.success(), "sanso run exited with {status}");
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Every message of `topic` (one partition) from the beginning, as (key, value), once
+/// `count` have arrived or `timeout` has passed.
+pub fn consume_all(
+    broker: &Broker,
+    topic: &str,
+    count: usize,
+    timeout: Duration,
+) -> Vec<(Option<String>, String)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::Message;
+    use rdkafka::{Offset, TopicPartitionList};
+
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.address())
+        .set("group.id", "sanso-test-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("creating a consumer");
+    let mut partitions = TopicPartitionList::new();
+    partitions
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&partitions).unwrap();
+    let mut messages = Vec::new();
+    let deadline = Instant::now() + timeout;
+    while messages.len() < count && Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(message)) => messages.push((
+                message
+                    .key()
+                    .map(|k| String::from_utf8_lossy(k).into_owned()),
+                String::from_utf8_lossy(message.payload().unwrap_or_default()).into_owned(),
+            )),
+            Some(Err(err)) => panic!("consuming {topic}: {err}"),
+            None => {}
+        }
+    }
+    messages
+}
