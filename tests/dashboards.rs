@@ -489,7 +489,9 @@ fn every_panel_and_alerting_rule_returns_data_from_a_live_sanso() {
     let server = Server::start_with(dir.path(), "", &["--demo", "--demo-rate", "1000"]);
 
     // Beside the demo feed, a few lines the demo may not send within the test's minute:
-    // a device whose clock is two hours behind, a failed logon, and a line nobody parses.
+    // a device whose clock is two hours behind, a failed logon, a core MFA success (the
+    // demo's core staff keep office hours, so outside them the feed has none), and a
+    // line nobody parses.
     let now = Utc::now();
     send_lines(
         server.syslog_port,
@@ -501,6 +503,11 @@ fn every_panel_and_alerting_rule_returns_data_from_a_live_sanso() {
             format!(
                 "<38>{} srv-lgwan01 sshd[4243]: Failed password for invalid user admin from 10.20.2.15 port 50023 ssh2",
                 jst(now)
+            ),
+            format!(
+                "<38>{} mfa-core01 radiusd: {} : Auth: (1) Login OK: [watanabe] (from client term-core port 0 cli 10.10.2.11) Auth-Type=totp",
+                jst(now),
+                now.with_timezone(&Tokyo).format("%a %b %e %H:%M:%S %Y")
             ),
             format!(
                 "<13>{} srv-core01 mystery[7]: a message no parser knows",
