@@ -13,6 +13,11 @@
 //! flush and settles it: if every lake file it names exists, the flush had finished and
 //! the pending positions become the committed ones; otherwise the files that did appear
 //! are removed and the old positions stand, so the lines are read again exactly once.
+//!
+//! `sanso run` keeps its followed files in `checkpoint.json`. Each file `sanso import`
+//! reads has a checkpoint of its own, `import-<digest of its path>.json`, so that an
+//! import can run beside `sanso run`, or beside another import, on the same lake without
+//! either overwriting the other's positions.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -21,6 +26,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The folder under the lake's root that holds sanso's own state.
+pub const STATE_DIR: &str = "_sanso";
+
+/// Suffix of a checkpoint staged by a flush that has not finished.
+const PENDING: &str = ".pending.json";
 
 /// A position in a followed file: which file (device and inode, so that rotation is
 /// recognised) and the offset just past the last line taken.
@@ -45,22 +57,37 @@ struct State {
     lake_files: Vec<PathBuf>,
 }
 
-/// The committed positions of every file source, kept under `<lake>/_sanso/`.
+/// The committed positions of a set of files, kept under `<lake>/_sanso/`.
 #[derive(Debug)]
 pub struct Checkpoints {
     dir: PathBuf,
+    /// File name of the committed checkpoint, without `.json`.
+    stem: String,
     committed: BTreeMap<PathBuf, FilePosition>,
 }
 
 impl Checkpoints {
-    /// Opens the checkpoints of the lake at `data`, settling an interrupted flush.
+    /// Opens the checkpoints of `sanso run`'s followed files in the lake at `data`,
+    /// settling an interrupted flush.
     pub fn open(data: &Path) -> anyhow::Result<Self> {
-        let dir = data.join("_sanso");
+        Self::open_named(data, "checkpoint".to_owned())
+    }
+
+    /// Opens the checkpoint of importing `file` (an absolute path) into the lake at
+    /// `data`, settling an interrupted flush.
+    pub fn open_import(data: &Path, file: &Path) -> anyhow::Result<Self> {
+        let digest = Sha256::digest(file.as_os_str().as_encoded_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Self::open_named(data, format!("import-{hex}"))
+    }
+
+    fn open_named(data: &Path, stem: String) -> anyhow::Result<Self> {
+        let dir = data.join(STATE_DIR);
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let pending_path = dir.join("checkpoint.pending.json");
+        let pending_path = dir.join(format!("{stem}{PENDING}"));
         if let Some(pending) = read_state(&pending_path)? {
             if pending.lake_files.iter().all(|f| f.exists()) {
-                fs::rename(&pending_path, dir.join("checkpoint.json"))
+                fs::rename(&pending_path, dir.join(format!("{stem}.json")))
                     .with_context(|| format!("promoting {}", pending_path.display()))?;
             } else {
                 for file in pending.lake_files.iter().filter(|f| f.exists()) {
@@ -72,10 +99,14 @@ impl Checkpoints {
             }
             sync_dir(&dir)?;
         }
-        let committed = read_state(&dir.join("checkpoint.json"))?
+        let committed = read_state(&dir.join(format!("{stem}.json")))?
             .unwrap_or_default()
             .files;
-        Ok(Checkpoints { dir, committed })
+        Ok(Checkpoints {
+            dir,
+            stem,
+            committed,
+        })
     }
 
     /// The committed position of a file source.
@@ -96,7 +127,7 @@ impl Checkpoints {
             files,
             lake_files: lake_files.map(Path::to_owned).collect(),
         };
-        let path = self.dir.join("checkpoint.pending.json");
+        let path = self.pending_path();
         let mut file =
             File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         file.write_all(&serde_json::to_vec_pretty(&state)?)
@@ -107,25 +138,43 @@ impl Checkpoints {
 
     /// Makes the staged positions the committed ones, once their lake files are visible.
     pub fn promote(&mut self, positions: &BTreeMap<PathBuf, FilePosition>) -> anyhow::Result<()> {
-        let pending = self.dir.join("checkpoint.pending.json");
-        fs::rename(&pending, self.dir.join("checkpoint.json"))
+        let pending = self.pending_path();
+        fs::rename(&pending, self.dir.join(format!("{}.json", self.stem)))
             .with_context(|| format!("promoting {}", pending.display()))?;
         sync_dir(&self.dir)?;
         self.committed
             .extend(positions.iter().map(|(k, v)| (k.clone(), *v)));
         Ok(())
     }
+
+    fn pending_path(&self) -> PathBuf {
+        self.dir.join(format!("{}{PENDING}", self.stem))
+    }
 }
 
-/// The lake files an interrupted or running flush of the lake at `data` is waiting for:
-/// until its checkpoint is promoted, they must stay exactly as written (compaction leaves
-/// them alone), or resuming would take the flush for one that never finished.
+/// The lake files the interrupted or running flushes of the lake at `data` (of `sanso
+/// run` and of every import) are waiting for: until their checkpoints are promoted, they
+/// must stay exactly as written (compaction leaves them alone), or resuming would take a
+/// flush for one that never finished.
 pub fn pending_lake_files(data: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let path = data.join("_sanso").join("checkpoint.pending.json");
-    match read_state(&path) {
-        Ok(state) => Ok(state.map(|s| s.lake_files).unwrap_or_default()),
-        Err(err) => Err(std::io::Error::other(format!("{err:#}"))),
+    let dir = data.join(STATE_DIR);
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        if !path.to_string_lossy().ends_with(PENDING) {
+            continue;
+        }
+        match read_state(&path) {
+            Ok(state) => files.extend(state.map(|s| s.lake_files).unwrap_or_default()),
+            Err(err) => return Err(std::io::Error::other(format!("{err:#}"))),
+        }
     }
+    Ok(files)
 }
 
 fn read_state(path: &Path) -> anyhow::Result<Option<State>> {
@@ -198,6 +247,40 @@ mod tests {
             20
         );
         assert!(lake_file.exists());
+    }
+
+    #[test]
+    fn imports_keep_checkpoints_apart_from_run_and_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Path::new("/var/log/auth.log");
+        let mut run = Checkpoints::open(dir.path()).unwrap();
+        run.stage(&positions(10), std::iter::empty()).unwrap();
+        run.promote(&positions(10)).unwrap();
+        let lake_file = dir.path().join("part-1.parquet");
+        let import = Checkpoints::open_import(dir.path(), log).unwrap();
+        assert_eq!(import.position(log), None);
+        import
+            .stage(&positions(40), [lake_file.as_path()].into_iter())
+            .unwrap();
+        // An import's unfinished flush is as untouchable for compaction as run's.
+        assert_eq!(
+            pending_lake_files(dir.path()).unwrap(),
+            std::slice::from_ref(&lake_file)
+        );
+        std::fs::write(&lake_file, b"committed").unwrap();
+        let import = Checkpoints::open_import(dir.path(), log).unwrap();
+        assert_eq!(import.position(log).unwrap().offset, 40);
+        assert_eq!(
+            Checkpoints::open(dir.path())
+                .unwrap()
+                .position(log)
+                .unwrap()
+                .offset,
+            10
+        );
+        let other = Checkpoints::open_import(dir.path(), Path::new("/var/log/mail.log")).unwrap();
+        assert_eq!(other.position(log), None);
+        assert!(pending_lake_files(dir.path()).unwrap().is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::QueryLimits;
 use sanso_query::lake::retention::{Keep, RetentionPolicy, RetentionRule};
+use sanso_query::lake::{LakeLocation, StoreOptions};
 use serde::{Deserialize, Deserializer};
 
 /// The embedded three-zone example configuration.
@@ -30,21 +31,29 @@ pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be opened.
-    #[error("{}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Read {
         /// The configuration file.
         path: PathBuf,
         /// Why it could not be read.
         source: std::io::Error,
     },
-    /// The file is not valid TOML or a value is wrong; the message names line and key.
-    #[error("{}: {source}", path.display())]
+    /// The file is not valid TOML or a value is wrong. The parser's error (the source)
+    /// gives line, column and the offending text; the key is named here because in a
+    /// value spread over lines (an array, an inline table) that text may not show it.
+    #[error("{}{}", path.display(), key.as_ref().map(|k| format!(": key `{k}`")).unwrap_or_default())]
     Invalid {
         /// The configuration file.
         path: PathBuf,
+        /// The dotted key at the error, e.g. `zones.core.cidrs` or `sources[1].format`.
+        key: Option<String>,
         /// The parser's error, with its location.
         source: Box<toml::de::Error>,
     },
+    /// The lake's location (`--data` or `[lake] path`) is not a folder or a supported
+    /// object-store URL.
+    #[error("the lake's location")]
+    Lake(#[source] sanso_query::LakeError),
     /// A `[[sources]]` table lacks a key its kind needs, or has one it does not take.
     #[error("{}: line {line}: {message}", path.display())]
     Source {
@@ -94,6 +103,30 @@ pub struct Config {
     /// The sources, checked against their kind.
     #[serde(skip)]
     pub sources: Vec<Source>,
+    /// Where alerts go besides the lake's `alerts` table.
+    #[serde(default)]
+    pub sinks: Vec<SinkConfig>,
+}
+
+/// A `[[sinks]]` table: a destination for alerts besides the `alerts` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SinkConfig {
+    /// Alerts produced to a Kafka topic as JSON, keyed by group key.
+    Kafka(KafkaSinkConfig),
+}
+
+/// A `[[sinks]] kind = "kafka"` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSinkConfig {
+    /// Bootstrap brokers, `host:port` separated by commas.
+    pub brokers: String,
+    /// The topic alerts are produced to.
+    pub topic: String,
+    /// Further librdkafka settings (TLS, SASL), passed through as given.
+    #[serde(default)]
+    pub kafka_options: BTreeMap<String, String>,
 }
 
 /// A checked `[[sources]]` table.
@@ -128,6 +161,46 @@ pub enum Source {
         /// How lines are parsed.
         parse: ParseSettings,
     },
+    /// Kafka topics read by a consumer group, one log line per message, written to the
+    /// lake exactly once (see `src/sources/kafka.rs`).
+    Kafka(KafkaSource),
+}
+
+/// A checked `kind = "kafka"` source.
+#[derive(Debug, Clone)]
+pub struct KafkaSource {
+    /// Bootstrap brokers, `host:port` separated by commas.
+    pub brokers: String,
+    /// The consumer group; instances sharing it split the partitions.
+    pub group: String,
+    /// The topics, each with how its messages are parsed.
+    pub topics: Vec<KafkaTopic>,
+    /// Further librdkafka settings (TLS, SASL, fetch sizes), passed through as given.
+    pub options: BTreeMap<String, String>,
+}
+
+/// One topic of a Kafka source.
+#[derive(Debug, Clone)]
+pub struct KafkaTopic {
+    /// The topic's name.
+    pub name: String,
+    /// How its messages are parsed: the source's settings with the topic's overrides.
+    pub parse: ParseSettings,
+}
+
+/// Per-topic settings of a Kafka source, under `[sources.per_topic.<topic>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicOverride {
+    /// A parser name or `auto`, instead of the source's `format`.
+    #[serde(default, deserialize_with = "topic_format")]
+    pub format: Option<Option<Format>>,
+    /// The zone of every line of the topic, instead of the source's `zone`.
+    #[serde(default)]
+    pub zone: Option<Zone>,
+    /// The device name of every line of the topic, instead of the source's `device`.
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 /// Where a followed file is first read from.
@@ -145,31 +218,79 @@ pub enum StartAt {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LakeConfig {
-    /// Root folder of the lake; `--data` overrides it.
+    /// Root folder of the lake, or an `s3://bucket/prefix` URL; `--data` overrides it.
     #[serde(default = "default_lake_path")]
     pub path: PathBuf,
+    /// Local state folder (checkpoints, incident log) of a lake in an object store;
+    /// `--state-dir` overrides it. A local lake keeps its state in `<lake>/_sanso/`.
+    #[serde(default)]
+    pub state: Option<PathBuf>,
+    /// S3 API endpoint of an object-store lake, instead of `AWS_ENDPOINT_URL`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Region of an object-store lake's bucket, instead of `AWS_REGION`.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Whether a plain `http://` endpoint is allowed, instead of `AWS_ALLOW_HTTP`.
+    #[serde(default)]
+    pub allow_http: Option<bool>,
     /// Rows after which a partition is written.
     #[serde(default = "default_flush_rows")]
     pub flush_rows: usize,
     /// Milliseconds after which buffered rows are written.
     #[serde(default = "default_flush_interval_ms")]
     pub flush_interval_ms: u64,
+    /// KiB of Parquet written per second at most; 0: no limit.
+    #[serde(default)]
+    pub max_write_kib_per_second: u64,
 }
 
 impl Default for LakeConfig {
     fn default() -> Self {
         LakeConfig {
             path: default_lake_path(),
+            state: None,
+            endpoint: None,
+            region: None,
+            allow_http: None,
             flush_rows: default_flush_rows(),
             flush_interval_ms: default_flush_interval_ms(),
+            max_write_kib_per_second: 0,
         }
     }
 }
 
 impl LakeConfig {
+    /// Where the lake is: `data` (from `--data`) or `path`, with `state` (from
+    /// `--state-dir`) or `[lake] state` as an object-store lake's local state folder.
+    pub fn location(
+        &self,
+        data: Option<&Path>,
+        state: Option<&Path>,
+    ) -> Result<LakeLocation, ConfigError> {
+        let path = data.unwrap_or(&self.path);
+        let options = StoreOptions {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            allow_http: self.allow_http,
+            state_dir: state.map(Path::to_owned).or_else(|| self.state.clone()),
+        };
+        match path.to_str() {
+            Some(location) => LakeLocation::parse(location, options).map_err(ConfigError::Lake),
+            // Not UTF-8, so not a URL: a folder.
+            None => Ok(LakeLocation::Local(path.to_owned())),
+        }
+    }
+
     /// The flush interval as a duration.
     pub fn flush_interval(&self) -> Duration {
         Duration::from_millis(self.flush_interval_ms)
+    }
+
+    /// The write limit in bytes per second, if there is one.
+    pub fn max_write_rate(&self) -> Option<u64> {
+        (self.max_write_kib_per_second > 0)
+            .then_some(self.max_write_kib_per_second.saturating_mul(1024))
     }
 }
 
@@ -403,6 +524,9 @@ pub enum SourceKind {
     File,
     /// Standard input.
     Stdin,
+    /// Kafka topics: `brokers`, `topics`, `group`, optionally `per_topic` and
+    /// `kafka_options`.
+    Kafka,
 }
 
 /// Syslog transport.
@@ -471,6 +595,16 @@ pub struct SourceConfig {
     /// The column order of an i-FILTER access log whose layout was changed in the
     /// product; only with `format = "ifilter"`.
     pub columns: Option<Vec<String>>,
+    /// Kafka bootstrap brokers, `host:port` separated by commas.
+    pub brokers: Option<String>,
+    /// Kafka topics to consume.
+    pub topics: Option<Vec<String>>,
+    /// Kafka consumer group.
+    pub group: Option<String>,
+    /// Per-topic `format`, `zone` and `device`, by topic.
+    pub per_topic: Option<BTreeMap<String, TopicOverride>>,
+    /// librdkafka settings passed through, e.g. `"security.protocol" = "ssl"`.
+    pub kafka_options: Option<BTreeMap<String, String>>,
 }
 
 impl SourceConfig {
@@ -484,6 +618,50 @@ impl SourceConfig {
             auth: auth.clone(),
             ifilter_columns: None,
         }
+    }
+
+    fn check_kafka(&self, parse: ParseSettings) -> Result<KafkaSource, String> {
+        let brokers = self
+            .brokers
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .ok_or("a kafka source needs `brokers`, e.g. \"kafka1:9092,kafka2:9092\"")?;
+        let group = self
+            .group
+            .clone()
+            .filter(|g| !g.is_empty())
+            .ok_or("a kafka source needs `group`, the consumer group its instances share")?;
+        let names = self
+            .topics
+            .clone()
+            .filter(|t| !t.is_empty())
+            .ok_or("a kafka source needs `topics`, a list of one or more topic names")?;
+        let overrides = self.per_topic.clone().unwrap_or_default();
+        if let Some(unknown) = overrides.keys().find(|t| !names.contains(t)) {
+            return Err(format!(
+                "`per_topic` names `{unknown}`, which is not one of the source's `topics`"
+            ));
+        }
+        let topics = names
+            .into_iter()
+            .map(|name| {
+                let mut parse = parse.clone();
+                if let Some(o) = overrides.get(&name) {
+                    if let Some(format) = o.format {
+                        parse.format = format;
+                    }
+                    parse.zone = o.zone.or(parse.zone);
+                    parse.device = o.device.clone().or(parse.device);
+                }
+                KafkaTopic { name, parse }
+            })
+            .collect();
+        Ok(KafkaSource {
+            brokers,
+            group,
+            topics,
+            options: self.kafka_options.clone().unwrap_or_default(),
+        })
     }
 
     /// Checks that the keys fit the kind; the error says which key is wrong.
@@ -507,6 +685,13 @@ impl SourceConfig {
             ("path", self.path.is_some()),
             ("start_at", self.start_at.is_some()),
         ];
+        let kafka_keys = [
+            ("brokers", self.brokers.is_some()),
+            ("topics", self.topics.is_some()),
+            ("group", self.group.is_some()),
+            ("per_topic", self.per_topic.is_some()),
+            ("kafka_options", self.kafka_options.is_some()),
+        ];
         let foreign = |keys: &[(&'static str, bool)], kind: &str| {
             keys.iter()
                 .find(|(_, present)| *present)
@@ -514,7 +699,9 @@ impl SourceConfig {
         };
         match self.kind {
             SourceKind::Syslog => {
-                if let Some(err) = foreign(&file_keys, "syslog") {
+                if let Some(err) =
+                    foreign(&file_keys, "syslog").or_else(|| foreign(&kafka_keys, "syslog"))
+                {
                     return Err(err);
                 }
                 let protocol = self
@@ -547,7 +734,9 @@ impl SourceConfig {
                 })
             }
             SourceKind::File => {
-                if let Some(err) = foreign(&syslog_keys, "file") {
+                if let Some(err) =
+                    foreign(&syslog_keys, "file").or_else(|| foreign(&kafka_keys, "file"))
+                {
                     return Err(err);
                 }
                 let path = self.path.clone().ok_or("a file source needs `path`")?;
@@ -558,12 +747,21 @@ impl SourceConfig {
                 })
             }
             SourceKind::Stdin => {
-                if let Some(err) =
-                    foreign(&syslog_keys, "stdin").or_else(|| foreign(&file_keys, "stdin"))
+                if let Some(err) = foreign(&syslog_keys, "stdin")
+                    .or_else(|| foreign(&file_keys, "stdin"))
+                    .or_else(|| foreign(&kafka_keys, "stdin"))
                 {
                     return Err(err);
                 }
                 Ok(Source::Stdin { parse })
+            }
+            SourceKind::Kafka => {
+                if let Some(err) =
+                    foreign(&syslog_keys, "kafka").or_else(|| foreign(&file_keys, "kafka"))
+                {
+                    return Err(err);
+                }
+                self.check_kafka(parse).map(Source::Kafka)
             }
         }
     }
@@ -588,6 +786,7 @@ impl Config {
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text).map_err(|source| ConfigError::Invalid {
             path: origin.to_owned(),
+            key: source.span().and_then(|span| key_at(text, span.start)),
             source: Box::new(source),
         })?;
         let auth = config.auth.policy();
@@ -611,6 +810,57 @@ impl Config {
         ZoneMap::new(self.zones.iter().map(|(zone, config)| (*zone, config)))
             .expect("CIDRs are validated when the configuration is read")
     }
+}
+
+/// The dotted key whose name or value covers byte `offset` of a TOML document, for
+/// naming it in errors: `zones.core.cidrs`, `sources[1].format`. `None` when the text
+/// is not TOML or the offset lies outside every key and value.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    fn in_table(table: &toml::de::DeTable<'_>, offset: usize, path: &mut String) -> bool {
+        table.iter().any(|(key, value)| {
+            let len = path.len();
+            if len > 0 {
+                path.push('.');
+            }
+            path.push_str(key.get_ref());
+            let found = key.span().contains(&offset) || in_value(value, offset, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        })
+    }
+    fn in_value(
+        value: &toml::Spanned<toml::de::DeValue<'_>>,
+        offset: usize,
+        path: &mut String,
+    ) -> bool {
+        match value.get_ref() {
+            toml::de::DeValue::Table(table) => in_table(table, offset, path),
+            toml::de::DeValue::Array(items) => {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .any(|(i, item)| match item.get_ref() {
+                        toml::de::DeValue::Table(table) => {
+                            let len = path.len();
+                            path.push_str(&format!("[{i}]"));
+                            let found = in_table(table, offset, path);
+                            if !found {
+                                path.truncate(len);
+                            }
+                            found
+                        }
+                        _ => item.span().contains(&offset),
+                    })
+                    || value.span().contains(&offset)
+            }
+            _ => value.span().contains(&offset),
+        }
+    }
+    let document = toml::de::DeTable::parse(text).ok()?;
+    let mut path = String::new();
+    in_table(document.get_ref(), offset, &mut path).then_some(path)
 }
 
 /// The 1-based line of a byte offset.
@@ -685,6 +935,10 @@ fn format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
     })
 }
 
+fn topic_format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Format>>, D::Error> {
+    format(d).map(Some)
+}
+
 fn encoding<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Encoding, D::Error> {
     let label = String::deserialize(d)?;
     Encoding::for_label(label.as_bytes()).ok_or_else(|| {
@@ -709,10 +963,55 @@ mod tests {
         assert_eq!(map.zone_of_ip_str("10.20.1.1"), Some(Zone::Lgwan));
     }
 
+    #[test]
+    fn kafka_sources_take_per_topic_overrides_and_sinks_parse() {
+        let text = r#"
+[[sources]]
+kind = "kafka"
+brokers = "k1:9092"
+topics = ["fw", "proxy"]
+group = "sanso"
+zone = "core"
+kafka_options = { "fetch.min.bytes" = "1024" }
+[sources.per_topic.proxy]
+format = "ifilter"
+zone = "internet"
+
+[[sinks]]
+kind = "kafka"
+brokers = "k1:9092"
+topic = "alerts"
+"#;
+        let config = Config::parse(text, Path::new("t.toml")).unwrap();
+        let Source::Kafka(kafka) = &config.sources[0] else {
+            panic!("not a kafka source: {:?}", config.sources[0]);
+        };
+        assert_eq!(kafka.options["fetch.min.bytes"], "1024");
+        let (fw, proxy) = (&kafka.topics[0], &kafka.topics[1]);
+        assert_eq!(
+            (fw.name.as_str(), fw.parse.zone, fw.parse.format),
+            ("fw", Some(Zone::Core), None)
+        );
+        assert_eq!(proxy.parse.zone, Some(Zone::Internet));
+        assert_eq!(proxy.parse.format, Some(Format::Ifilter));
+        let SinkConfig::Kafka(sink) = &config.sinks[0];
+        assert_eq!(sink.topic, "alerts");
+
+        let stray = "[[sources]]\nkind = \"kafka\"\nbrokers = \"k:1\"\ntopics = [\"a\"]\ngroup = \"g\"\n[sources.per_topic.b]\nzone = \"core\"\n";
+        let err = error_of(stray);
+        assert!(err.contains("`per_topic` names `b`"), "{err}");
+        let missing = "[[sources]]\nkind = \"kafka\"\nbrokers = \"k:1\"\ntopics = [\"a\"]\n";
+        let err = error_of(missing);
+        assert!(err.contains("needs `group`"), "{err}");
+        let foreign = "[[sources]]\nkind = \"file\"\npath = \"/x\"\ntopics = [\"a\"]\n";
+        let err = error_of(foreign);
+        assert!(err.contains("`topics` does not apply"), "{err}");
+    }
+
+    /// The error as `sanso` prints it: the message and its causes.
     fn error_of(text: &str) -> String {
-        Config::parse(text, Path::new("city.toml"))
-            .unwrap_err()
-            .to_string()
+        let err = Config::parse(text, Path::new("city.toml")).unwrap_err();
+        format!("{:#}", anyhow::Error::from(err))
     }
 
     #[test]

@@ -39,8 +39,12 @@ pub struct ApiState {
 
 /// The router with every endpoint.
 pub fn router(metrics: Metrics, api: Arc<ApiState>) -> Router {
+    let health = metrics.clone();
     Router::new()
-        .route("/health", get(|| async { "ok\n" }))
+        .route(
+            "/health",
+            get(move || std::future::ready(health_status(&health))),
+        )
         .route(
             "/metrics",
             get(move || std::future::ready(metrics.render())),
@@ -55,6 +59,19 @@ pub fn router(metrics: Metrics, api: Arc<ApiState>) -> Router {
         .route("/api/incidents/{id}/hold", post(incident_api::hold))
         .route("/api/incidents/{id}/release", post(incident_api::release))
         .with_state(api)
+}
+
+/// `ok`, or 503 with the reason while ingest is paused because the lake does not take
+/// writes: the process is up, but nothing it receives reaches the lake.
+fn health_status(metrics: &Metrics) -> Response {
+    match metrics.lake_error() {
+        None => "ok\n".into_response(),
+        Some(err) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("ingest paused: the lake does not take writes: {err}\n"),
+        )
+            .into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -3,12 +3,19 @@
 //! Text files are read line by line, in the order given. EVTX files, recognised by
 //! their magic bytes whatever their name, are read together afterwards, decoded on every
 //! core (see [`evtx`]).
+//!
+//! Each text file's position is committed with the lake files that hold its lines (see
+//! [`crate::checkpoint`]), so an import that was killed resumes, when run again, after
+//! the last line that reached the lake: nothing is skipped or imported twice. The same
+//! holds for a file imported again after it grew: only the new lines are read. Standard
+//! input cannot be read again, and EVTX files are decoded whole, so neither resumes.
 
 mod evtx;
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,7 +24,9 @@ use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use sanso_ingest::line::{Format, LineParser, ParseSettings, RawLine};
 use sanso_ingest::parsers::ifilter::Layout;
+use sanso_query::lake::LakeLocation;
 
+use crate::checkpoint::{Checkpoints, FilePosition};
 use crate::cli::ImportArgs;
 use crate::config::Config;
 use crate::detection;
@@ -27,7 +36,7 @@ use crate::metrics::Metrics;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Imports every file named in `args`, then prints what landed where.
-pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result<()> {
+pub fn import(config: &Config, data: &LakeLocation, args: &ImportArgs) -> anyhow::Result<()> {
     let zones = Arc::new(config.zone_map());
     if args.columns.is_some() && args.format.0 != Some(Format::Ifilter) {
         anyhow::bail!("--columns applies only to --format ifilter");
@@ -76,14 +85,17 @@ pub fn import(config: &Config, data: &Path, args: &ImportArgs) -> anyhow::Result
     let policy = FlushPolicy {
         rows: config.lake.flush_rows,
         interval: config.lake.flush_interval(),
+        max_write_rate: config.lake.max_write_rate(),
     };
     let metrics = Metrics::new();
     let detection = detection::engine(&config.detection, &metrics)?;
     let mut ingestor = Ingestor::new(data, policy, zones.clone(), metrics, None, detection)?;
     for path in text_files {
-        import_one(&mut ingestor, &mut parser, path)
+        import_one(&mut ingestor, &mut parser, data.state_dir(), path)
             .with_context(|| format!("importing {}", path.display()))?;
     }
+    // What follows commits no file position.
+    ingestor.switch_checkpoints(None)?;
     let evtx_summary = if evtx_files.is_empty() {
         None
     } else {
@@ -142,24 +154,110 @@ fn progress_bar(len: u64) -> ProgressBar {
     )
 }
 
-fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &Path) -> anyhow::Result<()> {
-    let (reader, progress): (Box<dyn Read>, ProgressBar) = if path.as_os_str() == "-" {
-        (Box::new(std::io::stdin().lock()), ProgressBar::hidden())
+/// Where a text file's import starts, and the checkpoint key its progress goes under.
+struct Resume {
+    /// The file's absolute path, naming its checkpoint.
+    key: std::path::PathBuf,
+    dev: u64,
+    ino: u64,
+    /// Bytes of (decompressed) text and lines already in the lake.
+    offset: u64,
+    lines: u64,
+}
+
+impl Resume {
+    /// Opens the checkpoint of `file` at `path` and hands it to the ingestor; the import
+    /// starts where it says, unless the file at the path is no longer the one it was for.
+    fn open(
+        ingestor: &mut Ingestor,
+        data: &Path,
+        path: &Path,
+        file: &File,
+    ) -> anyhow::Result<Self> {
+        let key = std::path::absolute(path)?;
+        let checkpoints = Checkpoints::open_import(data, &key)?;
+        let meta = file.metadata()?;
+        let (offset, lines) = match checkpoints.position(&key) {
+            Some(pos) if (pos.dev, pos.ino) == (meta.dev(), meta.ino()) => (pos.offset, pos.lines),
+            Some(_) => {
+                tracing::info!(
+                    path = %path.display(),
+                    "the file was replaced since it was last imported; importing all of it"
+                );
+                (0, 0)
+            }
+            None => (0, 0),
+        };
+        if lines > 0 {
+            tracing::info!(
+                path = %path.display(),
+                lines,
+                "an earlier import reached the lake up to this line; importing what follows"
+            );
+        }
+        ingestor.switch_checkpoints(Some(checkpoints))?;
+        Ok(Resume {
+            key,
+            dev: meta.dev(),
+            ino: meta.ino(),
+            offset,
+            lines,
+        })
+    }
+
+    fn position(&self, offset: u64, lines: u64) -> FilePosition {
+        FilePosition {
+            dev: self.dev,
+            ino: self.ino,
+            offset,
+            lines,
+        }
+    }
+}
+
+fn import_one(
+    ingestor: &mut Ingestor,
+    parser: &mut LineParser,
+    data: &Path,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let (mut reader, progress, resume) = if path.as_os_str() == "-" {
+        let stdin: Box<dyn BufRead> =
+            Box::new(BufReader::with_capacity(1 << 20, std::io::stdin().lock()));
+        (stdin, ProgressBar::hidden(), None)
     } else {
-        let file = File::open(path)?;
+        let mut file = File::open(path)?;
+        let mut resume = Resume::open(ingestor, data, path, &file)?;
+        let mut magic = [0u8; 2];
+        let gzip = file.read(&mut magic)? == 2 && magic == GZIP_MAGIC;
+        if !gzip && file.metadata()?.len() < resume.offset {
+            tracing::info!(path = %path.display(), "the file was truncated since it was last imported; importing all of it");
+            (resume.offset, resume.lines) = (0, 0);
+        }
         let progress = progress_bar(file.metadata()?.len());
         progress.set_message(path.display().to_string());
-        (Box::new(progress.wrap_read(file)), progress)
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let gzip = reader.fill_buf()?.starts_with(&GZIP_MAGIC);
-    let mut reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            MultiGzDecoder::new(reader),
-        ))
-    } else {
-        Box::new(reader)
+        let reader: Box<dyn BufRead> = if gzip {
+            file.rewind()?;
+            let mut text = BufReader::with_capacity(
+                1 << 20,
+                MultiGzDecoder::new(BufReader::with_capacity(1 << 20, progress.wrap_read(file))),
+            );
+            // A compressed stream cannot be entered in the middle: decompress up to it.
+            let skipped =
+                std::io::copy(&mut (&mut text).take(resume.offset), &mut std::io::sink())?;
+            anyhow::ensure!(
+                skipped == resume.offset,
+                "the file decompresses to fewer bytes ({skipped}) than an earlier import already \
+                 took from it ({}): it was rewritten in place, so where to resume is unknown",
+                resume.offset
+            );
+            Box::new(text)
+        } else {
+            file.seek(SeekFrom::Start(resume.offset))?;
+            progress.set_position(resume.offset);
+            Box::new(BufReader::with_capacity(1 << 20, progress.wrap_read(file)))
+        };
+        (reader, progress, Some(resume))
     };
     // Files were sniffed before; standard input is seen only here.
     if sanso_ingest::evtx::is_evtx(reader.fill_buf()?) {
@@ -173,13 +271,16 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &Path) -> 
     };
     let mut source = String::new();
     let mut line = Vec::with_capacity(4096);
-    let mut number = 0u64;
+    let mut number = resume.as_ref().map_or(0, |r| r.lines);
+    let mut offset = resume.as_ref().map_or(0, |r| r.offset);
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
             break;
         }
         number += 1;
+        offset += read as u64;
         let bytes = trim_line_end(&line);
         // An empty line carries no event and no evidence.
         if bytes.is_empty() {
@@ -195,8 +296,15 @@ fn import_one(ingestor: &mut Ingestor, parser: &mut LineParser, path: &Path) -> 
         };
         ingestor.ingest(parser, &raw);
         if ingestor.is_full() {
+            if let Some(resume) = &resume {
+                ingestor.advance(&resume.key, resume.position(offset, number));
+            }
             ingestor.flush()?;
         }
+    }
+    // The next flush, of the next file's switch or of the end, commits the rest.
+    if let Some(resume) = &resume {
+        ingestor.advance(&resume.key, resume.position(offset, number));
     }
     progress.finish_and_clear();
     Ok(())

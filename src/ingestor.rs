@@ -7,10 +7,16 @@
 //! Every flush writes all buffered partitions at once. That keeps the lake and the
 //! checkpoints of followed files consistent: a checkpoint taken with a flush covers
 //! exactly the lines whose rows that flush made visible (see [`crate::checkpoint`]).
+//!
+//! A flush that fails (a full disk) loses nothing: the rows stay buffered, or stay in
+//! the hidden files already written for them, and the next flush tries again.
+//! [`Ingestor::wait_for_lake`] holds ingest meanwhile, so that a lake that cannot take
+//! writes stops the sources instead of filling memory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -22,13 +28,20 @@ use sanso_ingest::line::{LineParser, RawLine};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::LakeWriter;
-use sanso_query::lake::FlushStats;
+use sanso_query::lake::LakeLocation;
+use sanso_query::lake::{FlushStats, PreparedFlush};
 
 use crate::checkpoint::{Checkpoints, FilePosition};
 use crate::metrics::{BatchMetrics, Metrics};
+use crate::run_state::RunState;
+use crate::sinks::kafka::KafkaSink;
+use crate::sources::kafka::FlushOffsets;
 
 /// Rows collected before the builders are drained into a record batch.
 const BATCH_ROWS: usize = 8192;
+
+/// How long ingest waits before trying a failed lake write again.
+const RETRY: Duration = Duration::from_secs(1);
 
 /// When buffered rows are written to the lake.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +50,9 @@ pub struct FlushPolicy {
     pub rows: usize,
     /// Flush once the oldest buffered row has waited this long.
     pub interval: Duration,
+    /// Bytes of Parquet written per second at most: after a flush, ingest waits until the
+    /// flush's bytes fit under the rate, leaving disk bandwidth to others on a shared disk.
+    pub max_write_rate: Option<u64>,
 }
 
 /// Parses lines and writes the resulting rows to the lake.
@@ -49,6 +65,14 @@ pub struct Ingestor {
     checkpoints: Option<Checkpoints>,
     detection: Option<Engine>,
     positions: BTreeMap<PathBuf, FilePosition>,
+    /// Files written for a flush whose checkpoint could not be staged, with the positions
+    /// they cover: they hold the only copy of their rows, so they wait for the next try.
+    unstaged: Option<(PreparedFlush, BTreeMap<PathBuf, FilePosition>)>,
+    run_state: Option<RunState>,
+    /// Kafka offsets ingested since the last flush, which the flush records in the lake.
+    kafka: Option<FlushOffsets>,
+    /// Where alerts go besides the `alerts` table.
+    sinks: Vec<KafkaSink>,
     totals: RowCounts,
     lines: u64,
 }
@@ -58,7 +82,7 @@ impl Ingestor {
     /// commits the positions reported through [`Ingestor::advance`]; with `detection`,
     /// every batch is evaluated and its alerts are written to the `alerts` table.
     pub fn new(
-        data: &Path,
+        data: &LakeLocation,
         policy: FlushPolicy,
         zones: Arc<ZoneMap>,
         metrics: Metrics,
@@ -75,6 +99,10 @@ impl Ingestor {
             checkpoints,
             detection,
             positions: BTreeMap::new(),
+            unstaged: None,
+            run_state: None,
+            kafka: None,
+            sinks: Vec::new(),
             totals: RowCounts::default(),
             lines: 0,
         })
@@ -111,6 +139,95 @@ impl Ingestor {
     /// flush commits it.
     pub fn advance(&mut self, file: &Path, position: FilePosition) {
         self.positions.insert(file.to_owned(), position);
+    }
+
+    /// Commits what is buffered under the current checkpoints, then makes later flushes
+    /// commit the positions reported through [`Ingestor::advance`] to `checkpoints`.
+    pub fn switch_checkpoints(&mut self, checkpoints: Option<Checkpoints>) -> anyhow::Result<()> {
+        self.flush()?;
+        self.checkpoints = checkpoints;
+        self.positions.clear();
+        Ok(())
+    }
+
+    /// Keeps `run` (the record of `sanso run` for the next start) up to date with every
+    /// flush and tick.
+    pub fn record_run_state(&mut self, run: RunState) {
+        self.run_state = Some(run);
+    }
+
+    /// Records the Kafka offsets of every flush in its files (see
+    /// [`crate::sources::kafka`]).
+    pub fn record_kafka(&mut self, offsets: FlushOffsets) {
+        self.kafka = Some(offsets);
+    }
+
+    /// Sends every alert to `sink` too.
+    pub fn record_sink(&mut self, sink: KafkaSink) {
+        self.sinks.push(sink);
+    }
+
+    /// Notes that Kafka messages `first..=last` of a partition were ingested; the next
+    /// flush records them.
+    pub fn consumed(&mut self, topic: &str, partition: i32, first: i64, last: i64) {
+        if let Some(kafka) = &mut self.kafka {
+            kafka.consumed(topic, partition, first, last);
+        }
+    }
+
+    /// Notes lines taken from a source that cannot replay them (syslog over the network),
+    /// so that the run state can say how many a crash would lose.
+    pub fn received_unreplayable(&mut self, lines: u64) {
+        if let Some(run) = &mut self.run_state {
+            run.received(lines);
+        }
+    }
+
+    /// Marks the run as stopped cleanly; call after the last flush succeeded.
+    pub fn stopped(&mut self) -> anyhow::Result<()> {
+        match &mut self.run_state {
+            Some(run) => run.stopped(),
+            None => Ok(()),
+        }
+    }
+
+    /// After `err`, a failed flush, holds ingest until a flush succeeds, retrying every
+    /// second: taking more lines while the lake cannot take writes would only grow the
+    /// buffer, whereas not taking them holds the sources back (TCP senders wait, file
+    /// followers pause, UDP datagrams are dropped and counted). The failure is logged,
+    /// counted, and shown by `/health` until it clears. Gives up, with the error, once
+    /// `stop` is set: the rows still buffered are then lost to the lake, except those of
+    /// followed files, which are read again from their checkpoints.
+    pub fn wait_for_lake(
+        &mut self,
+        mut err: anyhow::Error,
+        stop: &AtomicBool,
+    ) -> anyhow::Result<()> {
+        tracing::error!(
+            "writing to the lake failed; ingest is paused and the write retried every {}s: {err:#}",
+            RETRY.as_secs()
+        );
+        loop {
+            self.metrics.set_lake_error(Some(format!("{err:#}")));
+            if stop.load(Ordering::Relaxed) {
+                return Err(err.context(format!(
+                    "stopping with {} rows the lake did not take",
+                    self.writer.pending_rows()
+                )));
+            }
+            std::thread::sleep(RETRY);
+            match self.flush() {
+                Ok(()) => {
+                    self.metrics.set_lake_error(None);
+                    tracing::info!("the lake takes writes again; ingest resumes");
+                    return Ok(());
+                }
+                Err(next) => {
+                    tracing::debug!("writing to the lake failed again: {next:#}");
+                    err = next;
+                }
+            }
+        }
     }
 
     /// Lines parsed so far.
@@ -153,16 +270,59 @@ impl Ingestor {
 
     fn commit(&mut self) -> anyhow::Result<()> {
         let started = Instant::now();
-        let prepared = self.writer.prepare_all()?;
-        if let Some(checkpoints) = &self.checkpoints {
-            checkpoints.stage(&self.positions, prepared.paths())?;
+        if let Some((prepared, positions)) = self.unstaged.take() {
+            self.publish(prepared, positions)?;
+        }
+        let files = self.writer.pending_files();
+        let kafka = self.kafka.as_mut().and_then(|k| k.take(files));
+        let prepared = match &kafka {
+            Some((_, marker)) => self.writer.prepare_all_with(std::slice::from_ref(marker)),
+            None => self.writer.prepare_all(),
+        };
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) => {
+                if let (Some(tracker), Some((offsets, _))) = (&mut self.kafka, &kafka) {
+                    tracker.restore(offsets);
+                }
+                return Err(err.into());
+            }
+        };
+        self.publish(prepared, self.positions.clone())?;
+        if let (Some(tracker), Some((offsets, _))) = (&self.kafka, &kafka) {
+            tracker.committed(offsets);
+        }
+        self.batch_metrics.committed(started.elapsed());
+        if let Some(run) = &mut self.run_state {
+            run.flushed();
+        }
+        Ok(())
+    }
+
+    /// Stages the checkpoint of prepared files, makes them visible and promotes it.
+    fn publish(
+        &mut self,
+        prepared: PreparedFlush,
+        positions: BTreeMap<PathBuf, FilePosition>,
+    ) -> anyhow::Result<()> {
+        let started = Instant::now();
+        if let Some(checkpoints) = &self.checkpoints
+            && let Err(err) = checkpoints.stage(&positions, prepared.paths())
+        {
+            self.unstaged = Some((prepared, positions));
+            return Err(err);
         }
         let stats = prepared.commit()?;
         if let Some(checkpoints) = &mut self.checkpoints {
-            checkpoints.promote(&self.positions)?;
+            checkpoints.promote(&positions)?;
         }
         self.record(&stats);
-        self.batch_metrics.committed(started.elapsed());
+        if let Some(rate) = self.policy.max_write_rate.filter(|&rate| rate > 0) {
+            let due = Duration::from_secs_f64(stats.bytes as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
         Ok(())
     }
 
@@ -187,6 +347,9 @@ impl Ingestor {
     /// tick with the wall clock, so that a source falling silent (OMZ-22) is noticed
     /// without waiting for other traffic to move event time on.
     pub fn watch(&mut self, now: Micros) {
+        if let Some(run) = &mut self.run_state {
+            run.alive();
+        }
         let Some(engine) = &mut self.detection else {
             return;
         };
@@ -228,6 +391,9 @@ impl Ingestor {
         }
         for alert in alerts {
             self.metrics.record_alert(alert);
+        }
+        for sink in &self.sinks {
+            sink.send(alerts);
         }
         match alerts_to_batch(alerts) {
             Ok(batch) => self

@@ -21,10 +21,13 @@ mod output;
 mod report;
 mod retention;
 mod run;
+mod run_state;
 mod shell;
+mod sinks;
 mod sources;
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -60,27 +63,33 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.global.config.as_deref())?;
-    let data = cli
-        .global
-        .data
-        .clone()
-        .unwrap_or_else(|| config.lake.path.clone());
+    let lake = config
+        .lake
+        .location(cli.global.data.as_deref(), cli.global.state_dir.as_deref())?;
+    // These commands read or change the lake's folders directly, so far only locally.
+    let data = |command: &str| {
+        lake.local_root().map(Path::to_owned).ok_or_else(|| {
+            anyhow::anyhow!(
+                "sanso {command} works on a local lake only, and {lake} is in an object store"
+            )
+        })
+    };
     match cli.command {
-        Command::Run(args) => run::run(&config, &data, &args),
-        Command::Import(args) => import::import(&config, &data, &args),
+        Command::Run(args) => run::run(&config, &lake, &args),
+        Command::Import(args) => import::import(&config, &lake, &args),
         Command::Demo(args) => demo_command(&args),
         Command::Sql(args) => output::sql(
-            &data,
+            &lake,
             Arc::new(config.zone_map()),
             config.query.limits(),
             &args,
         ),
-        Command::Shell => shell::shell(&data, Arc::new(config.zone_map()), config.query.limits()),
-        Command::Compact(args) => compact::compact(&config, &data, &args),
-        Command::Report(args) => report::command(&config, &data, &args),
-        Command::Incident(command) => incident::command(&config, &data, &command),
-        Command::Evidence(args) => evidence::export(&config, &data, &args),
-        Command::Retention(args) => retention::command(&config, &data, &args),
+        Command::Shell => shell::shell(&lake, Arc::new(config.zone_map()), config.query.limits()),
+        Command::Compact(args) => compact::compact(&config, &data("compact")?, &args),
+        Command::Report(args) => report::command(&config, &data("report")?, &args),
+        Command::Incident(command) => incident::command(&config, &data("incident")?, &command),
+        Command::Evidence(args) => evidence::export(&config, &data("evidence")?, &args),
+        Command::Retention(args) => retention::command(&config, &data("retention")?, &args),
         Command::Rules(cli::RulesCommand::Check { dir }) => {
             detection::check_rules(dir.as_deref(), &config.detection)
         }
@@ -88,7 +97,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             detection::test_rules(dir.as_deref(), &config.detection)
         }
         Command::Hunt(args) => hunt::hunt(
-            &data,
+            &lake,
             Arc::new(config.zone_map()),
             config.query.limits(),
             &config.detection,

@@ -18,7 +18,12 @@
 //! | `sanso_batch_latency_seconds` | histogram | `table` | [`BatchMetrics`], per commit |
 //! | `sanso_lake_flush_duration_seconds` | histogram | | [`BatchMetrics`], per commit |
 //! | `sanso_lake_files_written_total`, `sanso_lake_bytes_written_total`, `sanso_lake_write_errors_total` | counter | | the ingestor |
-//! | `sanso_udp_dropped_total`, `sanso_framing_errors_total` | counter | | the listeners |
+//! | `sanso_udp_dropped_total` | counter | `reason` (`queue_full`, `socket_buffer`) | the UDP listener |
+//! | `sanso_framing_errors_total` | counter | | the listeners |
+//! | `sanso_kafka_messages_total` | counter | `topic` | the Kafka consumers (`src/sources/kafka.rs`) |
+//! | `sanso_kafka_consumer_lag` | gauge | `topic`, `partition` | librdkafka's statistics: high watermark minus the offset committed after the lake took the rows |
+//! | `sanso_alert_sink_messages_total` | counter | `sink`, `outcome` (`queued`, `delivered`, `failed`) | the Kafka alert sink (`src/sinks/kafka.rs`) |
+//! | `sanso_lake_write_stalled` | gauge | | the ingestor: 1 while ingest waits for the lake to take writes |
 //! | `sanso_alerts_total` | counter | `rule`, `severity`, `zone` | the detection engine ([`Metrics::record_alert`]) |
 //! | `sanso_three_layer_violations_total` | counter | `rule`, `zone` | the detection engine |
 //! | `sanso_detection_rules_loaded` | gauge | | the detection engine |
@@ -44,6 +49,8 @@ mod alerts;
 mod batch;
 
 pub use batch::BatchMetrics;
+
+use std::sync::{Arc, Mutex};
 
 use prometheus::core::Collector;
 use prometheus::{
@@ -85,8 +92,9 @@ pub struct Metrics {
     batch_latency: HistogramVec,
     /// Time to encode, write, sync and rename one flush of the lake.
     lake_flush_duration: Histogram,
-    /// UDP datagrams dropped because the pipeline was full.
-    pub udp_dropped: IntCounter,
+    /// UDP datagrams dropped, by where: the queue to the ingest thread or the socket's
+    /// receive buffer in the kernel.
+    pub udp_dropped: IntCounterVec,
     /// Frames that broke the TCP framing and were passed on as they were.
     pub framing_errors: IntCounter,
     /// Parquet files written to the lake.
@@ -95,6 +103,10 @@ pub struct Metrics {
     pub lake_bytes: IntCounter,
     /// Failed lake writes (the rows stay buffered and are retried).
     pub lake_write_errors: IntCounter,
+    /// 1 while ingest is paused because the lake does not take writes.
+    lake_stalled: IntGauge,
+    /// Why the lake does not take writes, while it does not; `/health` shows it.
+    lake_error: Arc<Mutex<Option<String>>>,
     /// Alerts raised, by rule, severity and zone.
     alerts: IntCounterVec,
     /// Alerts that are breaches of the three-layer separation, by rule and zone.
@@ -186,9 +198,11 @@ impl Metrics {
                 ]),
             )
             .expect("valid metric"),
-            udp_dropped: counter(
+            udp_dropped: counters(
                 "sanso_udp_dropped_total",
-                "UDP datagrams dropped because the pipeline was full",
+                "UDP datagrams dropped: queue_full when the pipeline was behind, socket_buffer \
+                 when the kernel's receive buffer overflowed before sanso read them",
+                &["reason"],
             ),
             framing_errors: counter(
                 "sanso_framing_errors_total",
@@ -206,6 +220,13 @@ impl Metrics {
                 "sanso_lake_write_errors_total",
                 "Lake writes that failed and will be retried",
             ),
+            lake_stalled: IntGauge::new(
+                "sanso_lake_write_stalled",
+                "1 while ingest is paused because the lake does not take writes (a full disk); \
+                 sources are held back until a retry succeeds",
+            )
+            .expect("valid metric"),
+            lake_error: Arc::new(Mutex::new(None)),
             alerts: counters(
                 "sanso_alerts_total",
                 "Alerts raised by the detection engine, per rule, severity and zone",
@@ -223,7 +244,7 @@ impl Metrics {
             .expect("valid metric"),
             registry: Registry::new(),
         };
-        let collectors: [Box<dyn Collector>; 19] = [
+        let collectors: [Box<dyn Collector>; 20] = [
             Box::new(metrics.lines_received.clone()),
             Box::new(metrics.rows.clone()),
             Box::new(metrics.events.clone()),
@@ -240,6 +261,7 @@ impl Metrics {
             Box::new(metrics.lake_files.clone()),
             Box::new(metrics.lake_bytes.clone()),
             Box::new(metrics.lake_write_errors.clone()),
+            Box::new(metrics.lake_stalled.clone()),
             Box::new(metrics.alerts.clone()),
             Box::new(metrics.three_layer_violations.clone()),
             Box::new(metrics.detection_rules.clone()),
@@ -260,6 +282,10 @@ impl Metrics {
             ))
             .expect("metric names are unique");
         metrics.create_violation_series();
+        // Present at zero from the start, so that a dashboard tells "none" from "unknown".
+        for reason in ["queue_full", "socket_buffer"] {
+            metrics.udp_dropped.with_label_values(&[reason]);
+        }
         metrics
     }
 
@@ -267,6 +293,20 @@ impl Metrics {
     /// that `/metrics` renders.
     pub fn register(&self, collector: Box<dyn Collector>) -> prometheus::Result<()> {
         self.registry.register(collector)
+    }
+
+    /// Records why the lake does not take writes (`None`: it does again).
+    pub fn set_lake_error(&self, error: Option<String>) {
+        self.lake_stalled.set(i64::from(error.is_some()));
+        *self.lake_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+    }
+
+    /// Why the lake does not take writes, if it does not.
+    pub fn lake_error(&self) -> Option<String> {
+        self.lake_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The metrics in Prometheus's text exposition format.

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -26,6 +26,7 @@ use sanso_ingest::line::{LineParser, ParseSettings, RawLine};
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::Lake;
 use sanso_query::flight;
+use sanso_query::lake::LakeLocation;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -33,7 +34,7 @@ use tokio::task::JoinHandle;
 use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
 use crate::compact;
-use crate::config::{Config, FramingConfig, Source, SyslogProtocol};
+use crate::config::{Config, FramingConfig, SinkConfig, Source, SyslogProtocol};
 use crate::demo::{self, DemoSpec};
 use crate::detection;
 use crate::http::{self, ApiState};
@@ -41,7 +42,10 @@ use crate::incident::IncidentGauges;
 use crate::ingestor::{FlushPolicy, Ingestor};
 use crate::metrics::Metrics;
 use crate::retention::{self, RetentionMetrics};
+use crate::run_state::RunState;
+use crate::sinks::{self, kafka::KafkaSink};
 use crate::sources::file::{self, FollowSettings};
+use crate::sources::kafka::{self, FlushOffsets, KafkaMetrics, LakeOffsets};
 use crate::sources::syslog_tcp::StreamSettings;
 use crate::sources::{Message, stdin, syslog_tcp, syslog_udp, tls};
 
@@ -59,7 +63,7 @@ const INCIDENT_REFRESH: Duration = Duration::from_secs(30);
 const MAX_FILE_LINE: usize = 1 << 20;
 
 /// Runs the pipeline until interrupted.
-pub fn run(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -68,18 +72,37 @@ pub fn run(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Result<()> {
     runtime.block_on(run_async(config, data, args))
 }
 
-async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Result<()> {
+async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let metrics = Metrics::new();
     let zones = Arc::new(config.zone_map());
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
     let stop = Arc::new(AtomicBool::new(false));
-    let checkpoints = Checkpoints::open(data)?;
+    // Only followed files need checkpoints; leaving them out otherwise lets several
+    // Kafka-fed instances share one lake without sharing one checkpoint file.
+    let follows_files = config
+        .sources
+        .iter()
+        .any(|s| matches!(s, Source::File { .. }));
+    let checkpoints = follows_files
+        .then(|| Checkpoints::open(data.state_dir()))
+        .transpose()?;
+    let lake_offsets = Arc::new(LakeOffsets::default());
+    let kafka_metrics = config
+        .sources
+        .iter()
+        .any(|s| matches!(s, Source::Kafka(_)))
+        .then(|| KafkaMetrics::register(&metrics))
+        .transpose()?;
+    let (run_state, _) = RunState::begin(data.state_dir(), &metrics)?;
 
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     let mut threads: Vec<std::thread::JoinHandle<()>> = Vec::new();
     let mut inputs = Vec::new();
     let mut first_tcp: Option<SocketAddr> = None;
-    for (index, source) in config.sources.iter().enumerate() {
+    for source in &config.sources {
+        // Chunks name their input by index; a Kafka source has one input per topic.
+        let index = inputs.len();
         let (tx, metrics) = (tx.clone(), metrics.clone());
         match source {
             Source::Syslog {
@@ -163,7 +186,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                 let settings = FollowSettings {
                     source: index,
                     path: path.clone(),
-                    resume: checkpoints.position(path),
+                    resume: checkpoints.as_ref().and_then(|c| c.position(path)),
                     start_at: *start_at,
                     max_line: MAX_FILE_LINE,
                 };
@@ -190,25 +213,73 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
                     .spawn(move || stdin::read(index, MAX_FILE_LINE, tx))
                     .context("starting the stdin reader")?;
             }
+            Source::Kafka(settings) => {
+                let mut topic_inputs = Vec::new();
+                for topic in &settings.topics {
+                    topic_inputs.push(inputs.len());
+                    let mut input = Input::new(
+                        format!("kafka:{}", topic.name),
+                        None,
+                        &topic.parse,
+                        &zones,
+                        &metrics,
+                    );
+                    input.topic = Some(topic.name.clone());
+                    inputs.push(input);
+                }
+                let consumer = kafka::Consumer {
+                    source: settings.clone(),
+                    inputs: topic_inputs,
+                    // Resuming reads the offsets in the lake's own files.
+                    data: data
+                        .local_root()
+                        .with_context(|| {
+                            format!("Kafka sources need a local lake so far, and {data} is not")
+                        })?
+                        .to_owned(),
+                    lake: lake_offsets.clone(),
+                    metrics: kafka_metrics.clone().context("Kafka metrics registered")?,
+                };
+                let stop = stop.clone();
+                threads.push(
+                    std::thread::Builder::new()
+                        .name(format!("sanso-kafka-{index}"))
+                        .spawn(move || {
+                            if let Err(err) = consumer.run(tx, stop) {
+                                tracing::error!("Kafka source stopped: {err:#}");
+                            }
+                        })
+                        .context("starting a Kafka consumer")?,
+                );
+            }
         }
     }
 
     let policy = FlushPolicy {
         rows: config.lake.flush_rows,
         interval: config.lake.flush_interval(),
+        max_write_rate: config.lake.max_write_rate(),
     };
     let detection = detection::engine(&config.detection, &metrics)?;
-    let ingestor = Ingestor::new(
-        data,
-        policy,
-        zones,
-        metrics.clone(),
-        Some(checkpoints),
-        detection,
-    )?;
+    let mut ingestor = Ingestor::new(data, policy, zones, metrics.clone(), checkpoints, detection)?;
+    if kafka_metrics.is_some() {
+        ingestor.record_kafka(FlushOffsets::new(lake_offsets));
+    }
+    if !config.sinks.is_empty() {
+        let outcomes = sinks::kafka::register_outcomes(&metrics)?;
+        for sink in &config.sinks {
+            match sink {
+                SinkConfig::Kafka(kafka) => {
+                    ingestor.record_sink(KafkaSink::new(kafka, &outcomes)?);
+                }
+            }
+        }
+    }
+    ingestor.record_run_state(run_state);
+    let ingest_stop = stop.clone();
     let ingest = std::thread::Builder::new()
         .name("sanso-ingest".into())
-        .spawn(move || ingest_loop(rx, ingestor, inputs))
+        .spawn(move || ingest_loop(rx, ingestor, inputs, &ingest_stop))
         .context("starting the ingest thread")?;
 
     let ticker = tx.clone();
@@ -232,7 +303,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     // Incidents recorded from the CLI (another process) reach the gauges at the next
     // refresh; those recorded over HTTP refresh them at once.
     let gauges = incident_gauges.clone();
-    let incident_data = data.to_owned();
+    let incident_data = data.state_dir().to_owned();
     tasks.push(tokio::spawn(async move {
         let mut interval = tokio::time::interval(INCIDENT_REFRESH);
         loop {
@@ -241,7 +312,11 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
             let _ = tokio::task::spawn_blocking(move || gauges.refresh_from(&data)).await;
         }
     }));
-    if let Some(interval) = config.retention.interval() {
+    let retention = config.retention.interval();
+    if retention.is_some() && data.local_root().is_none() {
+        tracing::warn!(lake = %data, "retention deletes folders of a local lake only; the object store's own lifecycle rules must expire this lake");
+    }
+    if let (Some(interval), Some(_)) = (retention, data.local_root()) {
         let retention_metrics = RetentionMetrics::register(&metrics)?;
         let retention_lake =
             Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits())
@@ -256,7 +331,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
     let api = Arc::new(ApiState {
         lake,
         tokens: config.http.tokens.clone(),
-        data: data.to_owned(),
+        data: data.state_dir().to_owned(),
         incident_gauges,
     });
     let app = http::router(metrics, api);
@@ -279,10 +354,13 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
             tracing::error!(%err, "Arrow Flight SQL server stopped");
         }
     }));
-    tasks.push(compact::background(
-        data.to_owned(),
-        compact::policy(config),
-    ));
+    match data.local_root() {
+        Some(root) => tasks.push(compact::background(
+            root.to_owned(),
+            compact::policy(config),
+        )),
+        None => tracing::info!(lake = %data, "background compaction runs on local lakes only"),
+    }
 
     if args.demo {
         let addr = first_tcp.context("--demo needs a TCP syslog source in the configuration")?;
@@ -301,7 +379,7 @@ async fn run_async(config: &Config, data: &Path, args: &RunArgs) -> anyhow::Resu
         }));
     }
 
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: writing buffered rows");
     stop.store(true, Ordering::Relaxed);
     for task in &tasks {
@@ -331,6 +409,8 @@ struct Input {
     label: String,
     /// The followed file, whose positions are checkpointed.
     file: Option<PathBuf>,
+    /// The Kafka topic, whose offsets each flush records.
+    topic: Option<String>,
     parser: LineParser,
     /// This source's `sanso_lines_received_total`, looked up once.
     lines: IntCounter,
@@ -348,6 +428,7 @@ impl Input {
         Input {
             label,
             file,
+            topic: None,
             parser: LineParser::new(parse.clone(), zones.clone()),
             lines,
         }
@@ -359,13 +440,25 @@ fn ingest_loop(
     mut rx: mpsc::Receiver<Message>,
     mut ingestor: Ingestor,
     mut inputs: Vec<Input>,
+    stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     let mut source = String::new();
     while let Some(message) = rx.blocking_recv() {
+        if let Message::Flush(done) = message {
+            let result = ingestor.flush().map_err(|err| format!("{err:#}"));
+            let _ = done.send(result);
+            continue;
+        }
         if let Message::Lines(chunk) = &message {
             let input = &mut inputs[chunk.source];
             for (i, range) in chunk.lines.iter().enumerate() {
                 let label: &str = match chunk.line_numbers.get(i) {
+                    Some(offset) if chunk.kafka_partition.is_some() => {
+                        source.clear();
+                        let partition = chunk.kafka_partition.unwrap_or_default();
+                        let _ = write!(source, "{}/{partition}@{offset}", input.label);
+                        &source
+                    }
                     Some(number) => {
                         source.clear();
                         let _ = write!(source, "{}:{number}", input.label);
@@ -382,8 +475,21 @@ fn ingest_loop(
                 ingestor.ingest(&mut input.parser, &line);
             }
             input.lines.inc_by(chunk.lines.len() as u64);
-            if let (Some(file), Some(position)) = (&input.file, chunk.position) {
-                ingestor.advance(file, position);
+            match (
+                &input.file,
+                chunk.position,
+                &input.topic,
+                chunk.kafka_partition,
+            ) {
+                (Some(file), Some(position), _, _) => ingestor.advance(file, position),
+                (_, _, Some(topic), Some(partition)) => {
+                    if let (Some(&first), Some(&last)) =
+                        (chunk.line_numbers.first(), chunk.line_numbers.last())
+                    {
+                        ingestor.consumed(topic, partition, first as i64, last as i64);
+                    }
+                }
+                _ => ingestor.received_unreplayable(chunk.lines.len() as u64),
             }
             if !ingestor.is_full() {
                 continue;
@@ -392,10 +498,10 @@ fn ingest_loop(
         if matches!(message, Message::Tick) {
             ingestor.watch(chrono::Utc::now().timestamp_micros());
         }
-        // Rows whose write failed stay buffered and are retried on the next tick, so a
-        // transient failure (a full disk) loses nothing.
+        // Rows whose write failed stay buffered; until a retry succeeds no more are
+        // taken, so a full disk holds the sources back instead of filling memory.
         if let Err(err) = ingestor.flush_if_due() {
-            tracing::error!("writing to the lake failed; will retry: {err:#}");
+            ingestor.wait_for_lake(err, stop)?;
         }
     }
     // A plain flush, not `finish`: a logon whose MFA window is still open at shutdown
@@ -403,6 +509,7 @@ fn ingest_loop(
     ingestor
         .flush()
         .context("writing buffered rows at shutdown")?;
+    ingestor.stopped()?;
     let rows = ingestor.rows();
     tracing::info!(
         lines = ingestor.lines(),
@@ -412,17 +519,27 @@ fn ingest_loop(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Listens for Ctrl-C and SIGTERM from now on; the future completes on the first.
+///
+/// Called before any listener is bound: a signal that arrives while sanso is still
+/// starting (an operator's quick stop, a supervisor's restart) then stops it cleanly
+/// instead of killing it with the rows it holds.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -64,6 +64,17 @@ impl Server {
 
     /// [`Server::start`], with `run_args` after `run` (e.g. `--demo`).
     pub fn start_with(dir: &Path, extra_sources: &str, run_args: &[&str]) -> Server {
+        Server::start_configured(dir, extra_sources, run_args, &[])
+    }
+
+    /// [`Server::start_with`], with each `(from, to)` of `edits` replaced in the
+    /// configuration (e.g. another flush interval); each must occur in it.
+    pub fn start_configured(
+        dir: &Path,
+        extra_sources: &str,
+        run_args: &[&str],
+        edits: &[(&str, &str)],
+    ) -> Server {
         let syslog_port = free_port();
         let http_port = free_port();
         let flight_port = free_port();
@@ -94,6 +105,10 @@ impl Server {
             example.contains(&format!("127.0.0.1:{http_port}")),
             "the example config moved its listeners"
         );
+        let example = edits.iter().fold(example, |config, (from, to)| {
+            assert!(config.contains(from), "the configuration has no {from:?}");
+            config.replace(from, to)
+        });
         std::fs::write(&config, format!("{example}\n{extra_sources}\n")).unwrap();
         let child = sanso()
             .env("RUST_LOG", "warn")
