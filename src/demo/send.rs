@@ -9,6 +9,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, sleep};
 
 use super::generate::{DemoSpec, generate};
+use super::line::DemoLine;
 
 /// How lines travel to the listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,11 @@ const UNPACED_BATCH: u64 = 4096;
 /// how many lines were sent.
 ///
 /// The pace is kept against the start time, not per tick, so it does not drift: a late
-/// tick sends more. Over TCP the writer flushes after every tick's batch and waits when
+/// tick sends more. A line is never sent before the moment it is stamped with, as no
+/// device logs what has not happened yet: a feed that starts now (`sanso run --demo`)
+/// follows the clock when the simulated city is quieter than `rate_per_sec` (at night,
+/// on holidays), instead of running ahead of it and looking like skewed clocks. A feed
+/// that starts in the past is sent at `rate_per_sec` until it catches up with now. Over TCP the writer flushes after every tick's batch and waits when
 /// the receiver applies back-pressure; over UDP nothing waits, and what the receiver
 /// cannot keep up with is lost, as with any syslog over UDP.
 ///
@@ -67,6 +72,10 @@ pub async fn send(
                     .by_ref()
                     .take(usize::try_from(due).unwrap_or(usize::MAX))
                 {
+                    if let Some(ahead) = ahead_of_now(&line) {
+                        out.flush().await?;
+                        sleep(ahead).await;
+                    }
                     let mut wire = line.to_syslog();
                     wire.push('\n');
                     out.write_all(wire.as_bytes()).await?;
@@ -95,6 +104,9 @@ pub async fn send(
                     .by_ref()
                     .take(usize::try_from(due).unwrap_or(usize::MAX))
                 {
+                    if let Some(ahead) = ahead_of_now(&line) {
+                        sleep(ahead).await;
+                    }
                     socket.send(line.to_syslog().as_bytes()).await?;
                     batch += 1;
                 }
@@ -106,6 +118,11 @@ pub async fn send(
         }
     }
     Ok(pacer.sent)
+}
+
+/// How long until `line` has happened, if it is stamped in the future.
+fn ahead_of_now(line: &DemoLine) -> Option<Duration> {
+    (line.time - chrono::Utc::now()).to_std().ok()
 }
 
 /// Keeps the send rate.

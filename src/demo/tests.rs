@@ -1810,6 +1810,36 @@ async fn send_over_udp_sends_one_datagram_per_line() {
 }
 
 #[tokio::test]
+async fn a_live_feed_never_sends_a_line_before_its_time() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reader = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut lines = tokio::io::BufReader::new(stream).lines();
+        let mut received_at = Vec::new();
+        while lines.next_line().await.unwrap().is_some() {
+            received_at.push(chrono::Utc::now());
+        }
+        received_at
+    });
+    // Starting now and unpaced: without holding lines back, all of them would arrive at
+    // once, most stamped seconds ahead of the clock.
+    let spec = DemoSpec {
+        seed: 34,
+        events: 40,
+        start: chrono::Utc::now(),
+    };
+    let sent = send(&spec, addr, Transport::Tcp, 0).await.unwrap();
+    let received_at = reader.await.unwrap();
+    assert_eq!(sent, 40);
+    let lines: Vec<DemoLine> = generate(&spec).collect();
+    assert_eq!(received_at.len(), lines.len());
+    for (line, at) in lines.iter().zip(&received_at) {
+        assert!(line.time <= *at, "{} arrived at {at}", line.line);
+    }
+}
+
+#[tokio::test]
 async fn send_keeps_to_the_rate() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
