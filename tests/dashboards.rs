@@ -469,6 +469,10 @@ fn send_lines(port: u16, lines: &[String]) {
 }
 
 /// An RFC 3164 timestamp in Japan time, as the city's devices write them.
+/// A core terminal's interactive logon (4624, type 2) as winlogbeat sends it, from the
+/// demo; `@TIMESTAMP@` is replaced with the time it is sent.
+const CORE_TERMINAL_LOGON: &str = "{\"@timestamp\":\"@TIMESTAMP@\",\"event\":{\"code\":\"4624\",\"kind\":\"event\",\"provider\":\"Microsoft-Windows-Security-Auditing\",\"action\":\"logged-in\",\"outcome\":\"success\"},\"host\":{\"name\":\"term-core\"},\"winlog\":{\"channel\":\"Security\",\"event_id\":4624,\"provider_name\":\"Microsoft-Windows-Security-Auditing\",\"computer_name\":\"term-core\",\"keywords\":[\"Audit Success\"],\"task\":\"Logon\",\"event_data\":{\"SubjectUserSid\":\"S-1-5-18\",\"SubjectUserName\":\"TERM-CORE$\",\"SubjectDomainName\":\"OMAEZAKI\",\"SubjectLogonId\":\"0x3e7\",\"TargetUserSid\":\"S-1-5-21-3623811015-3361044348-30300820-1801\",\"TargetUserName\":\"watanabe\",\"TargetDomainName\":\"OMAEZAKI\",\"TargetLogonId\":\"0xc6702c4\",\"LogonType\":\"2\",\"LogonProcessName\":\"User32 \",\"AuthenticationPackageName\":\"Negotiate\",\"WorkstationName\":\"TERM-CORE\",\"LogonGuid\":\"{6bb6bb36-031f-4bbb-8027-35555731b463}\",\"TransmittedServices\":\"-\",\"LmPackageName\":\"-\",\"KeyLength\":\"0\",\"ProcessId\":\"0x424\",\"ProcessName\":\"C:\\\\Windows\\\\System32\\\\svchost.exe\",\"IpAddress\":\"127.0.0.1\",\"IpPort\":\"0\",\"ImpersonationLevel\":\"%%1833\",\"RestrictedAdminMode\":\"-\",\"TargetOutboundUserName\":\"-\",\"TargetOutboundDomainName\":\"-\",\"VirtualAccount\":\"%%1843\",\"TargetLinkedLogonId\":\"0x0\",\"ElevatedToken\":\"%%1843\"}}}";
+
 fn jst(time: chrono::DateTime<Utc>) -> String {
     time.with_timezone(&Tokyo)
         .format("%b %e %H:%M:%S")
@@ -489,10 +493,14 @@ fn every_panel_and_alerting_rule_returns_data_from_a_live_sanso() {
     let server = Server::start_with(dir.path(), "", &["--demo", "--demo-rate", "1000"]);
 
     // Beside the demo feed, a few lines the demo may not send within the test's minute:
-    // a device whose clock is two hours behind, a failed logon, a core MFA success (the
-    // demo's core staff keep office hours, so outside them the feed has none), and a
-    // line nobody parses.
+    // a device whose clock is two hours behind, a failed logon, a core terminal logon and
+    // its MFA success (the demo's core staff keep office hours, and the live feed follows
+    // the clock, so outside them it has neither), and a line nobody parses.
     let now = Utc::now();
+    let core_logon = CORE_TERMINAL_LOGON.replace(
+        "@TIMESTAMP@",
+        &now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    );
     send_lines(
         server.syslog_port,
         &[
@@ -504,6 +512,7 @@ fn every_panel_and_alerting_rule_returns_data_from_a_live_sanso() {
                 "<38>{} srv-lgwan01 sshd[4243]: Failed password for invalid user admin from 10.20.2.15 port 50023 ssh2",
                 jst(now)
             ),
+            format!("<38>{} term-core winlogbeat: {core_logon}", jst(now)),
             format!(
                 "<38>{} mfa-core01 radiusd: {} : Auth: (1) Login OK: [watanabe] (from client term-core port 0 cli 10.10.2.11) Auth-Type=totp",
                 jst(now),
