@@ -7,44 +7,7 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use support::{Server, TOKEN};
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("SANSO_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/sanso/venv")
-        });
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run tests/install-prerequisites",
-        python.display()
-    );
-    python
-}
-
-/// Runs the ADBC client script; returns its exit success, stdout and stderr.
-fn adbc(server: &Server, token: Option<&str>, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(python())
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/flight_sql_adbc.py"
-        ))
-        .arg(format!("grpc://127.0.0.1:{}", server.flight_port))
-        .arg(token.unwrap_or("-"))
-        .args(args)
-        .output()
-        .expect("running the ADBC client");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use support::{Server, TOKEN, adbc};
 
 #[test]
 fn adbc_clients_query_the_lake_over_flight_sql() {

@@ -15,11 +15,9 @@ mod support;
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Server, TOKEN};
+use support::{Server, TOKEN, adbc};
 
 /// Limits small enough to reach in a test, large enough for every ordinary query here.
 const LIMITS: &str = "[query]\ntimeout_secs = 3\nmemory_limit_mib = 8\n";
@@ -30,40 +28,6 @@ const ENDLESS: &str = "SELECT count(*) FROM generate_series(1, 1000000000000)";
 /// A hash join whose build side (millions of rows) cannot fit in the memory limit.
 const GREEDY: &str = "SELECT count(*) FROM generate_series(1, 4000000) a \
     JOIN generate_series(1, 4000000) b ON a.value = b.value";
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("SANSO_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/sanso/venv")
-        });
-    let python = venv.join("bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run tests/install-prerequisites",
-        python.display()
-    );
-    python
-}
-
-/// Runs the ADBC client script; returns its exit success, stdout and stderr.
-fn adbc(server: &Server, token: Option<&str>, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(python())
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/flight_sql_adbc.py"
-        ))
-        .arg(format!("grpc://127.0.0.1:{}", server.flight_port))
-        .arg(token.unwrap_or("-"))
-        .args(args)
-        .output()
-        .expect("running the ADBC client");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn sql_request(sql: &str) -> String {
     serde_json::json!({ "sql": sql, "format": "json" }).to_string()

@@ -293,3 +293,40 @@ pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &st
     }
     demo
 }
+
+/// Flight SQL through the ADBC driver of the test virtualenv
+/// (`tests/python/flight_sql_adbc.py`).
+/// The Python of the test virtualenv (`$SANSO_VENV`, else `~/.cache/sanso/venv`).
+pub fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("SANSO_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/sanso/venv")
+        });
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run tests/install-prerequisites",
+        python.display()
+    );
+    python
+}
+
+/// Runs the ADBC client script; returns its exit success, stdout and stderr.
+pub fn adbc(server: &Server, token: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(venv_python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/flight_sql_adbc.py"
+        ))
+        .arg(format!("grpc://127.0.0.1:{}", server.flight_port))
+        .arg(token.unwrap_or("-"))
+        .args(args)
+        .output()
+        .expect("running the ADBC client");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
