@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
-use crate::support::{TOKEN, free_port, sanso};
+use crate::support::{self, TOKEN, free_port, sanso};
 
 /// The tansu binary: `$TANSU`, else where `cargo install` puts it, else from `PATH`
 /// (`tests/install-prerequisites` installs it).
@@ -232,23 +232,12 @@ kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500
 
     /// The body of a GET on the HTTP listener.
     pub fn http_get(&self, path: &str) -> Option<String> {
-        use std::io::{Read, Write};
-        let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).ok()?;
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        response
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_owned())
+        support::http_get(self.http_port, path)
     }
 
     /// A metric summed over its label sets.
     pub fn metric(&self, name: &str) -> f64 {
-        let body = self.http_get("/metrics").unwrap_or_default();
-        body.lines()
-            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        support::metric(self.http_port, name)
     }
 
     /// Kills the process without letting it flush: a crash.
@@ -259,19 +248,13 @@ kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500
 
     /// Stops the process with SIGTERM and insists that it exits cleanly.
     pub fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let status = self.child.wait().expect("waiting for sanso");
-        assert!(status.success(), "sanso run exited with {status}");
+        support::terminate(&mut self.child);
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        support::kill_if_running(&mut self.child);
     }
 }
 

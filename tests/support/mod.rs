@@ -154,13 +154,7 @@ impl Server {
 
     /// The body of a GET on the HTTP listener.
     pub fn http_get(&self, path: &str) -> Option<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.http_port)).ok()?;
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        response
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_owned())
+        http_get(self.http_port, path)
     }
 
     /// POSTs `body` to `path` with an optional bearer token; returns status and body.
@@ -187,11 +181,7 @@ impl Server {
 
     /// The value of a counter (summed over its label sets) from /metrics.
     pub fn metric(&self, name: &str) -> u64 {
-        let body = self.http_get("/metrics").unwrap_or_default();
-        body.lines()
-            .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64
+        metric(self.http_port, name) as u64
     }
 
     /// Waits until `sanso_lines_received_total`, and the rows made of them
@@ -219,19 +209,50 @@ impl Server {
     }
 
     fn terminate(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let status = self.child.wait().expect("waiting for sanso");
-        assert!(status.success(), "sanso run exited with {status}");
+        terminate(&mut self.child);
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        kill_if_running(&mut self.child);
+    }
+}
+
+/// The body of a GET on a sanso HTTP listener at `port`.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+}
+
+/// A metric of the sanso at HTTP `port`, summed over its label sets (0 when absent).
+pub fn metric(port: u16, name: &str) -> f64 {
+    let body = http_get(port, "/metrics").unwrap_or_default();
+    body.lines()
+        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Stops a `sanso run` with SIGTERM, as an operator would, and insists that it exits
+/// cleanly.
+pub fn terminate(child: &mut Child) {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let status = child.wait().expect("waiting for sanso");
+    assert!(status.success(), "sanso run exited with {status}");
+}
+
+/// Kills a process a test left running, so it does not outlive the test.
+pub fn kill_if_running(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
