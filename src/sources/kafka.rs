@@ -25,6 +25,16 @@
 //! Instances that share a lake must use the eager rebalance protocol (sanso sets it):
 //! every partition is revoked, and flushed, before any is assigned again, so an
 //! unfinished flush that names a newly assigned partition can only be a dead one.
+//!
+//! # Skipped offsets
+//!
+//! Exactly once holds for what the broker delivers. A partition's offsets can have holes
+//! that are not sanso's to fill (records removed by retention or log compaction,
+//! transaction markers), and a broker can also fail to deliver records it holds: tansu
+//! 0.6, for one, answers a fetch that starts inside a record batch with the batches after
+//! it. Every offset a partition skips, after the offset it was assigned at or the last
+//! message read, is counted in `sanso_kafka_skipped_offsets_total{topic,partition}` and
+//! logged, so that a hole in the evidence is never silent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -155,15 +165,17 @@ impl FlushOffsets {
     }
 }
 
-/// The Kafka metrics: messages taken in and consumer lag.
+/// The Kafka metrics: messages taken in, offsets skipped and consumer lag.
 #[derive(Clone)]
 pub struct KafkaMetrics {
     messages: IntCounterVec,
+    skipped: IntCounterVec,
     lag: IntGaugeVec,
 }
 
 impl KafkaMetrics {
-    /// Registers `sanso_kafka_messages_total{topic}` and
+    /// Registers `sanso_kafka_messages_total{topic}`,
+    /// `sanso_kafka_skipped_offsets_total{topic,partition}` and
     /// `sanso_kafka_consumer_lag{topic,partition}`.
     pub fn register(metrics: &Metrics) -> anyhow::Result<Self> {
         let kafka = KafkaMetrics {
@@ -174,6 +186,14 @@ impl KafkaMetrics {
                 ),
                 &["topic"],
             )?,
+            skipped: IntCounterVec::new(
+                Opts::new(
+                    "sanso_kafka_skipped_offsets_total",
+                    "Offsets of a partition the broker did not deliver: removed by retention or \
+                     compaction, transaction markers, or lost by the broker",
+                ),
+                &["topic", "partition"],
+            )?,
             lag: IntGaugeVec::new(
                 Opts::new(
                     "sanso_kafka_consumer_lag",
@@ -183,6 +203,7 @@ impl KafkaMetrics {
             )?,
         };
         metrics.register(Box::new(kafka.messages.clone()))?;
+        metrics.register(Box::new(kafka.skipped.clone()))?;
         metrics.register(Box::new(kafka.lag.clone()))?;
         Ok(kafka)
     }
@@ -291,6 +312,31 @@ struct Buffer {
     /// One chunk per input and partition, so that a chunk's offsets are one partition's.
     chunks: HashMap<(usize, i32), Chunk>,
     messages: usize,
+    next: NextOffsets,
+}
+
+/// The offset each assigned partition should deliver next, to notice the ones it skips.
+#[derive(Debug, Default)]
+struct NextOffsets(HashMap<(usize, i32), i64>);
+
+impl NextOffsets {
+    /// Expects a partition's next message at `offset`, where it was assigned.
+    fn expect(&mut self, input: usize, partition: i32, offset: i64) {
+        self.0.insert((input, partition), offset);
+    }
+
+    /// Notes that a partition delivered `offset`; returns how many offsets it skipped
+    /// before it. The first message of a partition assigned without a known offset
+    /// skips nothing.
+    fn delivered(&mut self, input: usize, partition: i32, offset: i64) -> i64 {
+        let next = self.0.insert((input, partition), offset + 1);
+        next.map_or(0, |next| (offset - next).max(0))
+    }
+
+    /// Forgets every partition, as they are revoked.
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 struct Context {
@@ -323,7 +369,27 @@ impl Context {
         chunk.push(value.strip_suffix(b"\n").unwrap_or(value));
         chunk.line_numbers.push(message.offset() as u64);
         buffer.messages += 1;
+        let skipped = buffer.next.delivered(input, partition, message.offset());
+        if skipped > 0 {
+            self.skipped(message.topic(), partition, message.offset(), skipped);
+        }
         buffer.messages
+    }
+
+    /// Counts and logs offsets a partition did not deliver before `offset`.
+    fn skipped(&self, topic: &str, partition: i32, offset: i64, skipped: i64) {
+        self.metrics
+            .skipped
+            .with_label_values(&[topic, &partition.to_string()])
+            .inc_by(skipped.unsigned_abs());
+        tracing::warn!(
+            topic,
+            partition,
+            first = offset - skipped,
+            last = offset - 1,
+            "the broker did not deliver these offsets (retention, compaction, transaction \
+             markers, or a broker fault); they are not in the lake"
+        );
     }
 
     /// Sends the buffered chunks to the ingest thread, waiting for room.
@@ -389,14 +455,22 @@ impl Context {
             }
         };
         self.lake.seed(&next);
+        let mut buffer = self.buffer.lock().expect("kafka buffer lock");
         for (topic, partition) in &assigned {
             // Partitions the lake holds nothing of start from the group's committed
             // offset, or the earliest one.
-            if let Some(&offset) = next.get(&(topic.clone(), *partition))
-                && let Err(err) =
-                    assignment.set_partition_offset(topic, *partition, Offset::Offset(offset))
-            {
-                tracing::error!(%err, topic, partition, offset, "setting a resume offset failed");
+            let Some(&offset) = next.get(&(topic.clone(), *partition)) else {
+                continue;
+            };
+            match assignment.set_partition_offset(topic, *partition, Offset::Offset(offset)) {
+                Ok(()) => {
+                    if let Some(&input) = self.inputs.get(topic) {
+                        buffer.next.expect(input, *partition, offset);
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(%err, topic, partition, offset, "setting a resume offset failed");
+                }
             }
         }
         tracing::info!(partitions = ?assigned, resume = ?next, "Kafka partitions assigned");
@@ -457,6 +531,7 @@ impl ConsumerContext for Context {
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 self.send_buffered();
+                self.buffer.lock().expect("kafka buffer lock").next.clear();
                 self.flush_lake();
                 commit(consumer, CommitMode::Sync);
                 tracing::info!(partitions = partitions.count(), "Kafka partitions revoked");
@@ -464,11 +539,40 @@ impl ConsumerContext for Context {
             }
             other => {
                 tracing::error!(?other, "Kafka rebalance failed");
+                self.buffer.lock().expect("kafka buffer lock").next.clear();
                 consumer.unassign()
             }
         };
         if let Err(err) = result {
             tracing::error!(%err, "applying a Kafka assignment failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NextOffsets;
+
+    #[test]
+    fn offsets_a_partition_skips_are_counted_from_where_it_was_assigned() {
+        let mut next = NextOffsets::default();
+        next.expect(0, 1, 5844);
+        assert_eq!(next.delivered(0, 1, 5848), 4, "5844 to 5847 never came");
+        assert_eq!(next.delivered(0, 1, 5849), 0);
+        assert_eq!(next.delivered(0, 1, 5852), 2);
+        assert_eq!(
+            next.delivered(0, 2, 10),
+            0,
+            "no expectation: nothing skipped"
+        );
+        assert_eq!(next.delivered(0, 2, 11), 0);
+        assert_eq!(next.delivered(1, 1, 0), 0, "partitions are per input");
+        next.clear();
+        assert_eq!(
+            next.delivered(0, 1, 9000),
+            0,
+            "a revoked partition expects nothing"
+        );
+        assert_eq!(next.delivered(0, 1, 8000), 0, "a step back is not a skip");
     }
 }
