@@ -22,6 +22,7 @@
 //! | `sanso_framing_errors_total` | counter | | the listeners |
 //! | `sanso_kafka_messages_total` | counter | `topic` | the Kafka consumers (`src/sources/kafka.rs`) |
 //! | `sanso_kafka_consumer_lag` | gauge | `topic`, `partition` | librdkafka's statistics: high watermark minus the offset committed after the lake took the rows |
+//! | `sanso_kafka_skipped_offsets_total` | counter | `topic`, `partition` | the Kafka consumers: offsets a partition did not deliver |
 //! | `sanso_alert_sink_messages_total` | counter | `sink`, `outcome` (`queued`, `delivered`, `failed`) | the Kafka alert sink (`src/sinks/kafka.rs`) |
 //! | `sanso_lake_write_stalled` | gauge | | the ingestor: 1 while ingest waits for the lake to take writes |
 //! | `sanso_alerts_total` | counter | `rule`, `severity`, `zone` | the detection engine ([`Metrics::record_alert`]) |

@@ -5,13 +5,16 @@
 //!   `@grafana/schema`, checked by the TypeScript compiler, see
 //!   `tests/grafana/dashboard-schema.ts`), and is well formed for provisioning;
 //! - the rules pass `promtool check rules` and their unit tests (`promtool test rules`);
-//! - against a live `sanso run --demo` scraped by a real Prometheus, every panel's query
-//!   and every alerting rule returns data, and `promtool check metrics` accepts a scrape.
+//! - against a live `sanso run --demo`, also reading a topic of a real Kafka-protocol
+//!   broker (tansu), scraped by a real Prometheus, every panel's query and every alerting
+//!   rule returns data, and `promtool check metrics` accepts a scrape.
 //!
 //! Prometheus, promtool, Node.js and the npm packages come from
 //! `tests/install-prerequisites`, which `tests/run-all` runs first. Without them these
 //! tests fail under CI (`CI` set) and, elsewhere, say loudly that they were skipped.
 
+#[path = "support/kafka.rs"]
+mod kafka_support;
 mod support;
 
 use std::io::{Read, Write};
@@ -22,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use chrono_tz::Asia::Tokyo;
+use kafka_support::Broker;
 use serde_json::Value;
 use support::{Server, free_port};
 
@@ -490,7 +494,20 @@ struct Check {
 fn every_panel_and_alerting_rule_returns_data_from_a_live_sanso() {
     let Some(tools) = Tools::find() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), "", &["--demo", "--demo-rate", "1000"]);
+    // A Kafka topic beside the demo feed, for the Kafka panels.
+    let broker = Broker::start();
+    broker.create_topic("fw", 2);
+    broker.produce("fw", 2, 200, 10_000, |i| {
+        format!(
+            "<38>{} srv-lgwan01 sshd[{i}]: Accepted publickey for ops from 10.20.2.15 port 5{i:04} ssh2",
+            jst(Utc::now())
+        )
+    });
+    let kafka = format!(
+        "[[sources]]\nkind = \"kafka\"\nbrokers = \"{}\"\ntopics = [\"fw\"]\ngroup = \"sanso\"\n",
+        broker.address()
+    );
+    let server = Server::start_with(dir.path(), &kafka, &["--demo", "--demo-rate", "1000"]);
 
     // Beside the demo feed, a few lines the demo may not send within the test's minute:
     // a device whose clock is two hours behind, a failed logon, a core terminal logon and
