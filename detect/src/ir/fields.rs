@@ -83,6 +83,7 @@ pub const DEFAULT_FIELDS: &[(Table, &str, &str)] = &[
     (Http, "cs-method", "method"),
     (Http, "c-useragent", "user_agent"),
     (Http, "cs-user-agent", "user_agent"),
+    (Http, "cs-useragent", "user_agent"),
     (Http, "sc-status", "status"),
     (Http, "cs-username", "user"),
     (Http, "cs-bytes", "bytes_out"),
@@ -92,6 +93,7 @@ pub const DEFAULT_FIELDS: &[(Table, &str, &str)] = &[
     (Http, "cs-referer", "extra.referrer"),
     (Http, "dst_ip", "dst_ip"),
     (Http, "r-ip", "dst_ip"),
+    (Http, "DestinationIp", "dst_ip"),
     (Http, "src_ip", "src_ip"),
     // Linux auth / sshd and generic authentication.
     (Auth, "user", "user"),
