@@ -11,6 +11,7 @@
 #   MESSAGES    messages in the topic (default 2000000)
 #   PARTITIONS  partitions of the topic (default 2)
 #   KEEP=1      keep the temporary directory (config, lake, logs)
+#   KAFKA_OPTIONS  librdkafka settings for both consumers, "key=value,..."
 #
 # The topic is filled first, then read twice from the beginning: by the bare consumer,
 # then by sanso. Each figure runs from the first message received to the last one
@@ -75,39 +76,25 @@ tansu_cpu_raw=$(awk -v a="$(cpu_seconds "$tansu_pid")" -v b="$tansu_cpu0" 'BEGIN
 
 http_port=$(free_port)
 flight_port=$(free_port)
-cat >"$work/sanso.toml" <<EOF
-timezone = "Asia/Tokyo"
-
-[zones.core]
-cidrs = ["10.10.0.0/16"]
-devices = ["fw-core", "srv-core01", "term-core"]
-interfaces = ["core", "trust-core"]
-
-[zones.lgwan]
-cidrs = ["10.20.0.0/16"]
-devices = ["fw-lgwan", "srv-lgwan01", "proxy-lgwan"]
-interfaces = ["lgwan", "trust-lgwan"]
-
-[zones.internet]
-cidrs = ["10.30.0.0/16"]
-devices = ["fw-inet", "srv-inet01", "proxy-inet"]
-interfaces = ["internet", "untrust-inet"]
-
-[lake]
-path = "$work/lake"
-
-[http]
-listen = "127.0.0.1:$http_port"
-
-[flight]
-listen = "127.0.0.1:$flight_port"
-
-[[sources]]
-kind = "kafka"
-brokers = "$brokers"
-topics = ["logs"]
-group = "sanso-bench"
-EOF
+# The embedded example configuration (its zones and rule placeholders, which the
+# demo lines follow) with the syslog listeners swapped for the Kafka source.
+python3 - "$root/src/default-config.toml" "$work/sanso.toml" "$work/lake" "$http_port" "$flight_port" "$brokers" <<'PY'
+import os, re, sys
+example, out, lake, http_port, flight_port, brokers = sys.argv[1:]
+text = open(example).read()
+text = re.sub(r'\[\[sources\]\]\nkind = "syslog"\n(?:[a-z_]+ = .*\n)*', '', text)
+assert "5514" not in text, "the example config changed its syslog sources"
+text = text.replace('path = "./sanso-data"', f'path = "{lake}"')
+text = text.replace('listen = "127.0.0.1:9898"', f'listen = "127.0.0.1:{http_port}"')
+text = text.replace('listen = "127.0.0.1:50051"', f'listen = "127.0.0.1:{flight_port}"')
+options = ", ".join(
+    '"{}" = "{}"'.format(*option.split("=", 1))
+    for option in os.environ.get("KAFKA_OPTIONS", "").split(",") if option
+)
+text += f'\n[[sources]]\nkind = "kafka"\nbrokers = "{brokers}"\ntopics = ["logs"]\ngroup = "sanso-bench"\n'
+text += f'kafka_options = {{ {options} }}\n'
+open(out, "w").write(text)
+PY
 
 echo "sanso run..." >&2
 tansu_cpu0=$(cpu_seconds "$tansu_pid")

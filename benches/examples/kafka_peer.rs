@@ -7,6 +7,9 @@
 //! kafka_peer produce BROKERS TOPIC COUNT FILE   # COUNT lines of FILE, cycled
 //! kafka_peer consume BROKERS TOPIC COUNT        # prints `messages bytes seconds`
 //! ```
+//!
+//! `KAFKA_OPTIONS="key=value,..."` adds librdkafka settings to the consumer, as
+//! `benches/kafka.sh` adds them to sanso's `kafka_options`.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -81,12 +84,20 @@ fn produce(brokers: &str, topic: &str, count: &str, file: &str) -> Result<()> {
 fn consume(brokers: &str, topic: &str, count: &str) -> Result<()> {
     let count: u64 = count.parse()?;
     let group = format!("raw-{}", std::process::id());
-    let consumer: BaseConsumer = ClientConfig::new()
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", brokers)
         .set("group.id", &group)
         .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()?;
+        .set("auto.offset.reset", "earliest");
+    let options = std::env::var("KAFKA_OPTIONS").unwrap_or_default();
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        let (key, value) = option
+            .split_once('=')
+            .ok_or_else(|| format!("KAFKA_OPTIONS: `{option}` is not key=value"))?;
+        config.set(key.trim(), value.trim());
+    }
+    let consumer: BaseConsumer = config.create()?;
     consumer.subscribe(&[topic])?;
     let (mut messages, mut bytes) = (0u64, 0u64);
     let mut started = None;
