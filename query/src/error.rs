@@ -58,6 +58,20 @@ pub enum LakeError {
         /// The table the batch was meant for.
         table: Table,
     },
+    /// A lake file's columns cannot be brought to its table's current schema without
+    /// losing data, so it is left as it is.
+    #[error(
+        "lake: {}: its columns do not fit table `{table}` of this sanso version: {reason}",
+        path.display()
+    )]
+    IncompatibleFile {
+        /// The file.
+        path: PathBuf,
+        /// The table it belongs to.
+        table: Table,
+        /// Which column does not fit, and how.
+        reason: String,
+    },
 }
 
 /// A query could not be planned or run.

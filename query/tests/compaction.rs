@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::TimestampMicrosecondType;
+use arrow::array::{AsArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{Event, NetworkEvent};
@@ -286,5 +287,77 @@ async fn one_compaction_at_a_time() {
         compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(Vec::new()))
             .unwrap()
             .is_some()
+    );
+}
+
+/// Rewrites `file` as an older or newer sanso would have written it: `edit` changes the
+/// columns of each batch.
+fn rewrite_file(file: &Path, edit: impl Fn(RecordBatch) -> RecordBatch) {
+    let batches: Vec<RecordBatch> =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap())
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(|b| edit(b.unwrap()))
+            .collect();
+    let mut writer = ArrowWriter::try_new(
+        std::fs::File::create(file).unwrap(),
+        batches[0].schema(),
+        None,
+    )
+    .unwrap();
+    for batch in &batches {
+        writer.write(batch).unwrap();
+    }
+    writer.close().unwrap();
+}
+
+#[tokio::test]
+async fn files_from_before_a_column_was_added_are_merged_with_it_null() {
+    let (dir, partition) = small_files_lake();
+    // Half the files lack a column, as files written before it existed do; its values
+    // are null in every row here, as the rows of old files read.
+    let added = "threat_name";
+    for file in &parquet_files(&partition)[..FLUSHES / 2] {
+        rewrite_file(file, |batch| {
+            let keep: Vec<usize> = (0..batch.num_columns())
+                .filter(|&i| batch.schema().field(i).name() != added)
+                .collect();
+            batch.project(&keep).unwrap()
+        });
+    }
+    let before = all_rows(dir.path()).await;
+    let stats = pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(stats.files_merged, FLUSHES as u64);
+    pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(parquet_files(&partition).len(), 1, "merged, inputs deleted");
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn a_file_with_a_column_the_table_lost_is_not_merged() {
+    let (dir, partition) = small_files_lake();
+    let files = parquet_files(&partition);
+    rewrite_file(&files[0], |batch| {
+        let mut columns = batch.columns().to_vec();
+        let mut fields: Vec<_> = batch.schema().fields().iter().cloned().collect();
+        columns.push(Arc::new(StringArray::from(vec![
+            "evidence";
+            batch.num_rows()
+        ])));
+        fields.push(Arc::new(Field::new("retired", DataType::Utf8, true)));
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    });
+    let err = compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(Vec::new()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&files[0].display().to_string()) && err.contains("`retired`"),
+        "{err}"
+    );
+    assert_eq!(
+        parquet_files(&partition),
+        files,
+        "nothing merged or deleted"
     );
 }

@@ -43,7 +43,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use arrow::compute::concat_batches;
+use arrow::array::{RecordBatch, new_null_array};
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -306,6 +308,48 @@ fn compact_partition(
     Ok(())
 }
 
+/// `batch`, read from a file an older sanso wrote, in the table's current `schema`: a
+/// column added since is null in the old rows, and a column whose type changed is cast.
+/// A column the schema no longer has, or one that cannot be cast, is an error: merging
+/// would drop data that is evidence.
+fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(batch);
+    }
+    if let Some(gone) = batch
+        .schema()
+        .fields()
+        .iter()
+        .find(|f| schema.field_with_name(f.name()).is_err())
+    {
+        return Err(format!(
+            "column `{}` is no longer in the table",
+            gone.name()
+        ));
+    }
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| match batch.column_by_name(field.name()) {
+            Some(column) if column.data_type() == field.data_type() => Ok(column.clone()),
+            Some(column) => cast(column, field.data_type()).map_err(|err| {
+                format!(
+                    "column `{}` is {} and cannot become {}: {err}",
+                    field.name(),
+                    column.data_type(),
+                    field.data_type()
+                )
+            }),
+            None if field.is_nullable() => Ok(new_null_array(field.data_type(), batch.num_rows())),
+            None => Err(format!(
+                "column `{}` is missing and may not be null",
+                field.name()
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema.clone(), columns).map_err(|err| err.to_string())
+}
+
 /// Steps 1 to 3 of the [module docs](self): merges `inputs` into one visible file that
 /// replaces them. Returns the rows written.
 fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Result<u64, LakeError> {
@@ -328,9 +372,11 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
             .map_err(parquet)?;
         for batch in reader {
             let batch = batch.map_err(LakeError::Arrow)?;
-            if batch.schema().fields() != schema.fields() {
-                return Err(LakeError::SchemaMismatch { table });
-            }
+            let batch = conform(batch, &schema).map_err(|reason| LakeError::IncompatibleFile {
+                path: path.clone(),
+                table,
+                reason,
+            })?;
             batches.push(batch);
         }
     }
