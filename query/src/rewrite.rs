@@ -1,15 +1,20 @@
 //! Logical plan rewrites that make investigation queries faster without changing what
 //! they return; [`register`] adds them to every [`Lake`](crate::Lake) session.
 //!
-//! Analysts write time windows as intervals (`s.time - INTERVAL '5 minutes'`). Arrow
-//! evaluates `timestamp ± interval` element by element through calendar arithmetic (the
-//! interval may hold months, whose length depends on the date), which costs tens of
-//! nanoseconds a row. When the interval has a fixed length the same result is
-//! `timestamp ± duration`, a vectorised integer addition. DataFusion folds the constant
-//! cases (`now() - INTERVAL '7 days'`) itself; the rewrite matters where a column is on
-//! the left, above all in join conditions, where the expression is evaluated once per
-//! candidate pair: the "success after failures" self-join evaluates it about 10⁸ times on
-//! the 50 M-event benchmark lake.
+//! - [`FixedIntervalArithmetic`], below: analysts write time windows as intervals
+//!   (`s.time - INTERVAL '5 minutes'`). Arrow evaluates `timestamp ± interval` element by
+//!   element through calendar arithmetic (the interval may hold months, whose length
+//!   depends on the date), which costs tens of nanoseconds a row. When the interval has
+//!   a fixed length the same result is `timestamp ± duration`, a vectorised integer
+//!   addition. DataFusion folds the constant cases (`now() - INTERVAL '7 days'`) itself;
+//!   the rewrite matters where a column is on the left, above all in join conditions,
+//!   where the expression is evaluated once per candidate pair: the "success after
+//!   failures" self-join evaluates it about 10⁸ times on the 50 M-event benchmark lake.
+//! - [`distinct::SplitDistinctAggregates`]: distinct counts of several columns in one
+//!   `GROUP BY` (the port scan query's ports and hosts), computed as one aggregation per
+//!   column joined on the group keys.
+
+pub mod distinct;
 
 use std::sync::Arc;
 
@@ -27,6 +32,7 @@ const NANOS_PER_DAY: i128 = 86_400 * 1_000_000_000;
 /// Adds sanso's plan rewrites to `ctx`, after DataFusion's own optimizer rules.
 pub fn register(ctx: &SessionContext) {
     ctx.add_optimizer_rule(Arc::new(FixedIntervalArithmetic));
+    ctx.add_optimizer_rule(Arc::new(distinct::SplitDistinctAggregates));
 }
 
 /// Rewrites `timestamp ± interval` into `timestamp ± duration` when the interval has a
