@@ -13,7 +13,11 @@
 //! - [`distinct::SplitDistinctAggregates`]: distinct counts of several columns in one
 //!   `GROUP BY` (the port scan query's ports and hosts), computed as one aggregation per
 //!   column joined on the group keys.
+//! - [`band_join::BandJoinBuckets`]: a join on a time band (`f.time BETWEEN s.time -
+//!   INTERVAL '5 minutes' AND s.time`) also joined on a time bucket, so that the hash join
+//!   meets only pairs that can match.
 
+pub mod band_join;
 pub mod distinct;
 
 use std::sync::Arc;
@@ -33,6 +37,7 @@ const NANOS_PER_DAY: i128 = 86_400 * 1_000_000_000;
 pub fn register(ctx: &SessionContext) {
     ctx.add_optimizer_rule(Arc::new(FixedIntervalArithmetic));
     ctx.add_optimizer_rule(Arc::new(distinct::SplitDistinctAggregates));
+    ctx.add_optimizer_rule(Arc::new(band_join::BandJoinBuckets));
 }
 
 /// Rewrites `timestamp ± interval` into `timestamp ± duration` when the interval has a
