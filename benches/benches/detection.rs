@@ -10,6 +10,10 @@
 //! * `sanso/all`: `Engine::process` (detection, correlation windows, alerts) over the
 //!   batches with all 100 rules, state fresh for each pass.
 //! * `rsigma/all`: `CorrelationEngine::process_event_at` per event with all 100 rules.
+//! * `sanso/stateless-10M`: the 90 stateless rules over [`LARGE_EVENTS`] events (the
+//!   corpus and its continuation from the same generator), to show the rate holds over
+//!   a corpus far larger than the caches. rsigma is not run on it: its prebuilt JSON
+//!   events would not fit in memory.
 //!
 //! Before timing, both contenders must agree on how many events each stateless rule
 //! matches, so that the ratio compares the same work. Throughput is in events.
@@ -38,6 +42,8 @@ use serde_json::{Value, json};
 
 /// Events in the corpus.
 const EVENTS: usize = 131_072;
+/// Events in the large corpus: 10 M, in whole chunks of [`EVENTS`].
+const LARGE_EVENTS: usize = 77 * EVENTS;
 /// Rows per record batch, as sanso's ingest builds them.
 const BATCH_ROWS: usize = 8192;
 /// First event time, 2025-11-20T00:00:00Z, seconds.
@@ -70,13 +76,13 @@ struct Row {
     bytes_out: u64,
 }
 
-fn rows() -> Vec<Row> {
+/// `count` events from `rng`, the first one the `first`-th of its corpus.
+fn rows(rng: &mut Lcg, first: usize, count: usize) -> Vec<Row> {
     const ACTIONS: [&str; 4] = ["allow", "allow", "deny", "drop"];
     const PROTOCOLS: [&str; 3] = ["tcp", "udp", "icmp"];
     const PORTS: [u16; 10] = [22, 53, 80, 123, 443, 445, 3389, 8080, 8443, 50000];
     const THREATS: [&str; 5] = ["trojan", "worm", "scanner", "exploit", "botnet"];
-    let mut rng = Lcg(7);
-    (0..EVENTS)
+    (first..first + count)
         .map(|i| Row {
             time_secs: T0_SECS + (i / 4) as i64,
             src_ip: format!(
@@ -290,8 +296,17 @@ fn rsigma_counts(engine: &rsigma_eval::Engine, events: &[Value]) -> Vec<(String,
         .collect()
 }
 
+/// The record batches of [`LARGE_EVENTS`] events, built a chunk at a time so that the
+/// plain rows of only one chunk are in memory at once.
+fn large_batches() -> Vec<arrow::array::RecordBatch> {
+    let mut rng = Lcg(7);
+    (0..LARGE_EVENTS / EVENTS)
+        .flat_map(|chunk| batches(&rows(&mut rng, chunk * EVENTS, EVENTS)))
+        .collect()
+}
+
 fn detection<M: Measurement>(c: &mut Criterion<M>, group: &str) {
-    let rows = rows();
+    let rows = rows(&mut Lcg(7), 0, EVENTS);
     let batches = batches(&rows);
     let events = json_events(&rows);
     let stateless = stateless_rules();
@@ -349,6 +364,20 @@ fn detection<M: Measurement>(c: &mut Criterion<M>, group: &str) {
             engine.add_collection(&all_collection).unwrap();
             for (event, row) in events.iter().zip(&rows) {
                 black_box(engine.process_event_at(&JsonEvent::borrow(event), row.time_secs));
+            }
+        })
+    });
+    drop((events, rows));
+    let large = large_batches();
+    group.throughput(Throughput::Elements(LARGE_EVENTS as u64));
+    group.bench_function("sanso/stateless-10M", |b| {
+        b.iter(|| {
+            for batch in &large {
+                black_box(
+                    detector
+                        .evaluate_with(Table::Network, batch, &mut scratch)
+                        .unwrap(),
+                );
             }
         })
     });
