@@ -152,13 +152,32 @@ fn fixed_duration(
     })
 }
 
+/// What the rules' tests share: running a query, and showing its optimized plan.
+#[cfg(test)]
+mod testing {
+    use arrow::util::pretty::pretty_format_batches;
+    use datafusion::execution::context::SessionContext;
+
+    /// The rows `sql` returns, as a table.
+    pub async fn run(ctx: &SessionContext, sql: &str) -> String {
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        pretty_format_batches(&batches).unwrap().to_string()
+    }
+
+    /// The logical plan of `sql` after the optimizer, indented.
+    pub async fn optimized_plan(ctx: &SessionContext, sql: &str) -> String {
+        let plan = ctx.sql(sql).await.unwrap().into_optimized_plan().unwrap();
+        plan.display_indent().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use super::testing::{optimized_plan, run};
     use arrow::array::{RecordBatch, TimestampMicrosecondArray};
     use arrow::datatypes::{Field, Schema};
-    use arrow::util::pretty::pretty_format_batches;
 
     /// A session with one table `t(ts)` of UTC timestamps, with or without the rewrite.
     fn session(rewrite: bool) -> SessionContext {
@@ -179,16 +198,6 @@ mod tests {
         let batch = RecordBatch::try_new(schema, vec![Arc::new(ts)]).unwrap();
         ctx.register_batch("t", batch).unwrap();
         ctx
-    }
-
-    async fn run(ctx: &SessionContext, sql: &str) -> String {
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        pretty_format_batches(&batches).unwrap().to_string()
-    }
-
-    async fn optimized_plan(ctx: &SessionContext, sql: &str) -> String {
-        let plan = ctx.sql(sql).await.unwrap().into_optimized_plan().unwrap();
-        plan.display_indent().to_string()
     }
 
     const WINDOWS: &str = "SELECT ts, ts - INTERVAL '5 minutes', ts + INTERVAL '1 day 2 hours' AS b, \

@@ -292,9 +292,9 @@ fn bucketed(join: &Join, band: &Band) -> Result<LogicalPlan> {
 mod tests {
     use super::*;
 
+    use crate::rewrite::testing::{optimized_plan, run};
     use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
     use arrow::datatypes::{Field, Schema};
-    use arrow::util::pretty::pretty_format_batches;
     use datafusion::execution::context::SessionContext;
 
     const MINUTE: i64 = 60_000_000;
@@ -322,16 +322,6 @@ mod tests {
         ctx.register_batch("s", table(13, 60)).unwrap();
         ctx.register_batch("f", table(17, 90)).unwrap();
         ctx
-    }
-
-    async fn run(ctx: &SessionContext, sql: &str) -> String {
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        pretty_format_batches(&batches).unwrap().to_string()
-    }
-
-    async fn optimized_plan(ctx: &SessionContext, sql: &str) -> String {
-        let plan = ctx.sql(sql).await.unwrap().into_optimized_plan().unwrap();
-        plan.display_indent().to_string()
     }
 
     async fn same_rows_and_bucketed(sql: &str) {

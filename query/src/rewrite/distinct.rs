@@ -189,9 +189,9 @@ fn split(aggregate: &Aggregate, parts: Vec<Vec<usize>>) -> Result<LogicalPlan> {
 mod tests {
     use super::*;
 
+    use crate::rewrite::testing::{optimized_plan, run};
     use arrow::array::{Int64Array, RecordBatch, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
-    use arrow::util::pretty::pretty_format_batches;
     use datafusion::execution::context::SessionContext;
 
     /// A session with `t(g, h, port, host)`, nulls in every column, with or without the
@@ -254,16 +254,6 @@ mod tests {
         .unwrap();
         ctx.register_batch("t", batch).unwrap();
         ctx
-    }
-
-    async fn run(ctx: &SessionContext, sql: &str) -> String {
-        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
-        pretty_format_batches(&batches).unwrap().to_string()
-    }
-
-    async fn optimized_plan(ctx: &SessionContext, sql: &str) -> String {
-        let plan = ctx.sql(sql).await.unwrap().into_optimized_plan().unwrap();
-        plan.display_indent().to_string()
     }
 
     /// Same rows as without the rule, and the plan holds a join of the parts.
