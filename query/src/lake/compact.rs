@@ -57,7 +57,7 @@ use object_store::{
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
-use super::layout::{FILE_EXTENSION, table_dir};
+use super::layout::{FILE_EXTENSION, sync_dir, table_dir};
 use super::offsets::{FlushMarker, Ledger};
 use super::writer::{sort_by_time, write_parquet};
 use crate::error::LakeError;
@@ -441,12 +441,6 @@ fn age(path: &Path) -> Result<Duration, LakeError> {
     Ok(SystemTime::now()
         .duration_since(modified)
         .unwrap_or_default())
-}
-
-fn sync_dir(dir: &Path) -> Result<(), LakeError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {

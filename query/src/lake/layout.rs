@@ -9,10 +9,13 @@
 //! filters on them opens only the matching folders. Files being written carry a leading
 //! dot and a `.tmp` suffix and are invisible to readers until renamed.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate};
 use sanso_ingest::schema::Table;
+
+use crate::error::LakeError;
 
 /// The partition value of rows whose zone is unknown.
 pub const UNKNOWN_ZONE: &str = "unknown";
@@ -55,6 +58,17 @@ impl Partition {
 /// A table's folder below the lake root.
 pub fn table_dir(root: &Path, table: Table) -> PathBuf {
     root.join(table.name())
+}
+
+/// Syncs the folder `dir`, so that the files created, renamed or removed in it stay so
+/// after a crash.
+pub fn sync_dir(dir: &Path) -> Result<(), LakeError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| LakeError::Io {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use sanso_ingest::schema::Table;
 use serde::{Deserialize, Serialize};
 
 use super::compact::subdirs;
-use super::layout::{FILE_EXTENSION, table_dir};
+use super::layout::{FILE_EXTENSION, sync_dir, table_dir};
 use crate::error::LakeError;
 
 /// The key-value metadata key of a file's [`FlushMarker`].
@@ -289,13 +289,7 @@ impl Ledger {
                     });
                 }
             }
-            let dir = path.parent().unwrap_or(Path::new("."));
-            File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|source| LakeError::Io {
-                    path: dir.to_owned(),
-                    source,
-                })?;
+            sync_dir(path.parent().unwrap_or(Path::new(".")))?;
         }
         Ok(removed)
     }

@@ -22,7 +22,7 @@ use std::str::FromStr;
 use chrono::{Months, NaiveDate};
 use sanso_ingest::schema::Table;
 
-use super::layout::{Partition, table_dir};
+use super::layout::{Partition, sync_dir, table_dir};
 use crate::error::LakeError;
 
 /// How long a partition is kept.
@@ -248,9 +248,7 @@ fn remove_partition(root: &Path, partition: &Partition, trash: &Path) -> Result<
     fs::rename(&dir, &moved).map_err(|source| io(&dir, source))?;
     let date_dir = dir.parent().unwrap_or(root);
     for synced in [date_dir, trash] {
-        fs::File::open(synced)
-            .and_then(|d| d.sync_all())
-            .map_err(|source| io(synced, source))?;
+        sync_dir(synced)?;
     }
     fs::remove_dir_all(&moved).map_err(|source| io(&moved, source))?;
     // The date folder goes once its last zone has; another writer may have just added

@@ -42,7 +42,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
-use super::layout::{FILE_EXTENSION, Partition};
+use super::layout::{FILE_EXTENSION, Partition, sync_dir};
 use super::store::{LakeLocation, RemoteLake};
 use crate::error::LakeError;
 
@@ -328,13 +328,7 @@ impl PreparedFlush {
                         path: file.path.clone(),
                         source,
                     })?;
-                    let dir = file.path.parent().unwrap_or(Path::new("."));
-                    File::open(dir)
-                        .and_then(|d| d.sync_all())
-                        .map_err(|source| LakeError::Io {
-                            path: dir.to_owned(),
-                            source,
-                        })?;
+                    sync_dir(file.path.parent().unwrap_or(Path::new(".")))?;
                 }
                 Target::Object { io, path, data } => {
                     uploads
