@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{free_port, sanso, sanso_ok};
+use support::{free_port, sanso};
 
 const START: &str = "2026-11-20T01:00:00Z";
 
@@ -181,38 +181,9 @@ fn elements(xml: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Writes a demo run and returns its device files, each with the `--device` it needs.
+/// A demo run's device files, each with the `--device` it needs.
 fn demo_files(dir: &Path, seed: u64, events: usize) -> Vec<(PathBuf, Option<String>)> {
-    let out = dir.join(format!("demo-{seed}"));
-    sanso_ok(&[
-        "demo",
-        "--seed",
-        &seed.to_string(),
-        "--events",
-        &events.to_string(),
-        "--start",
-        START,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension().is_some_and(|e| e == "log" || e == "jsonl")
-                && !path.ends_with("ground-truth.jsonl")
-        })
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            // Squid's access.log names no device; the other files name theirs per line.
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let device = name.strip_suffix("-access.log").map(str::to_owned);
-            (path, device)
-        })
-        .collect()
+    support::demo_device_files(&dir.join(format!("demo-{seed}")), seed, events, START)
 }
 
 /// `sanso import` arguments for one file into `lake`.

@@ -275,11 +275,15 @@ pub fn sql_count(data: &Path, query: &str) -> u64 {
     sql_rows(data, query)[0].trim().parse().unwrap()
 }
 
-/// Writes a demo run (`sanso demo --out`) and imports every device file into the lake
-/// at `data`, each under its device's name, as a city's collector would deliver them.
-/// Returns the demo folder (device logs and `ground-truth.jsonl`).
-pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &str) -> PathBuf {
-    let demo = dir.join(format!("demo-{seed}-{start}").replace(':', ""));
+/// Writes a demo run (`sanso demo --out`) into `out` and lists its device logs, each
+/// with the `--device` its import needs: Squid's access.log has no syslog header to
+/// name its device, while the other files carry the device's host name on every line.
+pub fn demo_device_files(
+    out: &Path,
+    seed: u64,
+    events: usize,
+    start: &str,
+) -> Vec<(PathBuf, Option<String>)> {
     sanso_ok(&[
         "demo",
         "--seed",
@@ -289,9 +293,9 @@ pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &st
         "--start",
         start,
         "--out",
-        demo.to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&demo)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| {
@@ -300,14 +304,25 @@ pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &st
         })
         .collect();
     files.sort();
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let device = name.strip_suffix("-access.log").map(str::to_owned);
+            (path, device)
+        })
+        .collect()
+}
+
+/// Writes a demo run and imports every device file into the lake at `data`, each under
+/// its device's name, as a city's collector would deliver them. Returns the demo folder
+/// (device logs and `ground-truth.jsonl`).
+pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &str) -> PathBuf {
+    let demo = dir.join(format!("demo-{seed}-{start}").replace(':', ""));
+    for (path, device) in demo_device_files(&demo, seed, events, start) {
         let mut args = vec!["--data", data.to_str().unwrap(), "import"];
-        // Squid's access.log has no syslog header to name its device; the other files
-        // carry the device's host name on every line.
-        let device = name.strip_suffix("-access.log");
-        if let Some(device) = device {
-            args.extend(["--device", device]);
+        if let Some(device) = &device {
+            args.extend(["--device", device.as_str()]);
         }
         args.push(path.to_str().unwrap());
         sanso_ok(&args);
@@ -315,8 +330,6 @@ pub fn import_demo(dir: &Path, data: &Path, seed: u64, events: usize, start: &st
     demo
 }
 
-/// Flight SQL through the ADBC driver of the test virtualenv
-/// (`tests/python/flight_sql_adbc.py`).
 /// The Python of the test virtualenv (`$SANSO_VENV`, else `~/.cache/sanso/venv`).
 pub fn venv_python() -> PathBuf {
     let venv = std::env::var_os("SANSO_VENV")
