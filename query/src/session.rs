@@ -145,7 +145,11 @@ impl Lake {
             let config = ListingTableConfig::new(url)
                 .with_listing_options(options)
                 .with_schema(table.file_schema());
-            ctx.register_table(table.name(), Arc::new(ListingTable::try_new(config)?))?;
+            // Statistics are gathered from every file's footer at planning; cached per
+            // file, they are read once per session instead of at every query.
+            let listing = ListingTable::try_new(config)?
+                .with_cache(ctx.runtime_env().cache_manager.get_file_statistic_cache());
+            ctx.register_table(table.name(), Arc::new(listing))?;
         }
         // The incident log lives beside the lake, or in the local state folder of an
         // object-store lake; its tables are read from it at every scan.

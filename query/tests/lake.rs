@@ -141,6 +141,32 @@ async fn rows_land_in_hive_partitions_and_read_back() {
     assert_eq!(count(&lake, "SELECT count(*) FROM alerts").await, 0);
 }
 
+/// Each file's statistics are read from its footer once per session, not at every
+/// query; the listing is not cached, so files written between queries are still seen.
+#[tokio::test]
+async fn file_statistics_are_read_once_and_new_files_still_appear() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer.append(Table::Network, &network_batch()).unwrap();
+    writer.flush_all().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    let cache = lake
+        .context()
+        .runtime_env()
+        .cache_manager
+        .get_file_statistic_cache()
+        .expect("the session caches file statistics");
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 5);
+    assert_eq!(cache.len(), 4, "one entry per file of the first flush");
+
+    writer.append(Table::Network, &network_batch()).unwrap();
+    writer.flush_all().unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 10);
+    assert_eq!(cache.len(), 8, "the second flush's files are read once too");
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 10);
+    assert_eq!(cache.len(), 8);
+}
+
 #[tokio::test]
 async fn half_written_files_are_invisible() {
     let dir = tempfile::tempdir().unwrap();
