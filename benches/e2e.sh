@@ -56,61 +56,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-
-# Whether a process is running (a finished child stays a zombie until waited for, and
-# `kill -0` still succeeds on a zombie).
-alive() {
-    local state
-    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z ]]
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# GET a path from sanso's HTTP listener without curl: bash's /dev/tcp, HTTP/1.0 so the
-# server closes the connection after the response.
-http_get() {
-    local fd
-    exec {fd}<>"/dev/tcp/127.0.0.1/$http_port" || return 1
-    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&"$fd"
-    cat <&"$fd"
-    exec {fd}>&-
-}
-
-# Sum of a counter over its labels, from /metrics.
-metric() {
-    http_get /metrics 2>/dev/null | awk -v name="$1" '$1 == name || index($1, name "{") == 1 { s += $2 } END { printf "%d\n", s }'
-}
+# shellcheck source=benches/lib.sh
+source "$root/benches/lib.sh"
 
 syslog_port=$(free_port)
 http_port=$(free_port)
-cat >"$work/sanso.toml" <<EOF
-timezone = "Asia/Tokyo"
-
-[zones.core]
-cidrs = ["10.10.0.0/16"]
-devices = ["fw-core", "srv-core01", "term-core"]
-interfaces = ["core", "trust-core"]
-
-[zones.lgwan]
-cidrs = ["10.20.0.0/16"]
-devices = ["fw-lgwan", "srv-lgwan01", "proxy-lgwan"]
-interfaces = ["lgwan", "trust-lgwan"]
-
-[zones.internet]
-cidrs = ["10.30.0.0/16"]
-devices = ["fw-inet", "srv-inet01", "proxy-inet"]
-interfaces = ["internet", "untrust-inet"]
-
-[lake]
-path = "$work/lake"
-# flush_rows and flush_interval_ms: defaults.
-
-[http]
-listen = "127.0.0.1:$http_port"
+flight_port=$(free_port)
+example_config "$work/sanso.toml" "$work/lake" "$http_port" "$flight_port"
+cat >>"$work/sanso.toml" <<EOF
 
 [[sources]]
 kind = "syslog"
@@ -215,7 +168,7 @@ fi
 files=$(find "$work/lake" -name '*.parquet' | wc -l)
 lake_bytes=$(du -sb "$work/lake" | cut -f1)
 rows_lake=0
-for table in network http auth unparsed; do
+for table in network http auth mail unparsed; do
     [[ -d $work/lake/$table ]] || continue
     n=$("$SANSO" --config "$work/sanso.toml" sql --format csv "SELECT count(*) AS n FROM $table" 2>/dev/null | tail -n1)
     [[ $n =~ ^[0-9]+$ ]] && rows_lake=$((rows_lake + n))

@@ -39,20 +39,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-http_get() {
-    local fd
-    exec {fd}<>"/dev/tcp/127.0.0.1/$http_port" || return 1
-    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&"$fd"
-    cat <&"$fd"
-    exec {fd}>&-
-}
-metric() {
-    http_get /metrics 2>/dev/null | awk -v name="$1" '$1 == name || index($1, name "{") == 1 { s += $2 } END { printf "%d\n", s }'
-}
+# shellcheck source=benches/lib.sh
+source "$root/benches/lib.sh"
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 
 kafka_port=$(free_port)
@@ -76,25 +64,19 @@ tansu_cpu_raw=$(awk -v a="$(cpu_seconds "$tansu_pid")" -v b="$tansu_cpu0" 'BEGIN
 
 http_port=$(free_port)
 flight_port=$(free_port)
-# The embedded example configuration (its zones and rule placeholders, which the
-# demo lines follow) with the syslog listeners swapped for the Kafka source.
-python3 - "$root/src/default-config.toml" "$work/sanso.toml" "$work/lake" "$http_port" "$flight_port" "$brokers" <<'PY'
-import os, re, sys
-example, out, lake, http_port, flight_port, brokers = sys.argv[1:]
-text = open(example).read()
-text = re.sub(r'\[\[sources\]\]\nkind = "syslog"\n(?:[a-z_]+ = .*\n)*', '', text)
-assert "5514" not in text, "the example config changed its syslog sources"
-text = text.replace('path = "./sanso-data"', f'path = "{lake}"')
-text = text.replace('listen = "127.0.0.1:9898"', f'listen = "127.0.0.1:{http_port}"')
-text = text.replace('listen = "127.0.0.1:50051"', f'listen = "127.0.0.1:{flight_port}"')
-options = ", ".join(
-    '"{}" = "{}"'.format(*option.split("=", 1))
-    for option in os.environ.get("KAFKA_OPTIONS", "").split(",") if option
-)
-text += f'\n[[sources]]\nkind = "kafka"\nbrokers = "{brokers}"\ntopics = ["logs"]\ngroup = "sanso-bench"\n'
-text += f'kafka_options = {{ {options} }}\n'
-open(out, "w").write(text)
-PY
+example_config "$work/sanso.toml" "$work/lake" "$http_port" "$flight_port"
+kafka_options=$(python3 -c '
+import os
+print(", ".join("\"{}\" = \"{}\"".format(*o.split("=", 1)) for o in os.environ.get("KAFKA_OPTIONS", "").split(",") if o))')
+cat >>"$work/sanso.toml" <<EOF
+
+[[sources]]
+kind = "kafka"
+brokers = "$brokers"
+topics = ["logs"]
+group = "sanso-bench"
+kafka_options = { $kafka_options }
+EOF
 
 echo "sanso run..." >&2
 tansu_cpu0=$(cpu_seconds "$tansu_pid")

@@ -1,0 +1,52 @@
+# Helpers shared by the end-to-end benches (e2e.sh, kafka.sh); sourced, not run.
+# http_get and metric talk to the sanso under test at 127.0.0.1:$http_port.
+
+now() { date +%s.%N; }
+
+# Whether a process is running (a finished child stays a zombie until waited for, and
+# `kill -0` still succeeds on a zombie).
+alive() {
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z ]]
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# GET a path from sanso's HTTP listener without curl: bash's /dev/tcp, HTTP/1.0 so the
+# server closes the connection after the response.
+http_get() {
+    local fd
+    exec {fd}<>"/dev/tcp/127.0.0.1/$http_port" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&"$fd"
+    cat <&"$fd"
+    exec {fd}>&-
+}
+
+# Sum of a counter over its labels, from /metrics.
+metric() {
+    http_get /metrics 2>/dev/null | awk -v name="$1" '$1 == name || index($1, name "{") == 1 { s += $2 } END { printf "%d\n", s }'
+}
+
+# Writes to $1 the embedded example configuration (its zones and rule placeholders, which
+# the demo lines follow) without its syslog sources, with the lake at $2 and the HTTP and
+# Flight SQL listeners on ports $3 and $4; the caller appends its own [[sources]].
+example_config() {
+    python3 - "$root/src/default-config.toml" "$@" <<'PY'
+import re, sys
+example, out, lake, http_port, flight_port = sys.argv[1:]
+text = open(example).read()
+text = re.sub(r'\[\[sources\]\]\nkind = "syslog"\n(?:[a-z_]+ = .*\n)*', '', text)
+assert "5514" not in text, "the example config changed its syslog sources"
+for old, new in [
+    ('path = "./sanso-data"', f'path = "{lake}"'),
+    ('listen = "127.0.0.1:9898"', f'listen = "127.0.0.1:{http_port}"'),
+    ('listen = "127.0.0.1:50051"', f'listen = "127.0.0.1:{flight_port}"'),
+]:
+    assert old in text, f"the example config no longer has {old}"
+    text = text.replace(old, new)
+open(out, "w").write(text)
+PY
+}
