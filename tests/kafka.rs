@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kafka_support::{Broker, Instance};
+use kafka_support::{Broker, start_instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::{sql_count, sql_rows};
@@ -128,7 +128,7 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
         // Seeded, so that a failure can be replayed with the same kill points.
         let mut rng = ChaCha8Rng::seed_from_u64(0x5a45);
         for round in 0..5 {
-            let instance = Instance::start(
+            let instance = start_instance(
                 &dir.path().join(format!("run-{round}")),
                 &data,
                 &broker,
@@ -140,8 +140,7 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
             // let it run a random while: through reads, parses and flushes.
             // (Late rounds may find nothing left to read.)
             let deadline = Instant::now() + Duration::from_secs(15);
-            while instance.metric("sanso_kafka_messages_total") == 0.0 && Instant::now() < deadline
-            {
+            while instance.metric("sanso_kafka_messages_total") == 0 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
             std::thread::sleep(Duration::from_millis(rng.random_range(50..1_500)));
@@ -149,7 +148,7 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
         }
     });
 
-    let instance = Instance::start(&dir.path().join("final"), &data, &broker, "fw", "sanso", "");
+    let instance = start_instance(&dir.path().join("final"), &data, &broker, "fw", "sanso", "");
     wait_for_rows(&data, &broker, "fw", MESSAGES as u64);
     // Once assigned, the instance commits the lake's offsets, and librdkafka's
     // statistics turn them into the lag per partition.
@@ -179,20 +178,20 @@ fn two_instances_split_partitions_through_a_rebalance() {
 
     std::thread::scope(|scope| {
         scope.spawn(|| broker.produce("proxy", PARTITIONS, MESSAGES, 5_000, line));
-        let first = Instance::start(&dir.path().join("a"), &data, &broker, "proxy", "pair", "");
+        let first = start_instance(&dir.path().join("a"), &data, &broker, "proxy", "pair", "");
         std::thread::sleep(Duration::from_millis(1_500));
         // The second instance joins mid-stream: the group rebalances and the first
         // gives up half of its partitions.
-        let second = Instance::start(&dir.path().join("b"), &data, &broker, "proxy", "pair", "");
+        let second = start_instance(&dir.path().join("b"), &data, &broker, "proxy", "pair", "");
         let deadline = Instant::now() + Duration::from_secs(60);
-        while second.metric("sanso_kafka_messages_total") == 0.0 {
+        while second.metric("sanso_kafka_messages_total") == 0 {
             assert!(
                 Instant::now() < deadline,
                 "the second instance never got a partition"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(first.metric("sanso_kafka_messages_total") > 0.0);
+        assert!(first.metric("sanso_kafka_messages_total") > 0);
         // Then the first leaves mid-stream; the second takes its partitions over. (A
         // `kill -9` here is not used: tansu 0.6 keeps a killed dynamic member in the
         // group's assignment after its session ends, and a killed static member
@@ -218,7 +217,7 @@ fn alerts_are_produced_to_kafka_keyed_by_group() {
         "[[sinks]]\nkind = \"kafka\"\nbrokers = \"{}\"\ntopic = \"alerts\"\n",
         broker.address()
     );
-    let instance = Instance::start(&dir.path().join("run"), &data, &broker, "auth", "s", &sink);
+    let instance = start_instance(&dir.path().join("run"), &data, &broker, "auth", "s", &sink);
     let deadline = Instant::now() + Duration::from_secs(60);
     while sql_count(&data, "SELECT count(*) FROM auth") < MESSAGES as u64 {
         assert!(

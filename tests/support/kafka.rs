@@ -15,7 +15,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::DeliveryResult;
 use rdkafka::producer::{BaseRecord, Producer, ProducerContext, ThreadedProducer};
 
-use crate::support::{self, TOKEN, free_port, sanso};
+use crate::support::{Server, free_port};
 
 /// The tansu binary: `$TANSU`, else where `cargo install` puts it, else from `PATH`
 /// (`tests/install-prerequisites` installs it).
@@ -185,60 +185,20 @@ impl Drop for Broker {
     }
 }
 
-/// A `sanso run` reading one Kafka topic into the lake at `data`, and nothing else.
-pub struct Instance {
-    pub child: Child,
-    pub http_port: u16,
-}
-
-impl Instance {
-    /// Starts an instance in consumer group `group`; its configuration goes to `dir`.
-    /// `extra` is appended to the configuration (e.g. an alert sink).
-    pub fn start(
-        dir: &Path,
-        data: &Path,
-        broker: &Broker,
-        topic: &str,
-        group: &str,
-        extra: &str,
-    ) -> Instance {
-        std::fs::create_dir_all(dir).unwrap();
-        let http_port = free_port();
-        let flight_port = free_port();
-        let config = dir.join("sanso.toml");
-        // The embedded example (its zones and rule placeholders), without its syslog
-        // listeners, with the HTTP and Flight listeners on free ports and small flushes,
-        // so that a kill lands between flushes as often as inside one.
-        let example = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src/default-config.toml"
-        ))
-        .unwrap();
-        let mut text = example
-            .replace(
-                "[[sources]]\nkind = \"syslog\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:5514\"\n",
-                "",
-            )
-            .replace(
-                "[[sources]]\nkind = \"syslog\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:5514\"\n",
-                "",
-            )
-            .replace(
-                "listen = \"127.0.0.1:9898\"",
-                &format!("listen = \"127.0.0.1:{http_port}\"\ntokens = [\"{TOKEN}\"]"),
-            )
-            .replace(
-                "listen = \"127.0.0.1:50051\"",
-                &format!("listen = \"127.0.0.1:{flight_port}\""),
-            )
-            .replace("flush_rows = 65536", "flush_rows = 700")
-            .replace("flush_interval_ms = 5000", "flush_interval_ms = 200");
-        assert!(
-            !text.contains("5514") && text.contains("flush_rows = 700"),
-            "the example config changed its listeners or flush settings"
-        );
-        text.push_str(&format!(
-            r#"
+/// Starts a `sanso run` that reads `topic` in consumer group `group` into the lake at
+/// `data`, which other instances may share; its configuration goes to `dir`. `extra`
+/// is appended to the configuration (e.g. an alert sink). Flushes are small, so that a
+/// kill lands between flushes as often as inside one.
+pub fn start_instance(
+    dir: &Path,
+    data: &Path,
+    broker: &Broker,
+    topic: &str,
+    group: &str,
+    extra: &str,
+) -> Server {
+    let source = format!(
+        r#"
 [[sources]]
 kind = "kafka"
 brokers = "{brokers}"
@@ -249,66 +209,15 @@ group = "{group}"
 kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500" }}
 {extra}
 "#,
-            brokers = broker.address(),
-        ));
-        std::fs::write(&config, text).unwrap();
-        let child = sanso()
-            .env(
-                "RUST_LOG",
-                std::env::var("SANSO_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .args([
-                "--config",
-                config.to_str().unwrap(),
-                "--data",
-                data.to_str().unwrap(),
-                "run",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting sanso run");
-        let instance = Instance { child, http_port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !instance
-            .http_get("/health")
-            .is_some_and(|body| body.contains("ok"))
-        {
-            assert!(
-                Instant::now() < deadline,
-                "sanso run did not become healthy"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        instance
-    }
-
-    /// The body of a GET on the HTTP listener.
-    pub fn http_get(&self, path: &str) -> Option<String> {
-        support::http_get(self.http_port, path)
-    }
-
-    /// A metric summed over its label sets.
-    pub fn metric(&self, name: &str) -> f64 {
-        support::metric(self.http_port, name)
-    }
-
-    /// Kills the process without letting it flush: a crash.
-    pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Stops the process with SIGTERM and insists that it exits cleanly.
-    pub fn stop(mut self) {
-        support::terminate(&mut self.child);
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        support::kill_if_running(&mut self.child);
-    }
+        brokers = broker.address(),
+    );
+    Server::start_on_lake(
+        dir,
+        data,
+        &source,
+        &[],
+        &[("flush_rows = 65536", "flush_rows = 700")],
+    )
 }
 
 /// Every message of `topic` (one partition) from the beginning, as (key, value), once

@@ -75,10 +75,23 @@ impl Server {
         run_args: &[&str],
         edits: &[(&str, &str)],
     ) -> Server {
+        Server::start_on_lake(dir, &dir.join("lake"), extra_sources, run_args, edits)
+    }
+
+    /// [`Server::start_configured`] on the lake at `data`, which other servers may
+    /// share; the configuration still goes to `dir`.
+    pub fn start_on_lake(
+        dir: &Path,
+        data: &Path,
+        extra_sources: &str,
+        run_args: &[&str],
+        edits: &[(&str, &str)],
+    ) -> Server {
+        std::fs::create_dir_all(dir).unwrap();
         let syslog_port = free_port();
         let http_port = free_port();
         let flight_port = free_port();
-        let data = dir.join("lake");
+        let data = data.to_owned();
         let config = dir.join("sanso.toml");
         // The embedded example, with the listeners moved to free ports, so that the tests
         // run what a user runs.
@@ -111,7 +124,10 @@ impl Server {
         });
         std::fs::write(&config, format!("{example}\n{extra_sources}\n")).unwrap();
         let child = sanso()
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("SANSO_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .args([
                 "--config",
                 config.to_str().unwrap(),
@@ -210,6 +226,12 @@ impl Server {
 
     fn terminate(&mut self) {
         terminate(&mut self.child);
+    }
+
+    /// Kills the server without letting it flush: a crash.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
