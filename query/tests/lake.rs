@@ -296,3 +296,40 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The whole line is stored plainly: no dictionary, no min/max statistics, which would
+/// cost at every write and prune nothing. The columns analysts look up keep both, and
+/// their bloom filters.
+#[test]
+fn raw_lines_are_stored_without_dictionary_or_statistics() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer.append(Table::Network, &network_batch()).unwrap();
+    writer.flush_all().unwrap();
+    let file = walk(dir.path())
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(file).unwrap()).unwrap();
+    let row_group = reader.metadata().row_group(0);
+    let column = |name: &str| {
+        row_group
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == name)
+            .unwrap()
+    };
+    let raw = column("raw");
+    assert_eq!(raw.dictionary_page_offset(), None);
+    assert!(raw.statistics().is_none());
+    let src_ip = column("src_ip");
+    assert!(src_ip.dictionary_page_offset().is_some());
+    assert!(
+        src_ip
+            .statistics()
+            .is_some_and(|s| s.min_bytes_opt().is_some())
+    );
+    assert!(src_ip.bloom_filter_offset().is_some());
+}

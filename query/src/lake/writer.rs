@@ -38,7 +38,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{KeyValue, SortingColumn};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
@@ -495,6 +495,14 @@ fn properties(table: Table) -> WriterProperties {
         if schema.field_with_name(column).is_ok() {
             builder = builder.set_column_bloom_filter_enabled(ColumnPath::from(column), true);
         }
+    }
+    // The original line is nearly always unique, and searched by substring, never by
+    // range: a dictionary would intern every line only to be abandoned at its size
+    // limit, and min/max statistics compare every line yet prune nothing.
+    if schema.field_with_name(col::RAW).is_ok() {
+        builder = builder
+            .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
+            .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None);
     }
     builder.build()
 }
