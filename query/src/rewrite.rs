@@ -133,23 +133,32 @@ fn fixed_duration(
     if days != 0 && !days_are_fixed {
         return None;
     }
-    let total = i128::from(days) * NANOS_PER_DAY + nanos;
-    let per_unit: i128 = match unit {
-        TimeUnit::Second => 1_000_000_000,
-        TimeUnit::Millisecond => 1_000_000,
-        TimeUnit::Microsecond => 1_000,
-        TimeUnit::Nanosecond => 1,
-    };
-    if total % per_unit != 0 {
-        return None;
-    }
-    let value = Some(i64::try_from(total / per_unit).ok()?);
+    let value = Some(whole_units(i128::from(days) * NANOS_PER_DAY + nanos, unit)?);
     Some(match unit {
         TimeUnit::Second => ScalarValue::DurationSecond(value),
         TimeUnit::Millisecond => ScalarValue::DurationMillisecond(value),
         TimeUnit::Microsecond => ScalarValue::DurationMicrosecond(value),
         TimeUnit::Nanosecond => ScalarValue::DurationNanosecond(value),
     })
+}
+
+/// Nanoseconds in one `unit`.
+fn nanos_per(unit: TimeUnit) -> i128 {
+    match unit {
+        TimeUnit::Second => 1_000_000_000,
+        TimeUnit::Millisecond => 1_000_000,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1,
+    }
+}
+
+/// `nanos` as a count of `unit`, if it is a whole number of them that fits an `i64`.
+fn whole_units(nanos: i128, unit: TimeUnit) -> Option<i64> {
+    let per_unit = nanos_per(unit);
+    if nanos % per_unit != 0 {
+        return None;
+    }
+    i64::try_from(nanos / per_unit).ok()
 }
 
 /// What the rules' tests share: running a query, and showing its optimized plan.

@@ -29,6 +29,8 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
+use super::{nanos_per, whole_units};
+
 /// The bucket column the rule adds to the duplicated side.
 const BUCKET: &str = "__sanso_band_bucket";
 
@@ -145,7 +147,7 @@ fn bound(column: &Expr, op: Operator, other: &Expr, join: &Join) -> Option<Bound
         x: x.clone(),
         y,
         lower,
-        offset: offset.in_unit(unit)?,
+        offset: whole_units(offset, unit)?,
     })
 }
 
@@ -157,54 +159,31 @@ fn timestamp_unit(left: &DFSchema, right: &DFSchema, column: &Column) -> Option<
     }
 }
 
-/// A fixed duration, as written in the plan.
-struct Offset(ScalarValue);
-
-impl Offset {
-    fn in_unit(&self, unit: TimeUnit) -> Option<i64> {
-        let nanos: i128 = match &self.0 {
-            ScalarValue::DurationSecond(Some(v)) => i128::from(*v) * 1_000_000_000,
-            ScalarValue::DurationMillisecond(Some(v)) => i128::from(*v) * 1_000_000,
-            ScalarValue::DurationMicrosecond(Some(v)) => i128::from(*v) * 1_000,
-            ScalarValue::DurationNanosecond(Some(v)) => i128::from(*v),
-            _ => return None,
-        };
-        let per_unit: i128 = match unit {
-            TimeUnit::Second => 1_000_000_000,
-            TimeUnit::Millisecond => 1_000_000,
-            TimeUnit::Microsecond => 1_000,
-            TimeUnit::Nanosecond => 1,
-        };
-        (nanos % per_unit == 0)
-            .then(|| i64::try_from(nanos / per_unit).ok())
-            .flatten()
-    }
-
-    fn negated(self) -> Option<Offset> {
-        let value = match self.0 {
-            ScalarValue::DurationSecond(Some(v)) => ScalarValue::DurationSecond(Some(-v)),
-            ScalarValue::DurationMillisecond(Some(v)) => ScalarValue::DurationMillisecond(Some(-v)),
-            ScalarValue::DurationMicrosecond(Some(v)) => ScalarValue::DurationMicrosecond(Some(-v)),
-            ScalarValue::DurationNanosecond(Some(v)) => ScalarValue::DurationNanosecond(Some(-v)),
-            _ => return None,
-        };
-        Some(Offset(value))
-    }
+/// A duration literal in nanoseconds.
+fn duration_nanos(value: &ScalarValue) -> Option<i128> {
+    let (count, unit) = match value {
+        ScalarValue::DurationSecond(Some(v)) => (*v, TimeUnit::Second),
+        ScalarValue::DurationMillisecond(Some(v)) => (*v, TimeUnit::Millisecond),
+        ScalarValue::DurationMicrosecond(Some(v)) => (*v, TimeUnit::Microsecond),
+        ScalarValue::DurationNanosecond(Some(v)) => (*v, TimeUnit::Nanosecond),
+        _ => return None,
+    };
+    Some(i128::from(count) * nanos_per(unit))
 }
 
-/// `y`, `y + d` or `y - d`, with `d` a duration literal.
-fn column_plus_offset(expr: &Expr) -> Option<(Column, Offset)> {
+/// `y`, `y + d` or `y - d`, with `d` a duration literal; the offset in nanoseconds.
+fn column_plus_offset(expr: &Expr) -> Option<(Column, i128)> {
     match expr {
-        Expr::Column(y) => Some((y.clone(), Offset(ScalarValue::DurationNanosecond(Some(0))))),
+        Expr::Column(y) => Some((y.clone(), 0)),
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
             let (Expr::Column(y), Expr::Literal(duration, _)) = (left.as_ref(), right.as_ref())
             else {
                 return None;
             };
-            let offset = Offset(duration.clone());
+            let nanos = duration_nanos(duration)?;
             match op {
-                Operator::Plus => Some((y.clone(), offset)),
-                Operator::Minus => Some((y.clone(), offset.negated()?)),
+                Operator::Plus => Some((y.clone(), nanos)),
+                Operator::Minus => Some((y.clone(), -nanos)),
                 _ => None,
             }
         }
