@@ -63,6 +63,12 @@ const BLOOM_COLUMNS: [&str; 7] = [
     "sender",
 ];
 
+/// Columns holding the original line, stored plainly. A line is nearly always unique
+/// and is searched by substring, never by range: a dictionary would intern every line
+/// only to be abandoned at its size limit, and min/max statistics would compare every
+/// line yet prune nothing.
+const WHOLE_LINE_COLUMNS: [&str; 2] = [col::RAW, col::RAW_BYTES];
+
 /// What a flush wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FlushStats {
@@ -496,13 +502,12 @@ fn properties(table: Table) -> WriterProperties {
             builder = builder.set_column_bloom_filter_enabled(ColumnPath::from(column), true);
         }
     }
-    // The original line is nearly always unique, and searched by substring, never by
-    // range: a dictionary would intern every line only to be abandoned at its size
-    // limit, and min/max statistics compare every line yet prune nothing.
-    if schema.field_with_name(col::RAW).is_ok() {
-        builder = builder
-            .set_column_dictionary_enabled(ColumnPath::from(col::RAW), false)
-            .set_column_statistics_enabled(ColumnPath::from(col::RAW), EnabledStatistics::None);
+    for column in WHOLE_LINE_COLUMNS {
+        if schema.field_with_name(column).is_ok() {
+            builder = builder
+                .set_column_dictionary_enabled(ColumnPath::from(column), false)
+                .set_column_statistics_enabled(ColumnPath::from(column), EnabledStatistics::None);
+        }
     }
     builder.build()
 }
