@@ -73,10 +73,14 @@ fn lake_files(data: &Path) -> Vec<PathBuf> {
 }
 
 /// Every visible Parquet file opens and reads to its end: no partial file is visible.
-/// Returns the rows they hold.
+/// Returns the rows of the event tables, one per line read; the rules' alerts are not
+/// lines.
 fn assert_lake_readable(data: &Path) -> usize {
     let mut rows = 0;
     for path in lake_files(data) {
+        let is_alert = path
+            .strip_prefix(data)
+            .is_ok_and(|p| p.starts_with("alerts"));
         // A file that compaction replaced may go between listing and opening.
         let file = match File::open(&path) {
             Ok(file) => file,
@@ -88,9 +92,10 @@ fn assert_lake_readable(data: &Path) -> usize {
             .build()
             .unwrap();
         for batch in reader {
-            rows += batch
-                .unwrap_or_else(|e| panic!("{} does not read: {e}", path.display()))
-                .num_rows();
+            let batch = batch.unwrap_or_else(|e| panic!("{} does not read: {e}", path.display()));
+            if !is_alert {
+                rows += batch.num_rows();
+            }
         }
     }
     rows
