@@ -299,7 +299,7 @@ fn import_one(
             if let Some(resume) = &resume {
                 ingestor.advance(&resume.key, resume.position(offset, number));
             }
-            ingestor.flush()?;
+            ingestor.flush_in_background()?;
         }
     }
     // The next flush, of the next file's switch or of the end, commits the rest.

@@ -8,6 +8,10 @@
 //! checkpoints of followed files consistent: a checkpoint taken with a flush covers
 //! exactly the lines whose rows that flush made visible (see [`crate::checkpoint`]).
 //!
+//! Encoding the Parquet files, about half the work of a line, runs on a thread of its
+//! own while ingest parses the next lines. One flush at a time is in flight, and each is
+//! made visible before the next starts, so flushes still appear in order.
+//!
 //! A flush that fails (a full disk) loses nothing: the rows stay buffered, or stay in
 //! the hidden files already written for them, and the next flush tries again.
 //! [`Ingestor::wait_for_lake`] holds ingest meanwhile, so that a lake that cannot take
@@ -36,6 +40,7 @@ use crate::metrics::{BatchMetrics, Metrics};
 use crate::run_state::RunState;
 use crate::sinks::kafka::KafkaSink;
 use crate::sources::kafka::FlushOffsets;
+use sanso_query::lake::offsets::OffsetRanges;
 
 /// Rows collected before the builders are drained into a record batch.
 const BATCH_ROWS: usize = 8192;
@@ -55,6 +60,22 @@ pub struct FlushPolicy {
     pub max_write_rate: Option<u64>,
 }
 
+/// What a flush covers besides its rows, kept with it until its files are visible.
+struct Covered {
+    /// The file positions its checkpoint commits.
+    positions: BTreeMap<PathBuf, FilePosition>,
+    /// The Kafka offsets its files record.
+    kafka: Option<OffsetRanges>,
+    started: Instant,
+}
+
+/// Whether collecting a flush in flight waits for its files.
+#[derive(Clone, Copy)]
+enum Wait {
+    Yes,
+    No,
+}
+
 /// Parses lines and writes the resulting rows to the lake.
 pub struct Ingestor {
     batches: Batches,
@@ -65,9 +86,11 @@ pub struct Ingestor {
     checkpoints: Option<Checkpoints>,
     detection: Option<Engine>,
     positions: BTreeMap<PathBuf, FilePosition>,
-    /// Files written for a flush whose checkpoint could not be staged, with the positions
-    /// they cover: they hold the only copy of their rows, so they wait for the next try.
-    unstaged: Option<(PreparedFlush, BTreeMap<PathBuf, FilePosition>)>,
+    /// Files written for a flush whose checkpoint could not be staged, with what they
+    /// cover: they hold the only copy of their rows, so they wait for the next try.
+    unstaged: Option<(PreparedFlush, Covered)>,
+    /// What the flush being encoded in the background covers.
+    in_flight: Option<Covered>,
     run_state: Option<RunState>,
     /// Kafka offsets ingested since the last flush, which the flush records in the lake.
     kafka: Option<FlushOffsets>,
@@ -100,6 +123,7 @@ impl Ingestor {
             detection,
             positions: BTreeMap::new(),
             unstaged: None,
+            in_flight: None,
             run_state: None,
             kafka: None,
             sinks: Vec::new(),
@@ -248,75 +272,126 @@ impl Ingestor {
     }
 
     /// Flushes when the policy says so: enough rows buffered, or the oldest too old.
+    /// The files are encoded on a thread of their own while ingest goes on, and appear
+    /// at a later call; an error returned is that of an earlier flush, whose rows are
+    /// buffered again.
     pub fn flush_if_due(&mut self) -> anyhow::Result<()> {
         self.drain();
-        let full = self.writer.pending_rows() >= self.policy.rows;
-        let aged = self
-            .writer
-            .oldest_pending()
-            .is_some_and(|t| t.elapsed() >= self.policy.interval);
-        if full || aged { self.flush() } else { Ok(()) }
+        let result = self.collect(Wait::No).and_then(|()| {
+            let full = self.writer.pending_rows() >= self.policy.rows;
+            let aged = self
+                .writer
+                .oldest_pending()
+                .is_some_and(|t| t.elapsed() >= self.policy.interval);
+            if full || aged {
+                self.start_flush()
+            } else {
+                Ok(())
+            }
+        });
+        self.count_failure(result)
     }
 
-    /// Writes everything buffered, with the file positions it covers.
+    /// Starts writing everything buffered, as [`Ingestor::flush_if_due`] does when a
+    /// flush is due.
+    pub fn flush_in_background(&mut self) -> anyhow::Result<()> {
+        self.drain();
+        let result = self.start_flush();
+        self.count_failure(result)
+    }
+
+    /// Writes everything buffered, with the file positions it covers, and returns once
+    /// it is in the lake.
     pub fn flush(&mut self) -> anyhow::Result<()> {
         self.drain();
-        let result = self.commit();
+        let result = self.start_flush().and_then(|()| self.collect(Wait::Yes));
+        self.count_failure(result)
+    }
+
+    fn count_failure(&self, result: anyhow::Result<()>) -> anyhow::Result<()> {
         if result.is_err() {
             self.metrics.lake_write_errors.inc();
         }
         result
     }
 
-    fn commit(&mut self) -> anyhow::Result<()> {
-        let started = Instant::now();
-        if let Some((prepared, positions)) = self.unstaged.take() {
-            self.publish(prepared, positions)?;
-        }
-        let files = self.writer.pending_files();
-        let kafka = self.kafka.as_mut().and_then(|k| k.take(files));
-        let prepared = match &kafka {
-            Some((_, marker)) => self.writer.prepare_all_with(std::slice::from_ref(marker)),
-            None => self.writer.prepare_all(),
+    /// Hands what is buffered to the writer's encoding thread, once the flush before it
+    /// is in the lake: flushes appear in the order they started, which checkpoints and
+    /// Kafka offsets rely on.
+    fn start_flush(&mut self) -> anyhow::Result<()> {
+        self.collect(Wait::Yes)?;
+        let kafka = self
+            .kafka
+            .as_mut()
+            .and_then(|k| k.take(self.writer.pending_files()));
+        let (offsets, metadata) = match kafka {
+            Some((offsets, marker)) => (Some(offsets), vec![marker]),
+            None => (None, Vec::new()),
         };
-        let prepared = match prepared {
-            Ok(prepared) => prepared,
-            Err(err) => {
-                if let (Some(tracker), Some((offsets, _))) = (&mut self.kafka, &kafka) {
-                    tracker.restore(offsets);
-                }
-                return Err(err.into());
-            }
-        };
-        self.publish(prepared, self.positions.clone())?;
-        if let (Some(tracker), Some((offsets, _))) = (&self.kafka, &kafka) {
-            tracker.committed(offsets);
-        }
-        self.batch_metrics.committed(started.elapsed());
-        if let Some(run) = &mut self.run_state {
-            run.flushed();
-        }
+        self.writer.start_prepare(metadata);
+        self.in_flight = Some(Covered {
+            positions: self.positions.clone(),
+            kafka: offsets,
+            started: Instant::now(),
+        });
         Ok(())
     }
 
+    /// Makes the flush in flight visible once its files are written: at once, or after
+    /// waiting for them. A flush that failed has its rows buffered again and its Kafka
+    /// offsets put back, for the next flush to cover.
+    fn collect(&mut self, wait: Wait) -> anyhow::Result<()> {
+        if let Some((prepared, covered)) = self.unstaged.take() {
+            self.publish(prepared, covered)?;
+        }
+        if self.in_flight.is_none() {
+            return Ok(());
+        }
+        let outcome = match (self.writer.is_preparing(), wait) {
+            // Nothing was buffered: the flush only commits positions.
+            (false, _) => Ok(PreparedFlush::default()),
+            (true, Wait::Yes) => self
+                .writer
+                .finish_prepare()
+                .expect("the writer has a flush in flight"),
+            (true, Wait::No) => match self.writer.poll_prepare() {
+                Some(outcome) => outcome,
+                None => return Ok(()),
+            },
+        };
+        let covered = self.in_flight.take().expect("checked above");
+        match outcome {
+            Ok(prepared) => self.publish(prepared, covered),
+            Err(err) => {
+                if let (Some(tracker), Some(offsets)) = (&mut self.kafka, &covered.kafka) {
+                    tracker.restore(offsets);
+                }
+                Err(err.into())
+            }
+        }
+    }
+
     /// Stages the checkpoint of prepared files, makes them visible and promotes it.
-    fn publish(
-        &mut self,
-        prepared: PreparedFlush,
-        positions: BTreeMap<PathBuf, FilePosition>,
-    ) -> anyhow::Result<()> {
+    fn publish(&mut self, prepared: PreparedFlush, covered: Covered) -> anyhow::Result<()> {
         let started = Instant::now();
         if let Some(checkpoints) = &self.checkpoints
-            && let Err(err) = checkpoints.stage(&positions, prepared.paths())
+            && let Err(err) = checkpoints.stage(&covered.positions, prepared.paths())
         {
-            self.unstaged = Some((prepared, positions));
+            self.unstaged = Some((prepared, covered));
             return Err(err);
         }
         let stats = prepared.commit()?;
         if let Some(checkpoints) = &mut self.checkpoints {
-            checkpoints.promote(&positions)?;
+            checkpoints.promote(&covered.positions)?;
+        }
+        if let (Some(tracker), Some(offsets)) = (&self.kafka, &covered.kafka) {
+            tracker.committed(offsets);
         }
         self.record(&stats);
+        self.batch_metrics.committed(covered.started.elapsed());
+        if let Some(run) = &mut self.run_state {
+            run.flushed();
+        }
         if let Some(rate) = self.policy.max_write_rate.filter(|&rate| rate > 0) {
             let due = Duration::from_secs_f64(stats.bytes as f64 / rate as f64);
             if let Some(wait) = due.checked_sub(started.elapsed()) {

@@ -333,3 +333,246 @@ fn raw_lines_are_stored_without_dictionary_or_statistics() {
     );
     assert!(src_ip.bloom_filter_offset().is_some());
 }
+
+/// A network batch from a builder of its own (so with dictionaries of its own), all in
+/// the core zone on one day: `rows` rows from `device`, at times `first`, `first + step`, …
+fn device_batch(device: &str, first: i64, step: i64, rows: usize) -> RecordBatch {
+    let mut batches = Batches::new(zones());
+    for i in 0..rows {
+        let time = first + step * i as i64;
+        let raw = format!("{device} {i}");
+        let common = Common {
+            device: Some(device),
+            ..common(time, Some(Zone::Core), &raw)
+        };
+        let event = NetworkEvent {
+            src_ip: Some("10.10.0.1"),
+            action: Some(if i % 2 == 0 { "allow" } else { "deny" }),
+            ..Default::default()
+        };
+        batches.push(&common, &Event::Network(event));
+    }
+    batches.finish().remove(0).1
+}
+
+/// Every row of the one Parquet file under `dir`, as (time, device, action, raw), in
+/// file order; and the column the file says it is sorted by.
+fn read_file_rows(dir: &std::path::Path) -> (Vec<(i64, String, String, String)>, String) {
+    use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let files: Vec<_> = walk(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&files[0]).unwrap()).unwrap();
+    let sorted_column = builder.metadata().row_group(0).sorting_columns().unwrap()[0].column_idx;
+    let sorted_by = builder
+        .schema()
+        .field(sorted_column as usize)
+        .name()
+        .clone();
+    let text = |batch: &RecordBatch, name: &str, row: usize| {
+        let column = batch
+            .column_by_name(name)
+            .unwrap()
+            .as_dictionary::<Int32Type>();
+        let values = column.values().as_string::<i32>();
+        values.value(column.keys().value(row) as usize).to_owned()
+    };
+    let mut rows = Vec::new();
+    for batch in builder.build().unwrap() {
+        let batch = batch.unwrap();
+        let time = batch
+            .column_by_name("time")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>();
+        let raw = batch.column_by_name("raw").unwrap().as_string::<i32>();
+        for row in 0..batch.num_rows() {
+            rows.push((
+                time.value(row),
+                text(&batch, "device", row),
+                text(&batch, "action", row),
+                raw.value(row).to_owned(),
+            ));
+        }
+    }
+    (rows, sorted_by)
+}
+
+/// Rows of one file come from many batches, each with its own dictionaries and with
+/// times that interleave; the file holds each row once, in time order, with its own
+/// dictionary values, and says it is sorted by time.
+#[test]
+fn rows_from_interleaved_batches_are_written_once_each_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    // More rows than one chunk of the encoder, from three devices whose times interleave.
+    let devices = ["fw-a", "fw-b", "fw-c"];
+    let mut expected = Vec::new();
+    for (k, device) in devices.iter().enumerate() {
+        let batch = device_batch(device, T0 + k as i64, 3, 4000);
+        writer.append(Table::Network, &batch).unwrap();
+        for i in 0..4000 {
+            let action = if i % 2 == 0 { "allow" } else { "deny" };
+            let time = T0 + k as i64 + 3 * i as i64;
+            expected.push((
+                time,
+                device.to_string(),
+                action.to_string(),
+                format!("{device} {i}"),
+            ));
+        }
+    }
+    // The last batch repeats the first one's times, so equal times must keep the order
+    // in which their rows arrived.
+    writer
+        .append(Table::Network, &device_batch("fw-d", T0, 3, 10))
+        .unwrap();
+    for i in 0..10 {
+        let action = if i % 2 == 0 { "allow" } else { "deny" };
+        expected.push((
+            T0 + 3 * i as i64,
+            "fw-d".into(),
+            action.into(),
+            format!("fw-d {i}"),
+        ));
+    }
+    writer.flush_all().unwrap();
+
+    let (rows, sorted_by) = read_file_rows(dir.path());
+    assert_eq!(sorted_by, "time");
+    let mut in_order = expected.clone();
+    in_order.sort_by_key(|r| r.0);
+    assert_eq!(rows, in_order);
+}
+
+/// Alert files are in time order too, and say so: their first column is the alert id,
+/// which orders nothing an analyst asks for.
+#[test]
+fn alert_files_are_sorted_by_time() {
+    use arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray, UInt64Array};
+    use arrow::array::{StringDictionaryBuilder, new_null_array};
+    use arrow::datatypes::Int32Type;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let schema = Table::Alerts.schema();
+    let times = [T0 + 30, T0 + 10, T0 + 20];
+    let ids = ["a-1", "a-2", "a-3"];
+    let dictionary = |value: &str| -> ArrayRef {
+        let mut builder = StringDictionaryBuilder::<Int32Type>::new();
+        for _ in times {
+            builder.append_value(value);
+        }
+        Arc::new(builder.finish())
+    };
+    let columns: Vec<ArrayRef> = schema
+        .fields()
+        .iter()
+        .map(|field| match field.name().as_str() {
+            "alert_id" => Arc::new(StringArray::from(ids.to_vec())) as ArrayRef,
+            "zone" => dictionary("core"),
+            "time" => {
+                Arc::new(TimestampMicrosecondArray::from(times.to_vec()).with_timezone("UTC"))
+            }
+            "event_count" => Arc::new(UInt64Array::from(vec![1u64; 3])),
+            _ => new_null_array(field.data_type(), times.len()),
+        })
+        .collect();
+    let batch = RecordBatch::try_new(schema, columns).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer.append(Table::Alerts, &batch).unwrap();
+    writer.flush_all().unwrap();
+
+    let file = walk(dir.path())
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap()).unwrap();
+    let sorted_column = builder.metadata().row_group(0).sorting_columns().unwrap()[0].column_idx;
+    assert_eq!(
+        builder.schema().field(sorted_column as usize).name(),
+        "time"
+    );
+    let read = builder.build().unwrap().next().unwrap().unwrap();
+    let ids: Vec<_> = read
+        .column_by_name("alert_id")
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(ids, ["a-2", "a-3", "a-1"]);
+}
+
+/// A flush prepared in the background takes the rows buffered when it started; rows
+/// appended meanwhile wait for the next flush.
+#[tokio::test]
+async fn a_background_flush_takes_only_the_rows_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer
+        .append(Table::Network, &device_batch("fw-a", T0, 1, 100))
+        .unwrap();
+    writer.start_prepare(Vec::new());
+    assert!(writer.is_preparing());
+    writer
+        .append(Table::Network, &device_batch("fw-b", T0, 1, 30))
+        .unwrap();
+    assert_eq!(writer.pending_rows(), 30);
+    let stats = writer.finish_prepare().unwrap().unwrap().commit().unwrap();
+    assert_eq!(stats.rows, 100);
+    assert!(!writer.is_preparing());
+    assert!(writer.finish_prepare().is_none());
+
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    assert_eq!(count(&lake, "SELECT count(*) FROM network").await, 100);
+    writer.flush_all().unwrap();
+    assert_eq!(
+        count(&lake, "SELECT count(*) FROM network WHERE device = 'fw-b'").await,
+        30
+    );
+}
+
+/// A background flush that fails leaves no file, and its rows are buffered again ahead
+/// of those appended since: the next flush writes every row once.
+#[tokio::test]
+async fn a_failed_background_flush_buffers_its_rows_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    // A file where the table's folder should be: every write into it fails.
+    let blocker = dir.path().join("network");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    writer
+        .append(Table::Network, &device_batch("fw-a", T0 + 1, 2, 100))
+        .unwrap();
+    writer.start_prepare(Vec::new());
+    writer
+        .append(Table::Network, &device_batch("fw-b", T0, 2, 30))
+        .unwrap();
+    let err = writer.finish_prepare().unwrap().unwrap_err();
+    assert!(err.to_string().contains("network"), "{err}");
+    assert_eq!(writer.pending_rows(), 130);
+    assert!(writer.oldest_pending().is_some());
+    assert!(
+        !walk(dir.path())
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "tmp"))
+    );
+
+    std::fs::remove_file(&blocker).unwrap();
+    let stats = writer.flush_all().unwrap();
+    assert_eq!((stats.files, stats.rows), (1, 130));
+    let (rows, _) = read_file_rows(dir.path());
+    assert_eq!(rows.len(), 130);
+    assert!(rows.is_sorted_by_key(|r| r.0));
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    assert_eq!(
+        count(&lake, "SELECT count(DISTINCT raw) FROM network").await,
+        130
+    );
+}

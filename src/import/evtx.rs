@@ -303,7 +303,7 @@ fn write_records(
             ingestor.ingest_unparsed(&common, &report);
         }
         if ingestor.is_full() {
-            ingestor.flush()?;
+            ingestor.flush_in_background()?;
         }
     }
     Ok(summary)

@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arrow::array::{RecordBatch, new_null_array};
-use arrow::compute::{cast, concat_batches};
+use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -59,7 +59,8 @@ use sanso_ingest::schema::Table;
 
 use super::layout::{FILE_EXTENSION, sync_dir, table_dir};
 use super::offsets::{FlushMarker, Ledger};
-use super::writer::{sort_by_time, write_parquet};
+use super::time_order::TimeOrderedRows;
+use super::writer::write_parquet;
 use crate::error::LakeError;
 
 /// The suffix of a manifest: the files its output replaces, one name per line.
@@ -354,8 +355,8 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String
 /// replaces them. Returns the rows written.
 fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Result<u64, LakeError> {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let schema = table.file_schema();
-    let mut batches = Vec::new();
+    let mut merged = TimeOrderedRows::new(table);
+    let schema = Arc::clone(merged.schema());
     let mut marker = FlushMarker::default();
     for name in inputs {
         let path = dir.join(name);
@@ -377,11 +378,9 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
                 table,
                 reason,
             })?;
-            batches.push(batch);
+            merged.push(batch, None)?;
         }
     }
-    let merged = sort_by_time(&concat_batches(&schema, &batches).map_err(LakeError::Arrow)?)?;
-    drop(batches);
 
     let written = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -401,7 +400,7 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
     } else {
         vec![marker.key_value()]
     };
-    if let Err(err) = write_parquet(&tmp, &merged, table, &metadata) {
+    if let Err(err) = write_parquet(&tmp, &mut merged, &metadata) {
         let _ = fs::remove_file(&tmp);
         return Err(err);
     }
@@ -419,7 +418,7 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
     sync_dir(dir)?;
     fs::rename(&tmp, &output).map_err(io_error(&output))?;
     sync_dir(dir)?;
-    Ok(merged.num_rows() as u64)
+    Ok(merged.len() as u64)
 }
 
 fn read_manifest(path: &Path) -> Result<Vec<OsString>, LakeError> {

@@ -5,6 +5,7 @@ mod layout;
 pub mod offsets;
 pub mod retention;
 pub mod store;
+mod time_order;
 mod writer;
 
 pub use compact::{CompactPolicy, CompactStats, CompactionAwareStore, compact_lake};

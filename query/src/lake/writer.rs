@@ -2,8 +2,8 @@
 //!
 //! Rows are grouped by [`Partition`] as they arrive and held until the owner flushes;
 //! when to flush (by rows, by age, together with a checkpoint) is the owner's policy. A
-//! flush writes one file per partition, its batches concatenated and sorted by event time
-//! (so row-group statistics on `time` prune well):
+//! flush writes one file per partition, its rows in event-time order (so row-group
+//! statistics on `time` prune well; see [`super::time_order`]):
 //!
 //! 1. write to a hidden `.part-….parquet.tmp` in the partition folder;
 //! 2. `fsync` the file;
@@ -20,15 +20,17 @@
 //! exact value (addresses and users).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
-use arrow::compute::{SortOptions, concat_batches, sort_to_indices, take_record_batch};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::Schema;
 use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
@@ -44,6 +46,7 @@ use sanso_ingest::schema::{Table, col};
 
 use super::layout::{FILE_EXTENSION, Partition, sync_dir};
 use super::store::{LakeLocation, RemoteLake};
+use super::time_order::TimeOrderedRows;
 use crate::error::LakeError;
 
 /// Files of one flush uploaded to an object store at the same time.
@@ -88,19 +91,22 @@ impl FlushStats {
     }
 }
 
-struct Pending {
-    batches: Vec<RecordBatch>,
-    rows: usize,
-}
+/// Rows buffered per partition, waiting for a flush.
+type Buffered = HashMap<Partition, TimeOrderedRows>;
 
 /// Writes record batches into the lake; see the [module docs](self).
 pub struct LakeWriter {
-    location: LakeLocation,
-    sink: Sink,
-    pending: HashMap<Partition, Pending>,
+    files: FileMaker,
+    pending: Buffered,
     oldest: Option<Instant>,
-    writer_id: String,
-    sequence: AtomicU64,
+    in_flight: Option<InFlight>,
+}
+
+/// A flush being prepared on a thread of its own.
+struct InFlight {
+    /// On failure the rows come back with the error, to be buffered again.
+    outcome: JoinHandle<Result<PreparedFlush, Box<(LakeError, Buffered)>>>,
+    oldest: Option<Instant>,
 }
 
 impl LakeWriter {
@@ -125,19 +131,22 @@ impl LakeWriter {
             .unwrap_or_default()
             .as_nanos();
         Ok(LakeWriter {
-            location,
-            sink,
+            files: FileMaker {
+                location,
+                sink,
+                // Unique across processes sharing one lake: process id and start time.
+                writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
+                sequence: Arc::new(AtomicU64::new(0)),
+            },
             pending: HashMap::new(),
             oldest: None,
-            // Unique across processes sharing one lake: process id and start time.
-            writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
-            sequence: AtomicU64::new(0),
+            in_flight: None,
         })
     }
 
     /// Where the lake is.
     pub fn location(&self) -> &LakeLocation {
-        &self.location
+        &self.files.location
     }
 
     /// Files the next flush will write: one per buffered partition.
@@ -145,9 +154,9 @@ impl LakeWriter {
         self.pending.len()
     }
 
-    /// Rows buffered and not yet written.
+    /// Rows buffered and not yet written, nor being written.
     pub fn pending_rows(&self) -> usize {
-        self.pending.values().map(|p| p.rows).sum()
+        self.pending.values().map(TimeOrderedRows::len).sum()
     }
 
     /// When the oldest buffered rows arrived, if any are buffered.
@@ -158,13 +167,12 @@ impl LakeWriter {
     /// Buffers a batch of `table` (in [`Table::schema`], `zone` included), split by
     /// partition. Nothing is written until a flush.
     pub fn append(&mut self, table: Table, batch: &RecordBatch) -> Result<(), LakeError> {
-        for (partition, rows) in split_by_partition(table, batch)? {
-            let pending = self.pending.entry(partition).or_insert_with(|| Pending {
-                batches: Vec::new(),
-                rows: 0,
-            });
-            pending.rows += rows.num_rows();
-            pending.batches.push(rows);
+        let (rows, partitions) = split_by_partition(table, batch)?;
+        for (partition, at) in partitions {
+            self.pending
+                .entry(partition)
+                .or_insert_with(|| TimeOrderedRows::new(table))
+                .push(rows.clone(), at.as_deref())?;
             self.oldest.get_or_insert_with(Instant::now);
         }
         Ok(())
@@ -188,38 +196,129 @@ impl LakeWriter {
     /// metadata of every file, for example the Kafka offsets the flush covers (see
     /// [`super::offsets`]).
     pub fn prepare_all_with(&mut self, metadata: &[KeyValue]) -> Result<PreparedFlush, LakeError> {
-        let partitions: Vec<Partition> = self.pending.keys().cloned().collect();
-        let mut prepared = PreparedFlush::default();
-        for partition in &partitions {
-            match self.prepare_file(partition, metadata) {
-                Ok(file) => prepared.files.push(file),
-                Err(err) => {
-                    prepared.abandon();
-                    return Err(err);
+        self.start_prepare(metadata.to_vec());
+        self.finish_prepare()
+            .unwrap_or_else(|| Ok(PreparedFlush::default()))
+    }
+
+    /// Starts [`prepare_all_with`](Self::prepare_all_with) on a thread of its own and
+    /// returns at once, so that the caller goes on parsing while the files are encoded;
+    /// [`finish_prepare`](Self::finish_prepare) collects the outcome. New rows are
+    /// buffered meanwhile, for the next flush.
+    ///
+    /// # Panics
+    ///
+    /// If a flush is still in flight: flushes are committed in the order they started,
+    /// so the caller collects one before starting the next.
+    pub fn start_prepare(&mut self, metadata: Vec<KeyValue>) {
+        assert!(
+            self.in_flight.is_none(),
+            "a flush is in flight; collect it with `finish_prepare` first"
+        );
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut rows = std::mem::take(&mut self.pending);
+        let files = self.files.clone();
+        let prepare = move || match files.prepare(&mut rows, &metadata) {
+            Ok(prepared) => Ok(prepared),
+            Err(err) => Err(Box::new((err, rows))),
+        };
+        let outcome = std::thread::Builder::new()
+            .name("sanso-lake-encode".into())
+            .spawn(prepare)
+            .unwrap_or_else(|err| panic!("starting a thread to encode Parquet files: {err}"));
+        self.in_flight = Some(InFlight {
+            outcome,
+            oldest: self.oldest.take(),
+        });
+    }
+
+    /// Waits for the flush in flight, if any. A failed flush leaves no file behind, and
+    /// its rows are buffered again, ahead of those that arrived since.
+    pub fn finish_prepare(&mut self) -> Option<Result<PreparedFlush, LakeError>> {
+        let in_flight = self.in_flight.take()?;
+        let outcome = in_flight
+            .outcome
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Some(outcome.map_err(|failed| {
+            let (err, rows) = *failed;
+            self.buffer_again(rows, in_flight.oldest);
+            err
+        }))
+    }
+
+    /// Like [`finish_prepare`](Self::finish_prepare), without waiting: `None` also when
+    /// the flush in flight is not done yet.
+    pub fn poll_prepare(&mut self) -> Option<Result<PreparedFlush, LakeError>> {
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.outcome.is_finished())
+        {
+            self.finish_prepare()
+        } else {
+            None
+        }
+    }
+
+    /// Whether a flush is being prepared.
+    pub fn is_preparing(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    fn buffer_again(&mut self, mut earlier: Buffered, oldest: Option<Instant>) {
+        for (partition, later) in self.pending.drain() {
+            match earlier.entry(partition) {
+                Entry::Occupied(mut rows) => rows.get_mut().append(later),
+                Entry::Vacant(slot) => {
+                    slot.insert(later);
                 }
             }
         }
-        self.pending.clear();
-        self.oldest = None;
+        self.pending = earlier;
+        self.oldest = match (oldest, self.oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Where a writer's files go and what they are called: everything a flush needs besides
+/// its rows, so that it can be prepared on another thread.
+#[derive(Clone)]
+struct FileMaker {
+    location: LakeLocation,
+    sink: Sink,
+    writer_id: String,
+    sequence: Arc<AtomicU64>,
+}
+
+impl FileMaker {
+    /// Writes every partition of `rows` to a temporary file; if any fails, none is kept.
+    fn prepare(
+        &self,
+        rows: &mut Buffered,
+        metadata: &[KeyValue],
+    ) -> Result<PreparedFlush, LakeError> {
+        let mut prepared = PreparedFlush::default();
+        for (partition, rows) in rows.iter_mut() {
+            // On error, dropping `prepared` deletes the files written so far.
+            prepared
+                .files
+                .push(self.prepare_file(partition, rows, metadata)?);
+        }
         Ok(prepared)
     }
 
-    /// Writes one partition's buffered rows to a temporary file; the rows stay buffered
-    /// until the caller drops them, so a failure (a full disk) loses nothing.
+    /// Writes one partition's rows to a temporary file.
     fn prepare_file(
         &self,
         partition: &Partition,
+        rows: &mut TimeOrderedRows,
         metadata: &[KeyValue],
     ) -> Result<PreparedFile, LakeError> {
-        let batches = self
-            .pending
-            .get(partition)
-            .map(|p| p.batches.as_slice())
-            .unwrap_or_default();
-        let schema = partition.table.file_schema();
-        let batch = concat_batches(&schema, batches).map_err(LakeError::Arrow)?;
-        let batch = sort_by_time(&batch)?;
-
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
         let written = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -229,7 +328,7 @@ impl LakeWriter {
             "part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}",
             self.writer_id
         );
-        let rows = batch.num_rows() as u64;
+        let row_count = rows.len() as u64;
         let objects = match &self.sink {
             Sink::Objects(objects) => objects,
             Sink::Folder(root) => {
@@ -239,7 +338,7 @@ impl LakeWriter {
                     source,
                 })?;
                 let tmp = dir.join(format!(".{name}.tmp"));
-                if let Err(err) = write_parquet(&tmp, &batch, partition.table, metadata) {
+                if let Err(err) = write_parquet(&tmp, rows, metadata) {
                     // Best effort: the temporary file is invisible to readers either way.
                     let _ = fs::remove_file(&tmp);
                     return Err(err);
@@ -248,7 +347,7 @@ impl LakeWriter {
                 return Ok(PreparedFile {
                     target: Target::File { tmp },
                     path: dir.join(&name),
-                    rows,
+                    rows: row_count,
                     bytes,
                 });
             }
@@ -256,11 +355,9 @@ impl LakeWriter {
         let relative = partition.dir(Path::new("")).join(&name);
         let path = PathBuf::from(format!("{}/{}", self.location, relative.display()));
         let data =
-            encode_parquet(Vec::new(), &batch, partition.table, metadata).map_err(|source| {
-                LakeError::Parquet {
-                    path: path.clone(),
-                    source,
-                }
+            encode_parquet(Vec::new(), rows, metadata).map_err(|source| LakeError::Parquet {
+                path: path.clone(),
+                source,
             })?;
         Ok(PreparedFile {
             bytes: data.len() as u64,
@@ -270,12 +367,13 @@ impl LakeWriter {
                 data: Bytes::from(data),
             },
             path,
-            rows,
+            rows: row_count,
         })
     }
 }
 
 /// Where a writer's files go.
+#[derive(Clone)]
 enum Sink {
     /// A local lake's root folder.
     Folder(PathBuf),
@@ -373,8 +471,7 @@ impl Drop for PreparedFlush {
 
 pub(super) fn write_parquet(
     path: &Path,
-    batch: &RecordBatch,
-    table: Table,
+    rows: &mut TimeOrderedRows,
     metadata: &[KeyValue],
 ) -> Result<(), LakeError> {
     let io = |source| LakeError::Io {
@@ -386,26 +483,26 @@ pub(super) fn write_parquet(
         source,
     };
     let file = File::create(path).map_err(io)?;
-    let file = encode_parquet(BufWriter::new(file), batch, table, metadata)
+    let file = encode_parquet(BufWriter::new(file), rows, metadata)
         .map_err(parquet)?
         .into_inner()
         .map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)
 }
 
-/// Encodes `batch` as one Parquet file of `table` into `sink`: the one place a file's
-/// properties are applied, whether it goes to a folder or to an object store.
+/// Encodes `rows` as one Parquet file into `sink`: the one place a file's properties
+/// are applied, whether it goes to a folder or to an object store.
 fn encode_parquet<W: Write + Send>(
     sink: W,
-    batch: &RecordBatch,
-    table: Table,
+    rows: &mut TimeOrderedRows,
     metadata: &[KeyValue],
 ) -> Result<W, ParquetError> {
-    let mut writer = ArrowWriter::try_new(sink, batch.schema(), Some(properties(table)))?;
+    let properties = properties(rows.schema(), rows.time_column());
+    let mut writer = ArrowWriter::try_new(sink, Arc::clone(rows.schema()), Some(properties))?;
     for entry in metadata {
         writer.append_key_value_metadata(entry.clone());
     }
-    writer.write(batch)?;
+    rows.write_to(&mut writer)?;
     writer.into_inner()
 }
 
@@ -488,12 +585,11 @@ impl Drop for ObjectIo {
     }
 }
 
-fn properties(table: Table) -> WriterProperties {
-    let schema = table.file_schema();
+fn properties(schema: &Schema, time_column: usize) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: 0,
+            column_idx: time_column as i32,
             descending: false,
             nulls_first: false,
         }]));
@@ -512,11 +608,12 @@ fn properties(table: Table) -> WriterProperties {
     builder.build()
 }
 
-/// Splits a batch (full schema) into per-partition batches (file schema, `zone` removed).
-fn split_by_partition(
-    table: Table,
-    batch: &RecordBatch,
-) -> Result<Vec<(Partition, RecordBatch)>, LakeError> {
+/// The rows of a batch (full schema) without `zone`, in the file schema, and where the
+/// rows of each partition are in it: `None` when a partition has all of them.
+type PartitionRows = (RecordBatch, Vec<(Partition, Option<Vec<u32>>)>);
+
+/// Finds the partition of every row of a batch of `table`; see [`PartitionRows`].
+fn split_by_partition(table: Table, batch: &RecordBatch) -> Result<PartitionRows, LakeError> {
     let schema = table.schema();
     if batch.schema() != schema {
         return Err(LakeError::SchemaMismatch { table });
@@ -545,26 +642,14 @@ fn split_by_partition(
     let mut without_zone = batch.clone();
     without_zone.remove_column(zone_index);
 
-    let mut out = Vec::with_capacity(groups.len());
-    for ((day, key), rows) in groups {
-        let zone_name = key.map(|k| zone_values.value(k as usize));
-        let partition = Partition::for_row(table, day * MICROS_PER_DAY, zone_name);
-        let part = if rows.len() == batch.num_rows() {
-            without_zone.clone()
-        } else {
-            take_record_batch(&without_zone, &UInt32Array::from(rows)).map_err(LakeError::Arrow)?
-        };
-        out.push((partition, part));
-    }
-    Ok(out)
-}
-
-pub(super) fn sort_by_time(batch: &RecordBatch) -> Result<RecordBatch, LakeError> {
-    let options = SortOptions {
-        descending: false,
-        nulls_first: false,
-    };
-    let indices =
-        sort_to_indices(batch.column(0), Some(options), None).map_err(LakeError::Arrow)?;
-    take_record_batch(batch, &indices).map_err(LakeError::Arrow)
+    let partitions = groups
+        .into_iter()
+        .map(|((day, key), rows)| {
+            let zone_name = key.map(|k| zone_values.value(k as usize));
+            let partition = Partition::for_row(table, day * MICROS_PER_DAY, zone_name);
+            let rows = (rows.len() < batch.num_rows()).then_some(rows);
+            (partition, rows)
+        })
+        .collect();
+    Ok((without_zone, partitions))
 }
