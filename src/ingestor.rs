@@ -66,7 +66,11 @@ struct Covered {
     positions: BTreeMap<PathBuf, FilePosition>,
     /// The Kafka offsets its files record.
     kafka: Option<OffsetRanges>,
+    /// Network lines (which cannot be replayed) it holds, for the run state.
+    unreplayable_lines: u64,
     started: Instant,
+    /// When it started, Unix microseconds: lines received before are in it.
+    started_at: Micros,
 }
 
 /// Whether collecting a flush in flight waits for its files.
@@ -94,6 +98,8 @@ pub struct Ingestor {
     run_state: Option<RunState>,
     /// Kafka offsets ingested since the last flush, which the flush records in the lake.
     kafka: Option<FlushOffsets>,
+    /// Network lines received since the last flush started.
+    unreplayable_lines: u64,
     /// Where alerts go besides the `alerts` table.
     sinks: Vec<KafkaSink>,
     totals: RowCounts,
@@ -124,6 +130,7 @@ impl Ingestor {
             positions: BTreeMap::new(),
             unstaged: None,
             in_flight: None,
+            unreplayable_lines: 0,
             run_state: None,
             kafka: None,
             sinks: Vec::new(),
@@ -202,6 +209,7 @@ impl Ingestor {
     /// Notes lines taken from a source that cannot replay them (syslog over the network),
     /// so that the run state can say how many a crash would lose.
     pub fn received_unreplayable(&mut self, lines: u64) {
+        self.unreplayable_lines += lines;
         if let Some(run) = &mut self.run_state {
             run.received(lines);
         }
@@ -332,7 +340,9 @@ impl Ingestor {
         self.in_flight = Some(Covered {
             positions: self.positions.clone(),
             kafka: offsets,
+            unreplayable_lines: std::mem::take(&mut self.unreplayable_lines),
             started: Instant::now(),
+            started_at: chrono::Utc::now().timestamp_micros(),
         });
         Ok(())
     }
@@ -366,6 +376,7 @@ impl Ingestor {
                 if let (Some(tracker), Some(offsets)) = (&mut self.kafka, &covered.kafka) {
                     tracker.restore(offsets);
                 }
+                self.unreplayable_lines += covered.unreplayable_lines;
                 Err(err.into())
             }
         }
@@ -390,7 +401,7 @@ impl Ingestor {
         self.record(&stats);
         self.batch_metrics.committed(covered.started.elapsed());
         if let Some(run) = &mut self.run_state {
-            run.flushed();
+            run.flushed(covered.started_at, covered.unreplayable_lines);
         }
         if let Some(rate) = self.policy.max_write_rate.filter(|&rate| rate > 0) {
             let due = Duration::from_secs_f64(stats.bytes as f64 / rate as f64);

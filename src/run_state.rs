@@ -39,7 +39,8 @@ struct State {
     pid: u32,
     /// When the run started, Unix microseconds.
     started_at: i64,
-    /// When the last flush finished: network lines received before it are in the lake.
+    /// When the last flush that reached the lake started: network lines received before
+    /// it are in the lake.
     flushed_at: Option<i64>,
     /// The last sign of life of the ingest thread, Unix microseconds.
     alive_at: i64,
@@ -112,12 +113,13 @@ impl RunState {
         self.state.unflushed_lines += lines;
     }
 
-    /// Notes a finished flush: everything received so far is in the lake.
-    pub fn flushed(&mut self) {
-        let now = Utc::now().timestamp_micros();
-        self.state.flushed_at = Some(now);
-        self.state.alive_at = now;
-        self.state.unflushed_lines = 0;
+    /// Notes a flush that reached the lake: the network lines received before
+    /// `started_at` (Unix microseconds), `lines` of them since the flush before, are in
+    /// it. Lines received while it was being written wait for the next one.
+    pub fn flushed(&mut self, started_at: i64, lines: u64) {
+        self.state.flushed_at = Some(started_at);
+        self.state.alive_at = Utc::now().timestamp_micros();
+        self.state.unflushed_lines = self.state.unflushed_lines.saturating_sub(lines);
         self.write_quietly();
     }
 
@@ -228,19 +230,20 @@ mod tests {
         let (mut run, previous) = RunState::begin(dir.path(), &Metrics::new()).unwrap();
         assert_eq!(previous, None);
         run.received(7);
-        run.flushed();
+        let flush_started = Utc::now().timestamp_micros() - 5_000_000;
+        // 3 more lines arrive while the flush of the first 7 is being written.
         run.received(3);
-        let flushed_at = run.state.flushed_at.unwrap();
+        run.flushed(flush_started, 7);
         // Killed here: no `stopped`.
         drop(run);
         let metrics = Metrics::new();
         let (_, previous) = RunState::begin(dir.path(), &metrics).unwrap();
         let previous = previous.expect("an unclean end");
         assert_eq!(
-            previous.unflushed_lines, 0,
-            "the 3 lines came after the last write"
+            previous.unflushed_lines, 3,
+            "the 3 lines came after the flush started"
         );
-        assert_eq!(previous.lost_after.timestamp_micros(), flushed_at);
+        assert_eq!(previous.lost_after.timestamp_micros(), flush_started);
         let text = metrics.render();
         assert!(text.contains("sanso_previous_run_unclean 1"), "{text}");
     }
