@@ -49,8 +49,9 @@ use crate::sources::kafka::{self, FlushOffsets, KafkaMetrics, LakeOffsets};
 use crate::sources::syslog_tcp::StreamSettings;
 use crate::sources::{Message, stdin, syslog_tcp, syslog_udp, tls};
 
-/// Chunks in flight between the listeners and the ingest thread. Each holds one socket
-/// read (at most 64 KiB), which bounds the memory the channel can hold.
+/// Chunks in flight between the sources and the ingest thread. Each holds at most one
+/// read (64 KiB from a socket or a Kafka consumer, 256 KiB from a file), which bounds the
+/// memory the channel can hold.
 const CHANNEL_CHUNKS: usize = 512;
 
 /// How often buffered rows are checked against the flush interval.

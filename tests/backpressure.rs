@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use support::{Server, sql_count};
+use support::{Server, peak_rss_kib, sql_count};
 
 fn line(n: usize) -> String {
     format!(
@@ -17,16 +17,6 @@ fn line(n: usize) -> String {
         n % 60,
         1000 + n % 60000
     )
-}
-
-/// The peak resident memory of a process, in KiB, from `/proc/PID/status`.
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
 }
 
 /// Lines sent over TCP; far more than the bound on sanso's memory below.

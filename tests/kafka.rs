@@ -9,10 +9,10 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kafka_support::{Broker, start_instance};
+use kafka_support::{Broker, start_instance, start_instance_with};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{sql_count, sql_rows};
+use support::{peak_rss_kib, sql_count, sql_rows};
 
 const PARTITIONS: i32 = 4;
 
@@ -270,4 +270,72 @@ fn alerts_are_produced_to_kafka_keyed_by_group() {
         );
         assert!(alert["alert_id"].is_string() && alert["severity"].is_string());
     }
+}
+
+/// A lake that takes writes slowly holds Kafka intake back, and sanso's memory stays
+/// bounded: the consumer stops taking messages once the ingest channel is full, instead
+/// of piling up in it whatever the broker holds.
+#[test]
+fn a_slow_lake_holds_kafka_intake_back_with_bounded_memory() {
+    // About 1 KiB per message, 200 MiB in all: far more than the bound below.
+    const MESSAGES: usize = 200_000;
+    // Measured: 227 MiB with chunks of 64 KiB; 350 MiB with the former 4096 messages.
+    const MEMORY_BOUND_KIB: u64 = 320 * 1024;
+    // Noise that zstd cannot squeeze, so that the lake's write rate bites.
+    let padded = |i: usize| {
+        let mut state = (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let noise: String = (0..900)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b'!' + (state % 90) as u8)
+            })
+            .collect();
+        format!("{} {noise}", line(i))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let broker = Broker::start();
+    broker.create_topic("bulk", 2);
+    broker.produce("bulk", 2, MESSAGES, usize::MAX, padded);
+
+    let instance = start_instance_with(
+        &dir.path().join("run"),
+        &data,
+        &broker,
+        "bulk",
+        "sanso",
+        "",
+        &[
+            (
+                "max_write_kib_per_second = 0",
+                "max_write_kib_per_second = 256",
+            ),
+            ("flush_rows = 65536", "flush_rows = 20000"),
+        ],
+    );
+    // Intake fills the channel, then stalls behind the lake.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut taken = 0;
+    loop {
+        std::thread::sleep(Duration::from_secs(2));
+        let now = instance.metric("sanso_kafka_messages_total");
+        if now > 0 && now == taken {
+            break;
+        }
+        taken = now;
+        assert!(Instant::now() < deadline, "Kafka intake never stalled");
+    }
+    let peak = peak_rss_kib(instance.child.id());
+    eprintln!("{taken} of {MESSAGES} messages taken; peak RSS {peak} KiB");
+    assert!(
+        taken < MESSAGES as u64 / 2,
+        "{taken} of {MESSAGES} messages taken in: intake was not held back"
+    );
+    assert!(
+        peak < MEMORY_BOUND_KIB,
+        "peak RSS {peak} KiB, bound {MEMORY_BOUND_KIB} KiB"
+    );
+    instance.kill();
 }

@@ -61,8 +61,11 @@ use crate::metrics::Metrics;
 /// Longest a poll waits for a message before buffered ones are sent on.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Messages buffered on the consumer thread before they are sent to the ingest thread.
-const CHUNK_MESSAGES: usize = 4096;
+/// Bytes of messages buffered on the consumer thread before they are sent to the ingest
+/// thread: about one socket read, so that the ingest channel's bound in chunks bounds its
+/// memory for Kafka too. Chunks of 4096 messages once let a consumer that outran ingest
+/// hold 900 MiB in the channel.
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// How often offsets the lake holds are committed to the consumer group.
 const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
@@ -270,7 +273,7 @@ impl Consumer {
         while !stop.load(Ordering::Relaxed) {
             match consumer.poll(POLL) {
                 Some(Ok(message)) => {
-                    if consumer.context().take(&message) >= CHUNK_MESSAGES {
+                    if consumer.context().take(&message) >= CHUNK_BYTES {
                         consumer.context().send_buffered();
                     }
                 }
@@ -311,7 +314,7 @@ fn commit(consumer: &BaseConsumer<Context>, mode: CommitMode) {
 struct Buffer {
     /// One chunk per input and partition, so that a chunk's offsets are one partition's.
     chunks: HashMap<(usize, i32), Chunk>,
-    messages: usize,
+    bytes: usize,
     next: NextOffsets,
 }
 
@@ -351,7 +354,7 @@ struct Context {
 }
 
 impl Context {
-    /// Buffers one message; returns how many are buffered.
+    /// Buffers one message; returns how many bytes are buffered.
     fn take(&self, message: &BorrowedMessage<'_>) -> usize {
         let Some(&input) = self.inputs.get(message.topic()) else {
             return 0;
@@ -366,14 +369,15 @@ impl Context {
         // An empty or missing value is still a message: it becomes an `unparsed` row
         // rather than vanishing, and its offset is covered like any other.
         let value = message.payload().unwrap_or_default();
-        chunk.push(value.strip_suffix(b"\n").unwrap_or(value));
+        let line = value.strip_suffix(b"\n").unwrap_or(value);
+        chunk.push(line);
         chunk.line_numbers.push(message.offset() as u64);
-        buffer.messages += 1;
+        buffer.bytes += line.len();
         let skipped = buffer.next.delivered(input, partition, message.offset());
         if skipped > 0 {
             self.skipped(message.topic(), partition, message.offset(), skipped);
         }
-        buffer.messages
+        buffer.bytes
     }
 
     /// Counts and logs offsets a partition did not deliver before `offset`.
@@ -396,7 +400,7 @@ impl Context {
     fn send_buffered(&self) {
         let chunks = {
             let mut buffer = self.buffer.lock().expect("kafka buffer lock");
-            buffer.messages = 0;
+            buffer.bytes = 0;
             std::mem::take(&mut buffer.chunks)
         };
         for ((input, _), chunk) in chunks {

@@ -197,6 +197,28 @@ pub fn start_instance(
     group: &str,
     extra: &str,
 ) -> Server {
+    start_instance_with(
+        dir,
+        data,
+        broker,
+        topic,
+        group,
+        extra,
+        &[("flush_rows = 65536", "flush_rows = 700")],
+    )
+}
+
+/// [`start_instance`] with `edits` to the example configuration instead of its small
+/// flushes.
+pub fn start_instance_with(
+    dir: &Path,
+    data: &Path,
+    broker: &Broker,
+    topic: &str,
+    group: &str,
+    extra: &str,
+    edits: &[(&str, &str)],
+) -> Server {
     let source = format!(
         r#"
 [[sources]]
@@ -211,13 +233,7 @@ kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500
 "#,
         brokers = broker.address(),
     );
-    Server::start_on_lake(
-        dir,
-        data,
-        &source,
-        &[],
-        &[("flush_rows = 65536", "flush_rows = 700")],
-    )
+    Server::start_on_lake(dir, data, &source, &[], edits)
 }
 
 /// Every message of `topic` (one partition) from the beginning, as (key, value), once

@@ -252,6 +252,16 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
         .map(|(_, body)| body.to_owned())
 }
 
+/// The peak resident memory of a process, in KiB, from `/proc/PID/status`.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
 /// A metric of the sanso at HTTP `port`, summed over its label sets (0 when absent).
 pub fn metric(port: u16, name: &str) -> f64 {
     let body = http_get(port, "/metrics").unwrap_or_default();
