@@ -85,6 +85,15 @@ impl Checkpoints {
         let dir = data.join(STATE_DIR);
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let pending_path = dir.join(format!("{stem}{PENDING}"));
+        if fs::metadata(&pending_path).is_ok_and(|m| m.len() == 0) {
+            // Versions before staging was atomic could be killed between creating the
+            // pending checkpoint and writing it. Staging finishes before any lake file
+            // of its flush is renamed into view, so none of them appeared: the committed
+            // positions stand.
+            tracing::warn!(path = %pending_path.display(), "removing an empty pending checkpoint left by an interrupted flush");
+            fs::remove_file(&pending_path)
+                .with_context(|| format!("removing {}", pending_path.display()))?;
+        }
         if let Some(pending) = read_state(&pending_path)? {
             if pending.lake_files.iter().all(|f| f.exists()) {
                 fs::rename(&pending_path, dir.join(format!("{stem}.json")))
@@ -127,12 +136,16 @@ impl Checkpoints {
             files,
             lake_files: lake_files.map(Path::to_owned).collect(),
         };
+        // Written aside and renamed into place: a kill while writing must not leave a
+        // torn pending checkpoint, which the next start could not settle.
         let path = self.pending_path();
+        let staging = path.with_extension("json.tmp");
         let mut file =
-            File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            File::create(&staging).with_context(|| format!("creating {}", staging.display()))?;
         file.write_all(&serde_json::to_vec_pretty(&state)?)
             .and_then(|()| file.sync_all())
-            .with_context(|| format!("writing {}", path.display()))?;
+            .with_context(|| format!("writing {}", staging.display()))?;
+        fs::rename(&staging, &path).with_context(|| format!("staging {}", path.display()))?;
         sync_dir(&self.dir)
     }
 
@@ -312,5 +325,26 @@ mod tests {
             5
         );
         assert!(!appeared.exists());
+    }
+
+    #[test]
+    fn an_empty_pending_checkpoint_from_an_interrupted_stage_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut checkpoints = Checkpoints::open(dir.path()).unwrap();
+        checkpoints
+            .stage(&positions(5), std::iter::empty())
+            .unwrap();
+        checkpoints.promote(&positions(5)).unwrap();
+        // Killed between creating the pending checkpoint and writing it.
+        std::fs::write(checkpoints.pending_path(), b"").unwrap();
+        let reopened = Checkpoints::open(dir.path()).unwrap();
+        assert_eq!(
+            reopened
+                .position(Path::new("/var/log/auth.log"))
+                .unwrap()
+                .offset,
+            5
+        );
+        assert!(!reopened.pending_path().exists());
     }
 }

@@ -180,8 +180,13 @@ fn kill_9_during_import_resumes_and_keeps_every_line_once() {
         interrupted += 1;
     }
     assert!(interrupted > 0, "no import was interrupted");
-    let status = import().status().unwrap();
-    assert!(status.success(), "the resumed import failed: {status}");
+    let resumed = import().stderr(Stdio::piped()).output().unwrap();
+    assert!(
+        resumed.status.success(),
+        "the resumed import failed: {}\n{}",
+        resumed.status,
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     assert_lake_readable(&data);
     assert_every_line_once(&data, &log, lines);
 
