@@ -222,6 +222,13 @@ mod tests {
         )])
     }
 
+    fn auth_log_offset(checkpoints: &Checkpoints) -> u64 {
+        checkpoints
+            .position(Path::new("/var/log/auth.log"))
+            .expect("a committed position")
+            .offset
+    }
+
     #[test]
     fn promoted_positions_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
@@ -232,13 +239,7 @@ mod tests {
             .unwrap();
         checkpoints.promote(&positions(10)).unwrap();
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened
-                .position(Path::new("/var/log/auth.log"))
-                .unwrap()
-                .offset,
-            10
-        );
+        assert_eq!(auth_log_offset(&reopened), 10);
     }
 
     #[test]
@@ -252,13 +253,7 @@ mod tests {
         std::fs::write(&lake_file, b"committed").unwrap();
         // Crash here: the file was renamed into view, the checkpoint not yet promoted.
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened
-                .position(Path::new("/var/log/auth.log"))
-                .unwrap()
-                .offset,
-            20
-        );
+        assert_eq!(auth_log_offset(&reopened), 20);
         assert!(lake_file.exists());
     }
 
@@ -317,13 +312,7 @@ mod tests {
         std::fs::write(&appeared, b"half a flush").unwrap();
         // Crash here: one of two files renamed. Its rows will be read again, so it goes.
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened
-                .position(Path::new("/var/log/auth.log"))
-                .unwrap()
-                .offset,
-            5
-        );
+        assert_eq!(auth_log_offset(&reopened), 5);
         assert!(!appeared.exists());
     }
 
@@ -338,13 +327,7 @@ mod tests {
         // Killed between creating the pending checkpoint and writing it.
         std::fs::write(checkpoints.pending_path(), b"").unwrap();
         let reopened = Checkpoints::open(dir.path()).unwrap();
-        assert_eq!(
-            reopened
-                .position(Path::new("/var/log/auth.log"))
-                .unwrap()
-                .offset,
-            5
-        );
+        assert_eq!(auth_log_offset(&reopened), 5);
         assert!(!reopened.pending_path().exists());
     }
 }

@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kafka_support::{Broker, start_instance, start_instance_with};
+use kafka_support::{Broker, SMALL_FLUSHES, start_instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::{peak_rss_kib, sql_count, sql_rows};
@@ -120,6 +120,10 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
     let data = dir.path().join("lake");
     let broker = Broker::start();
     broker.create_topic("fw", PARTITIONS as u32);
+    let member = |name: &str| {
+        let dir = dir.path().join(name);
+        start_instance(&dir, &data, &broker, "fw", "sanso", "", SMALL_FLUSHES)
+    };
 
     // Messages keep arriving while instances are killed, so that kills hit reads,
     // parses and flushes alike.
@@ -128,14 +132,7 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
         // Seeded, so that a failure can be replayed with the same kill points.
         let mut rng = ChaCha8Rng::seed_from_u64(0x5a45);
         for round in 0..5 {
-            let instance = start_instance(
-                &dir.path().join(format!("run-{round}")),
-                &data,
-                &broker,
-                "fw",
-                "sanso",
-                "",
-            );
+            let instance = member(&format!("run-{round}"));
             // Once it reads (the group first waits out the killed member's session),
             // let it run a random while: through reads, parses and flushes.
             // (Late rounds may find nothing left to read.)
@@ -148,7 +145,7 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
         }
     });
 
-    let instance = start_instance(&dir.path().join("final"), &data, &broker, "fw", "sanso", "");
+    let instance = member("final");
     wait_for_rows(&data, &broker, "fw", MESSAGES as u64);
     // Once assigned, the instance commits the lake's offsets, and librdkafka's
     // statistics turn them into the lag per partition.
@@ -178,11 +175,15 @@ fn two_instances_split_partitions_through_a_rebalance() {
 
     std::thread::scope(|scope| {
         scope.spawn(|| broker.produce("proxy", PARTITIONS, MESSAGES, 5_000, line));
-        let first = start_instance(&dir.path().join("a"), &data, &broker, "proxy", "pair", "");
+        let member = |name: &str| {
+            let dir = dir.path().join(name);
+            start_instance(&dir, &data, &broker, "proxy", "pair", "", SMALL_FLUSHES)
+        };
+        let first = member("a");
         std::thread::sleep(Duration::from_millis(1_500));
         // The second instance joins mid-stream: the group rebalances and the first
         // gives up half of its partitions.
-        let second = start_instance(&dir.path().join("b"), &data, &broker, "proxy", "pair", "");
+        let second = member("b");
         let deadline = Instant::now() + Duration::from_secs(60);
         while second.metric("sanso_kafka_messages_total") == 0 {
             assert!(
@@ -217,7 +218,15 @@ fn alerts_are_produced_to_kafka_keyed_by_group() {
         "[[sinks]]\nkind = \"kafka\"\nbrokers = \"{}\"\ntopic = \"alerts\"\n",
         broker.address()
     );
-    let instance = start_instance(&dir.path().join("run"), &data, &broker, "auth", "s", &sink);
+    let instance = start_instance(
+        &dir.path().join("run"),
+        &data,
+        &broker,
+        "auth",
+        "s",
+        &sink,
+        SMALL_FLUSHES,
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while sql_count(&data, "SELECT count(*) FROM auth") < MESSAGES as u64 {
         assert!(
@@ -300,7 +309,7 @@ fn a_slow_lake_holds_kafka_intake_back_with_bounded_memory() {
     broker.create_topic("bulk", 2);
     broker.produce("bulk", 2, MESSAGES, usize::MAX, padded);
 
-    let instance = start_instance_with(
+    let instance = start_instance(
         &dir.path().join("run"),
         &data,
         &broker,

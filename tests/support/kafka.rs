@@ -185,32 +185,15 @@ impl Drop for Broker {
     }
 }
 
+/// The small flushes most Kafka tests run with, so that a kill lands between flushes as
+/// often as inside one: an edit to the example configuration for [`start_instance`].
+pub const SMALL_FLUSHES: &[(&str, &str)] = &[("flush_rows = 65536", "flush_rows = 700")];
+
 /// Starts a `sanso run` that reads `topic` in consumer group `group` into the lake at
 /// `data`, which other instances may share; its configuration goes to `dir`. `extra`
-/// is appended to the configuration (e.g. an alert sink). Flushes are small, so that a
-/// kill lands between flushes as often as inside one.
+/// is appended to the configuration (e.g. an alert sink), and `edits` change the
+/// example configuration's lines (e.g. [`SMALL_FLUSHES`]).
 pub fn start_instance(
-    dir: &Path,
-    data: &Path,
-    broker: &Broker,
-    topic: &str,
-    group: &str,
-    extra: &str,
-) -> Server {
-    start_instance_with(
-        dir,
-        data,
-        broker,
-        topic,
-        group,
-        extra,
-        &[("flush_rows = 65536", "flush_rows = 700")],
-    )
-}
-
-/// [`start_instance`] with `edits` to the example configuration instead of its small
-/// flushes.
-pub fn start_instance_with(
     dir: &Path,
     data: &Path,
     broker: &Broker,
