@@ -26,7 +26,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::JoinHandle;
+use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arrow::array::{Array, AsArray, RecordBatch};
@@ -97,17 +97,47 @@ type Buffered = HashMap<Partition, TimeOrderedRows>;
 /// Writes record batches into the lake; see the [module docs](self).
 pub struct LakeWriter {
     files: FileMaker,
+    encoder: Encoder,
     pending: Buffered,
     oldest: Option<Instant>,
-    in_flight: Option<InFlight>,
+    /// A flush handed to the encoder and not yet collected, with the arrival of its
+    /// oldest rows.
+    in_flight: Option<Option<Instant>>,
 }
 
-/// A flush being prepared on a thread of its own.
-struct InFlight {
-    /// On failure the rows come back with the error, to be buffered again.
-    outcome: JoinHandle<Result<PreparedFlush, Box<(LakeError, Buffered)>>>,
-    oldest: Option<Instant>,
+/// A prepared flush, or the error that stopped it with its rows, to be buffered again.
+type Outcome = Result<PreparedFlush, Box<(LakeError, Buffered)>>;
+
+/// The writer's own thread, which prepares one flush at a time, in the order given.
+struct Encoder {
+    jobs: mpsc::Sender<(Buffered, Vec<KeyValue>)>,
+    outcomes: mpsc::Receiver<Outcome>,
 }
+
+impl Encoder {
+    fn start(files: FileMaker) -> std::io::Result<Self> {
+        let (jobs, inbox) = mpsc::channel::<(Buffered, Vec<KeyValue>)>();
+        let (reply, outcomes) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sanso-lake-encode".into())
+            .spawn(move || {
+                // Ends when the writer, and with it the sending side, is dropped.
+                for (mut rows, metadata) in inbox {
+                    let outcome = files
+                        .prepare(&mut rows, &metadata)
+                        .map_err(|err| Box::new((err, rows)));
+                    if reply.send(outcome).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Encoder { jobs, outcomes })
+    }
+}
+
+/// Only a panic while encoding stops the encoder thread early; its message is already
+/// printed, and the rows it held are gone, so the writer cannot go on either.
+const ENCODER_GONE: &str = "the lake's encoding thread panicked (see its message above)";
 
 impl LakeWriter {
     /// A writer into the lake at `location`; a local lake's folder is created if
@@ -130,14 +160,20 @@ impl LakeWriter {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
+        let files = FileMaker {
+            location,
+            sink,
+            // Unique across processes sharing one lake: process id and start time.
+            writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
+            sequence: Arc::new(AtomicU64::new(0)),
+        };
+        let encoder = Encoder::start(files.clone()).map_err(|source| LakeError::Io {
+            path: PathBuf::from(format!("{} (starting its encoding thread)", files.location)),
+            source,
+        })?;
         Ok(LakeWriter {
-            files: FileMaker {
-                location,
-                sink,
-                // Unique across processes sharing one lake: process id and start time.
-                writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
-                sequence: Arc::new(AtomicU64::new(0)),
-            },
+            files,
+            encoder,
             pending: HashMap::new(),
             oldest: None,
             in_flight: None,
@@ -201,10 +237,10 @@ impl LakeWriter {
             .unwrap_or_else(|| Ok(PreparedFlush::default()))
     }
 
-    /// Starts [`prepare_all_with`](Self::prepare_all_with) on a thread of its own and
-    /// returns at once, so that the caller goes on parsing while the files are encoded;
-    /// [`finish_prepare`](Self::finish_prepare) collects the outcome. New rows are
-    /// buffered meanwhile, for the next flush.
+    /// Starts [`prepare_all_with`](Self::prepare_all_with) on the writer's encoding
+    /// thread and returns at once, so that the caller goes on parsing while the files
+    /// are encoded; [`finish_prepare`](Self::finish_prepare) collects the outcome. New
+    /// rows are buffered meanwhile, for the next flush.
     ///
     /// # Panics
     ///
@@ -218,49 +254,40 @@ impl LakeWriter {
         if self.pending.is_empty() {
             return;
         }
-        let mut rows = std::mem::take(&mut self.pending);
-        let files = self.files.clone();
-        let prepare = move || match files.prepare(&mut rows, &metadata) {
-            Ok(prepared) => Ok(prepared),
-            Err(err) => Err(Box::new((err, rows))),
-        };
-        let outcome = std::thread::Builder::new()
-            .name("sanso-lake-encode".into())
-            .spawn(prepare)
-            .unwrap_or_else(|err| panic!("starting a thread to encode Parquet files: {err}"));
-        self.in_flight = Some(InFlight {
-            outcome,
-            oldest: self.oldest.take(),
-        });
+        let rows = std::mem::take(&mut self.pending);
+        self.encoder
+            .jobs
+            .send((rows, metadata))
+            .expect(ENCODER_GONE);
+        self.in_flight = Some(self.oldest.take());
     }
 
     /// Waits for the flush in flight, if any. A failed flush leaves no file behind, and
     /// its rows are buffered again, ahead of those that arrived since.
     pub fn finish_prepare(&mut self) -> Option<Result<PreparedFlush, LakeError>> {
-        let in_flight = self.in_flight.take()?;
-        let outcome = in_flight
-            .outcome
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Some(outcome.map_err(|failed| {
-            let (err, rows) = *failed;
-            self.buffer_again(rows, in_flight.oldest);
-            err
-        }))
+        self.in_flight?;
+        let outcome = self.encoder.outcomes.recv().expect(ENCODER_GONE);
+        Some(self.collect(outcome))
     }
 
     /// Like [`finish_prepare`](Self::finish_prepare), without waiting: `None` also when
     /// the flush in flight is not done yet.
     pub fn poll_prepare(&mut self) -> Option<Result<PreparedFlush, LakeError>> {
-        if self
-            .in_flight
-            .as_ref()
-            .is_some_and(|f| f.outcome.is_finished())
-        {
-            self.finish_prepare()
-        } else {
-            None
+        self.in_flight?;
+        match self.encoder.outcomes.try_recv() {
+            Ok(outcome) => Some(self.collect(outcome)),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => panic!("{ENCODER_GONE}"),
         }
+    }
+
+    fn collect(&mut self, outcome: Outcome) -> Result<PreparedFlush, LakeError> {
+        let oldest = self.in_flight.take().flatten();
+        outcome.map_err(|failed| {
+            let (err, rows) = *failed;
+            self.buffer_again(rows, oldest);
+            err
+        })
     }
 
     /// Whether a flush is being prepared.
