@@ -354,22 +354,17 @@ impl Ingestor {
         if let Some((prepared, covered)) = self.unstaged.take() {
             self.publish(prepared, covered)?;
         }
-        if self.in_flight.is_none() {
-            return Ok(());
-        }
-        let outcome = match (self.writer.is_preparing(), wait) {
-            // Nothing was buffered: the flush only commits positions.
-            (false, _) => Ok(PreparedFlush::default()),
-            (true, Wait::Yes) => self
-                .writer
-                .finish_prepare()
-                .expect("the writer has a flush in flight"),
-            (true, Wait::No) => match self.writer.poll_prepare() {
-                Some(outcome) => outcome,
-                None => return Ok(()),
-            },
+        let outcome = match wait {
+            Wait::Yes => self.writer.finish_prepare(),
+            Wait::No => self.writer.poll_prepare(),
         };
-        let covered = self.in_flight.take().expect("checked above");
+        let Some(outcome) = outcome else {
+            return Ok(());
+        };
+        let covered = self
+            .in_flight
+            .take()
+            .expect("every flush handed to the writer is covered");
         match outcome {
             Ok(prepared) => self.publish(prepared, covered),
             Err(err) => {

@@ -96,7 +96,7 @@ type Buffered = HashMap<Partition, TimeOrderedRows>;
 
 /// Writes record batches into the lake; see the [module docs](self).
 pub struct LakeWriter {
-    files: FileMaker,
+    location: LakeLocation,
     encoder: Encoder,
     pending: Buffered,
     oldest: Option<Instant>,
@@ -161,18 +161,18 @@ impl LakeWriter {
             .unwrap_or_default()
             .as_nanos();
         let files = FileMaker {
-            location,
+            location: location.clone(),
             sink,
             // Unique across processes sharing one lake: process id and start time.
             writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
-            sequence: Arc::new(AtomicU64::new(0)),
+            sequence: AtomicU64::new(0),
         };
-        let encoder = Encoder::start(files.clone()).map_err(|source| LakeError::Io {
-            path: PathBuf::from(format!("{} (starting its encoding thread)", files.location)),
+        let encoder = Encoder::start(files).map_err(|source| LakeError::Io {
+            path: PathBuf::from(format!("{location} (starting its encoding thread)")),
             source,
         })?;
         Ok(LakeWriter {
-            files,
+            location,
             encoder,
             pending: HashMap::new(),
             oldest: None,
@@ -182,7 +182,7 @@ impl LakeWriter {
 
     /// Where the lake is.
     pub fn location(&self) -> &LakeLocation {
-        &self.files.location
+        &self.location
     }
 
     /// Files the next flush will write: one per buffered partition.
@@ -234,7 +234,7 @@ impl LakeWriter {
     pub fn prepare_all_with(&mut self, metadata: &[KeyValue]) -> Result<PreparedFlush, LakeError> {
         self.start_prepare(metadata.to_vec());
         self.finish_prepare()
-            .unwrap_or_else(|| Ok(PreparedFlush::default()))
+            .expect("a flush was just handed to the encoder")
     }
 
     /// Starts [`prepare_all_with`](Self::prepare_all_with) on the writer's encoding
@@ -251,9 +251,6 @@ impl LakeWriter {
             self.in_flight.is_none(),
             "a flush is in flight; collect it with `finish_prepare` first"
         );
-        if self.pending.is_empty() {
-            return;
-        }
         let rows = std::mem::take(&mut self.pending);
         self.encoder
             .jobs
@@ -313,13 +310,12 @@ impl LakeWriter {
 }
 
 /// Where a writer's files go and what they are called: everything a flush needs besides
-/// its rows, so that it can be prepared on another thread.
-#[derive(Clone)]
+/// its rows, owned by the encoding thread.
 struct FileMaker {
     location: LakeLocation,
     sink: Sink,
     writer_id: String,
-    sequence: Arc<AtomicU64>,
+    sequence: AtomicU64,
 }
 
 impl FileMaker {
@@ -400,7 +396,6 @@ impl FileMaker {
 }
 
 /// Where a writer's files go.
-#[derive(Clone)]
 enum Sink {
     /// A local lake's root folder.
     Folder(PathBuf),
