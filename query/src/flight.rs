@@ -3,7 +3,8 @@
 //!
 //! The surface is the one `sanso sql` has: the same read-only [`Lake`] session, the same
 //! time and memory limits. Supported: queries (`CommandStatementQuery`), prepared
-//! statements without parameters (what JDBC uses for every query), and the catalog calls
+//! statements without parameters (what ADBC and JDBC use for every query; planned once
+//! and kept until closed), and the catalog calls
 //! clients make to list tables (`GetCatalogs`, `GetDbSchemas`, `GetTables`,
 //! `GetTableTypes`, `GetSqlInfo`). Everything that would change data is refused.
 //!
@@ -35,6 +36,7 @@ use arrow_flight::{
 };
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
+use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use prost::Message;
@@ -46,6 +48,10 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::error::QueryError;
 use crate::session::Lake;
+
+mod prepared;
+
+use prepared::{Prepared, PreparedStatements};
 
 /// The catalog and schema DataFusion registers sanso's tables under.
 const CATALOG: &str = "datafusion";
@@ -139,6 +145,7 @@ fn presented_token(metadata: &MetadataMap) -> Result<String, Status> {
 pub struct FlightSqlServer {
     lake: Arc<Lake>,
     sql_info: SqlInfoData,
+    prepared: PreparedStatements,
 }
 
 impl FlightSqlServer {
@@ -157,6 +164,7 @@ impl FlightSqlServer {
         FlightSqlServer {
             lake,
             sql_info: info.build().expect("the server's SQL info is well-formed"),
+            prepared: PreparedStatements::default(),
         }
     }
 
@@ -182,15 +190,14 @@ impl FlightSqlServer {
         Ok(Response::new(info))
     }
 
-    /// Runs `query` and streams its results, ending the stream with an error once the
+    /// Runs `frame` and streams its results, ending the stream with an error once the
     /// query time limit has passed.
     async fn run(
         &self,
-        query: &str,
+        frame: DataFrame,
     ) -> Result<Response<BoxStream<arrow_flight::FlightData>>, Status> {
         let limits = self.lake.limits();
         let deadline = tokio::time::Instant::now() + limits.timeout;
-        let frame = self.lake.plan(query).await.map_err(query_status)?;
         let schema = wire_schema(frame.schema().as_arrow());
         let batches = tokio::time::timeout_at(deadline, frame.execute_stream())
             .await
@@ -314,8 +321,11 @@ impl FlightSqlService for FlightSqlServer {
         query: CommandPreparedStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let sql = utf8(&query.prepared_statement_handle, "the statement handle")?;
-        let schema = self.result_schema(&sql).await?;
+        let schema = self
+            .prepared
+            .get(&query.prepared_statement_handle)?
+            .schema
+            .clone();
         Self::flight_info(&schema, query, request.into_inner())
     }
 
@@ -370,7 +380,8 @@ impl FlightSqlService for FlightSqlServer {
         _request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
         let sql = utf8(&ticket.statement_handle, "the statement handle")?;
-        self.run(&sql).await
+        let frame = self.lake.plan(&sql).await.map_err(query_status)?;
+        self.run(frame).await
     }
 
     async fn do_get_prepared_statement(
@@ -378,8 +389,8 @@ impl FlightSqlService for FlightSqlServer {
         query: CommandPreparedStatementQuery,
         _request: Request<Ticket>,
     ) -> Result<Response<<Self as FlightService>::DoGetStream>, Status> {
-        let sql = utf8(&query.prepared_statement_handle, "the statement handle")?;
-        self.run(&sql).await
+        let prepared = self.prepared.get(&query.prepared_statement_handle)?;
+        self.run(self.lake.frame(prepared.plan.clone())).await
     }
 
     async fn do_get_catalogs(
@@ -460,13 +471,18 @@ impl FlightSqlService for FlightSqlServer {
         _request: Request<Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
         // Planning checks the statement now, so that a forbidden one fails at prepare
-        // time; the handle is the statement itself, so nothing is kept per client.
-        let schema = self.result_schema(&query.query).await?;
+        // time; the plan is kept for the calls that follow.
+        let frame = self.lake.plan(&query.query).await.map_err(query_status)?;
+        let schema = wire_schema(frame.schema().as_arrow());
         let IpcMessage(dataset_schema) = SchemaAsIpc::new(&schema, &IpcWriteOptions::default())
             .try_into()
             .map_err(|e: arrow::error::ArrowError| Status::internal(e.to_string()))?;
+        let prepared_statement_handle = self.prepared.insert(Prepared {
+            plan: frame.into_unoptimized_plan(),
+            schema,
+        });
         Ok(ActionCreatePreparedStatementResult {
-            prepared_statement_handle: query.query.into_bytes().into(),
+            prepared_statement_handle,
             dataset_schema,
             parameter_schema: Default::default(),
         })
@@ -474,9 +490,10 @@ impl FlightSqlService for FlightSqlServer {
 
     async fn do_action_close_prepared_statement(
         &self,
-        _query: ActionClosePreparedStatementRequest,
+        query: ActionClosePreparedStatementRequest,
         _request: Request<Action>,
     ) -> Result<(), Status> {
+        self.prepared.close(&query.prepared_statement_handle);
         Ok(())
     }
 

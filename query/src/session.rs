@@ -27,6 +27,7 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use object_store::local::LocalFileSystem;
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::ZoneMap;
@@ -202,6 +203,12 @@ impl Lake {
             .map_err(|_| QueryError::Timeout {
                 limit: self.limits.timeout,
             })?
+    }
+
+    /// A fresh run of `plan`, which [`Lake::plan`] made earlier: its files are listed
+    /// again when it runs, and `now()` is the time of this call.
+    pub fn frame(&self, plan: LogicalPlan) -> DataFrame {
+        DataFrame::new(self.ctx.state(), plan)
     }
 
     async fn plan_read_only(&self, query: &str) -> Result<DataFrame, QueryError> {

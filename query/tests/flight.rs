@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::Int64Type;
+use arrow::datatypes::{Int64Type, TimestampNanosecondType};
 use arrow_flight::FlightInfo;
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables};
@@ -29,11 +29,10 @@ fn zones() -> Arc<ZoneMap> {
     Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap())
 }
 
-/// A lake of three network rows, served on a free loopback port.
-async fn server() -> (tempfile::TempDir, SocketAddr) {
-    let dir = tempfile::tempdir().unwrap();
+/// Writes one network row per address into the lake at `dir`, as one file.
+fn write_flows(dir: &std::path::Path, ips: &[&str]) {
     let mut batches = Batches::new(zones());
-    for (i, ip) in ["10.10.0.1", "10.10.0.2", "10.10.0.1"].iter().enumerate() {
+    for (i, ip) in ips.iter().enumerate() {
         let raw = format!("flow {i}");
         let common = Common {
             time: T0 + i as i64,
@@ -52,11 +51,17 @@ async fn server() -> (tempfile::TempDir, SocketAddr) {
         };
         batches.push(&common, &Event::Network(event));
     }
-    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    let mut writer = LakeWriter::new(dir).unwrap();
     writer
         .append(Table::Network, &batches.finish().remove(0).1)
         .unwrap();
     writer.flush_all().unwrap();
+}
+
+/// A lake of three network rows, served on a free loopback port.
+async fn server() -> (tempfile::TempDir, SocketAddr) {
+    let dir = tempfile::tempdir().unwrap();
+    write_flows(dir.path(), &["10.10.0.1", "10.10.0.2", "10.10.0.1"]);
 
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -140,6 +145,50 @@ async fn prepared_statements_run() {
     let batches = fetch(&mut client, info).await;
     assert_eq!(batches[0].column(0).as_primitive::<Int64Type>().value(0), 3);
     statement.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_prepared_statement_run_again_sees_new_files_and_the_current_time() {
+    let (dir, addr) = server().await;
+    let mut client = client(addr, Some(TOKEN)).await;
+    let mut statement = client
+        .prepare(
+            "SELECT count(*) AS n, now() AS asked_at FROM network".to_owned(),
+            None,
+        )
+        .await
+        .unwrap();
+    let first = fetch(&mut client, statement.execute().await.unwrap()).await;
+
+    write_flows(dir.path(), &["10.10.0.3"]);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let second = fetch(&mut client, statement.execute().await.unwrap()).await;
+
+    let count = |b: &[RecordBatch]| b[0].column(0).as_primitive::<Int64Type>().value(0);
+    let asked_at = |b: &[RecordBatch]| {
+        b[0].column(1)
+            .as_primitive::<TimestampNanosecondType>()
+            .value(0)
+    };
+    assert_eq!((count(&first), count(&second)), (3, 4));
+    assert!(
+        asked_at(&second) > asked_at(&first),
+        "now() must be the time of each run"
+    );
+}
+
+#[tokio::test]
+async fn a_closed_prepared_statement_cannot_run() {
+    let (_dir, addr) = server().await;
+    let mut client = client(addr, Some(TOKEN)).await;
+    let statement = client
+        .prepare("SELECT count(*) FROM network".to_owned(), None)
+        .await
+        .unwrap();
+    let mut copy = statement.clone();
+    statement.close().await.unwrap();
+    let err = copy.execute().await.unwrap_err().to_string();
+    assert!(err.contains("no such prepared statement"), "{err}");
 }
 
 #[tokio::test]
