@@ -39,12 +39,14 @@ pub fn compact(config: &Config, data: &Path, args: &CompactArgs) -> anyhow::Resu
     match pass(data, &policy)? {
         Some(stats) => {
             println!(
-                "merged {} files into {} in {} partitions ({} rows); deleted {} replaced files",
+                "merged {} files into {} in {} partitions ({} rows); deleted {} replaced files \
+                 and {} temporary files of killed flushes",
                 stats.files_merged,
                 stats.files_written,
                 stats.partitions,
                 stats.rows,
-                stats.files_deleted
+                stats.files_deleted,
+                stats.abandoned_deleted
             );
             Ok(())
         }

@@ -14,7 +14,7 @@ use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
-use sanso_query::lake::compact::MANIFEST_EXTENSION;
+use sanso_query::lake::compact::{ABANDONED_AFTER, MANIFEST_EXTENSION};
 use sanso_query::lake::{CompactPolicy, CompactStats, compact_lake};
 use sanso_query::{Lake, LakeWriter};
 
@@ -144,6 +144,7 @@ async fn merging_keeps_every_row_once_and_sorts_by_time() {
             files_written: 1,
             rows: (FLUSHES * ROWS_PER_FLUSH) as u64,
             files_deleted: 0,
+            abandoned_deleted: 0,
         }
     );
     // The output is visible and its inputs hidden, though not yet deleted.
@@ -212,6 +213,31 @@ async fn a_crash_while_writing_the_output_leaves_the_inputs() {
     let stats = pass(dir.path(), &policy(Duration::ZERO));
     assert!(!stale.exists());
     assert_eq!(stats.files_merged, FLUSHES as u64);
+    assert_eq!(all_rows(dir.path()).await, before);
+}
+
+#[tokio::test]
+async fn temporary_files_of_killed_flushes_are_removed_once_old() {
+    let (dir, partition) = small_files_lake();
+    let before = all_rows(dir.path()).await;
+    // A flush killed an hour and more ago, and one that may still be writing.
+    let abandoned = partition.join(".part-0000000000000001-7-000000.parquet.tmp");
+    let writing = partition.join(".part-0000000000000002-8-000000.parquet.tmp");
+    for file in [&abandoned, &writing] {
+        std::fs::write(file, b"part of a parquet file").unwrap();
+    }
+    let long_ago = std::time::SystemTime::now() - ABANDONED_AFTER - Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&abandoned)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+
+    let stats = pass(dir.path(), &policy(Duration::from_secs(300)));
+    assert!(!abandoned.exists());
+    assert!(writing.exists(), "a flush may still be writing this one");
+    assert_eq!(stats.abandoned_deleted, 1);
     assert_eq!(all_rows(dir.path()).await, before);
 }
 

@@ -25,6 +25,12 @@
 //! the inputs stay as they were; a visible output (3, 4) hides its inputs until they
 //! are deleted; a manifest without inputs (5) is removed.
 //!
+//! A pass also removes what a killed flush left: a hidden `.part-….parquet.tmp` is never
+//! renamed after its writer died, since recovery reads the lines again instead (see
+//! `src/checkpoint.rs`). A live flush renames its files within seconds, so one older
+//! than [`ABANDONED_AFTER`] is garbage. A writer stalled for longer than that would find
+//! its file gone and its flush failing with an error that names it.
+//!
 //! Files named by an interrupted flush's pending checkpoint are never merged: resuming
 //! after a crash checks that those files still exist (see `src/checkpoint.rs`), and a
 //! merged-away file would look like a flush that never finished. For the same reason a
@@ -57,7 +63,7 @@ use object_store::{
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
-use super::layout::{FILE_EXTENSION, sync_dir, table_dir};
+use super::layout::{FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, sync_dir, table_dir};
 use super::offsets::{FlushMarker, Ledger};
 use super::time_order::TimeOrderedRows;
 use super::writer::write_parquet;
@@ -71,6 +77,9 @@ const OUTPUT_PREFIX: &str = "compact-";
 
 /// The folder, below the lake root, that holds sanso's own state.
 const STATE_DIR: &str = "_sanso";
+
+/// Age after which a flush's hidden temporary file is taken as left by a killed writer.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(3600);
 
 /// When and how much to merge.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +120,8 @@ pub struct CompactStats {
     pub rows: u64,
     /// Replaced files deleted after their grace period.
     pub files_deleted: u64,
+    /// Temporary files of killed flushes deleted (see [`ABANDONED_AFTER`]).
+    pub abandoned_deleted: u64,
 }
 
 /// Names of the lake files an interrupted flush is waiting for; compaction leaves them
@@ -194,6 +205,8 @@ struct Listing {
     manifests: BTreeMap<OsString, PathBuf>,
     /// Leftovers of a merge that crashed before its manifest was written.
     stale_tmp: Vec<PathBuf>,
+    /// Temporary files of flushes, which may still be being written.
+    flush_tmp: Vec<PathBuf>,
 }
 
 fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
@@ -201,6 +214,7 @@ fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
         data: BTreeMap::new(),
         manifests: BTreeMap::new(),
         stale_tmp: Vec::new(),
+        flush_tmp: Vec::new(),
     };
     for entry in fs::read_dir(dir).map_err(io_error(dir))? {
         let entry = entry.map_err(io_error(dir))?;
@@ -210,8 +224,10 @@ fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
             listing
                 .manifests
                 .insert(format!("{stem}{FILE_EXTENSION}").into(), entry.path());
-        } else if text.starts_with(&format!(".{OUTPUT_PREFIX}")) && text.ends_with(".tmp") {
+        } else if text.starts_with(&format!(".{OUTPUT_PREFIX}")) && text.ends_with(WRITING_SUFFIX) {
             listing.stale_tmp.push(entry.path());
+        } else if text.starts_with(&format!(".{PART_PREFIX}")) && text.ends_with(WRITING_SUFFIX) {
+            listing.flush_tmp.push(entry.path());
         } else if text.ends_with(FILE_EXTENSION) && !text.starts_with('.') {
             let size = entry.metadata().map_err(io_error(&entry.path()))?.len();
             listing.data.insert(name, size);
@@ -234,8 +250,29 @@ fn compact_partition(
     for tmp in &listing.stale_tmp {
         fs::remove_file(tmp).map_err(io_error(tmp))?;
     }
-    let mut replaced: HashSet<OsString> = HashSet::new();
     let mut changed = !listing.stale_tmp.is_empty();
+    for tmp in &listing.flush_tmp {
+        // A file renamed or removed by its writer since the listing is not abandoned.
+        match age(tmp) {
+            Ok(age) if age >= ABANDONED_AFTER => {}
+            _ => continue,
+        }
+        match fs::remove_file(tmp) {
+            Ok(()) => {
+                tracing::warn!(path = %tmp.display(), "removed a temporary file left by a killed flush");
+                stats.abandoned_deleted += 1;
+                changed = true;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(LakeError::Io {
+                    path: tmp.clone(),
+                    source,
+                });
+            }
+        }
+    }
+    let mut replaced: HashSet<OsString> = HashSet::new();
     for (output, manifest) in &listing.manifests {
         if !listing.data.contains_key(output) {
             // The merge crashed before its output appeared: its inputs are still the data.

@@ -23,6 +23,12 @@ pub const UNKNOWN_ZONE: &str = "unknown";
 /// The suffix of finished data files; anything else in the lake is ignored by readers.
 pub const FILE_EXTENSION: &str = ".parquet";
 
+/// The name prefix of the files flushes write.
+pub(crate) const PART_PREFIX: &str = "part-";
+
+/// The suffix of a file still being written, after its final name.
+pub(crate) const WRITING_SUFFIX: &str = ".tmp";
+
 /// One partition folder of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Partition {

@@ -44,7 +44,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
-use super::layout::{FILE_EXTENSION, Partition, sync_dir};
+use super::layout::{FILE_EXTENSION, PART_PREFIX, Partition, WRITING_SUFFIX, sync_dir};
 use super::store::{LakeLocation, RemoteLake};
 use super::time_order::TimeOrderedRows;
 use crate::error::LakeError;
@@ -348,7 +348,7 @@ impl FileMaker {
             .unwrap_or_default()
             .as_micros();
         let name = format!(
-            "part-{written:016x}-{}-{seq:06}{FILE_EXTENSION}",
+            "{PART_PREFIX}{written:016x}-{}-{seq:06}{FILE_EXTENSION}",
             self.writer_id
         );
         let row_count = rows.len() as u64;
@@ -360,7 +360,7 @@ impl FileMaker {
                     path: dir.clone(),
                     source,
                 })?;
-                let tmp = dir.join(format!(".{name}.tmp"));
+                let tmp = dir.join(format!(".{name}{WRITING_SUFFIX}"));
                 if let Err(err) = write_parquet(&tmp, rows, metadata) {
                     // Best effort: the temporary file is invisible to readers either way.
                     let _ = fs::remove_file(&tmp);
