@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use sanso_query::Lake;
+use sanso_query::{Lake, QueryFailure};
 use serde::Deserialize;
 
 use crate::cli::OutputFormat;
@@ -110,7 +110,7 @@ async fn sql(
     };
     let (schema, batches) = match api.lake.sql(&request.sql).await {
         Ok(result) => result,
-        Err(err) => return error(StatusCode::BAD_REQUEST, &err.to_string()),
+        Err(err) => return error(failure_status(err.failure()), &err.to_string()),
     };
     let mut body = Vec::new();
     let written = match request.format {
@@ -170,6 +170,17 @@ pub fn refusal(tokens: &[String], headers: &HeaderMap) -> Option<Response> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The status of a failed query, as gRPC's codes map to HTTP, so that HTTP and Flight SQL
+/// clients hear the same thing: only a statement's own fault is a 400.
+fn failure_status(failure: QueryFailure) -> StatusCode {
+    match failure {
+        QueryFailure::Rejected => StatusCode::BAD_REQUEST,
+        QueryFailure::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        QueryFailure::OutOfMemory => StatusCode::TOO_MANY_REQUESTS,
+        QueryFailure::Server => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 pub fn error(status: StatusCode, message: &str) -> Response {

@@ -91,3 +91,72 @@ pub enum QueryError {
         limit: std::time::Duration,
     },
 }
+
+/// Whose fault a failed query is, and so which status code a client is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryFailure {
+    /// The statement is wrong or not allowed: a syntax error, an unknown column, a
+    /// write. Sending it again will not help.
+    Rejected,
+    /// The query ran past the time limit.
+    Timeout,
+    /// The query needed more memory than the limit allows.
+    OutOfMemory,
+    /// The lake or the server failed: a file could not be read, or a bug.
+    Server,
+}
+
+impl QueryError {
+    /// Whose fault this error is.
+    pub fn failure(&self) -> QueryFailure {
+        use datafusion::error::DataFusionError as E;
+        match self {
+            QueryError::Timeout { .. } => QueryFailure::Timeout,
+            QueryError::Lake(_) => QueryFailure::Server,
+            QueryError::DataFusion(err) => match err.find_root() {
+                E::ResourcesExhausted(_) => QueryFailure::OutOfMemory,
+                E::IoError(_) | E::ObjectStore(_) | E::ParquetError(_) | E::Internal(_) => {
+                    QueryFailure::Server
+                }
+                _ => QueryFailure::Rejected,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::error::DataFusionError;
+
+    #[test]
+    fn a_failure_is_blamed_on_the_statement_only_when_it_is_the_statements() {
+        let wrapped = |err: DataFusionError| {
+            QueryError::DataFusion(DataFusionError::Context("running".into(), Box::new(err)))
+        };
+        let unreadable = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let cases = [
+            (
+                wrapped(DataFusionError::Plan("no column x".into())),
+                QueryFailure::Rejected,
+            ),
+            (
+                wrapped(DataFusionError::ResourcesExhausted("hash join".into())),
+                QueryFailure::OutOfMemory,
+            ),
+            (
+                wrapped(DataFusionError::IoError(unreadable)),
+                QueryFailure::Server,
+            ),
+            (
+                QueryError::Timeout {
+                    limit: std::time::Duration::from_secs(3),
+                },
+                QueryFailure::Timeout,
+            ),
+        ];
+        for (err, failure) in cases {
+            assert_eq!(err.failure(), failure, "{err}");
+        }
+    }
+}

@@ -37,7 +37,6 @@ use arrow_flight::{
 use base64::Engine;
 use base64::prelude::BASE64_STANDARD;
 use datafusion::dataframe::DataFrame;
-use datafusion::error::DataFusionError;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use prost::Message;
 use tokio::net::TcpListener;
@@ -46,7 +45,7 @@ use tonic::service::Interceptor;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::error::QueryError;
+use crate::error::{QueryError, QueryFailure};
 use crate::session::Lake;
 
 mod prepared;
@@ -201,20 +200,26 @@ impl FlightSqlServer {
         let schema = wire_schema(frame.schema().as_arrow());
         let batches = tokio::time::timeout_at(deadline, frame.execute_stream())
             .await
-            .map_err(|_| timeout_status(limits.timeout))?
-            .map_err(|e| query_status(QueryError::DataFusion(e)))?;
+            .map_err(|_| {
+                query_status(QueryError::Timeout {
+                    limit: limits.timeout,
+                })
+            })?
+            .map_err(|e| query_status(e.into()))?;
         let timeout = limits.timeout;
         let batches = stream::unfold(Some(batches), move |state| async move {
             let mut batches = state?;
             match tokio::time::timeout_at(deadline, batches.next()).await {
                 Ok(Some(Ok(batch))) => Some((Ok(batch), Some(batches))),
                 Ok(Some(Err(e))) => Some((
-                    Err(FlightError::Tonic(Box::new(datafusion_status(e)))),
+                    Err(FlightError::Tonic(Box::new(query_status(e.into())))),
                     None,
                 )),
                 Ok(None) => None,
                 Err(_) => Some((
-                    Err(FlightError::Tonic(Box::new(timeout_status(timeout)))),
+                    Err(FlightError::Tonic(Box::new(query_status(
+                        QueryError::Timeout { limit: timeout },
+                    )))),
                     None,
                 )),
             }
@@ -254,26 +259,13 @@ fn wire_schema(schema: &Schema) -> SchemaRef {
 }
 
 fn query_status(err: QueryError) -> Status {
-    match err {
-        QueryError::Timeout { limit } => timeout_status(limit),
-        QueryError::DataFusion(e) => datafusion_status(e),
-        other => Status::internal(other.to_string()),
+    let message = err.to_string();
+    match err.failure() {
+        QueryFailure::Rejected => Status::invalid_argument(message),
+        QueryFailure::Timeout => Status::deadline_exceeded(message),
+        QueryFailure::OutOfMemory => Status::resource_exhausted(message),
+        QueryFailure::Server => Status::internal(message),
     }
-}
-
-fn datafusion_status(err: DataFusionError) -> Status {
-    match err.find_root() {
-        DataFusionError::ResourcesExhausted(_) => Status::resource_exhausted(err.to_string()),
-        DataFusionError::IoError(_)
-        | DataFusionError::ObjectStore(_)
-        | DataFusionError::ParquetError(_)
-        | DataFusionError::Internal(_) => Status::internal(err.to_string()),
-        _ => Status::invalid_argument(err.to_string()),
-    }
-}
-
-fn timeout_status(limit: std::time::Duration) -> Status {
-    Status::deadline_exceeded(QueryError::Timeout { limit }.to_string())
 }
 
 fn utf8(bytes: &[u8], what: &str) -> Result<String, Status> {

@@ -20,6 +20,6 @@ pub mod lake;
 pub mod rewrite;
 pub mod session;
 
-pub use error::{LakeError, QueryError};
+pub use error::{LakeError, QueryError, QueryFailure};
 pub use lake::{LakeWriter, PreparedFlush};
 pub use session::{Lake, QueryLimits};
