@@ -7,6 +7,7 @@
 //! | family | type | labels | filled by |
 //! |---|---|---|---|
 //! | `sanso_lines_received_total` | counter | `source` | the ingest thread, per chunk |
+//! | `sanso_lines_truncated_total` | counter | `source` | the ingest thread, per chunk: lines cut at `max_line_bytes` by the listeners and file followers |
 //! | `sanso_rows_total` | counter | `table` | [`BatchMetrics`], per batch |
 //! | `sanso_events_total` | counter | `table`, `zone`, `format` | [`BatchMetrics`] |
 //! | `sanso_unparsed_lines_total` | counter | `zone`, `format_guess` | [`BatchMetrics`] |
@@ -73,6 +74,8 @@ pub struct Metrics {
     registry: Registry,
     /// Lines taken in, by source.
     pub lines_received: IntCounterVec,
+    /// Lines cut at their source's maximum length, by source.
+    pub lines_truncated: IntCounterVec,
     /// Rows produced, by table; summed over tables it equals `lines_received`.
     pub rows: IntCounterVec,
     /// Parsed events, by table, zone of the reporting device, and parser.
@@ -137,6 +140,11 @@ impl Metrics {
             lines_received: counters(
                 "sanso_lines_received_total",
                 "Lines taken in from sources",
+                &["source"],
+            ),
+            lines_truncated: counters(
+                "sanso_lines_truncated_total",
+                "Lines longer than their source's max_line_bytes, kept up to it",
                 &["source"],
             ),
             rows: counters(
@@ -245,8 +253,9 @@ impl Metrics {
             .expect("valid metric"),
             registry: Registry::new(),
         };
-        let collectors: [Box<dyn Collector>; 20] = [
+        let collectors: [Box<dyn Collector>; 21] = [
             Box::new(metrics.lines_received.clone()),
+            Box::new(metrics.lines_truncated.clone()),
             Box::new(metrics.rows.clone()),
             Box::new(metrics.events.clone()),
             Box::new(metrics.unparsed.clone()),

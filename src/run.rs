@@ -415,6 +415,8 @@ struct Input {
     parser: LineParser,
     /// This source's `sanso_lines_received_total`, looked up once.
     lines: IntCounter,
+    /// This source's `sanso_lines_truncated_total`.
+    truncated: IntCounter,
 }
 
 impl Input {
@@ -426,12 +428,14 @@ impl Input {
         metrics: &Metrics,
     ) -> Self {
         let lines = metrics.lines_received.with_label_values(&[label.as_str()]);
+        let truncated = metrics.lines_truncated.with_label_values(&[label.as_str()]);
         Input {
             label,
             file,
             topic: None,
             parser: LineParser::new(parse.clone(), zones.clone()),
             lines,
+            truncated,
         }
     }
 }
@@ -476,6 +480,7 @@ fn ingest_loop(
                 ingestor.ingest(&mut input.parser, &line);
             }
             input.lines.inc_by(chunk.lines.len() as u64);
+            input.truncated.inc_by(chunk.truncated);
             match (
                 &input.file,
                 chunk.position,

@@ -109,6 +109,32 @@ fn rotation_truncation_and_restart_keep_every_line_once() {
 }
 
 #[test]
+fn an_overlong_line_is_cut_counted_and_the_next_one_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let server = Server::start(dir.path(), &file_source(&log));
+    // Over 1 MiB, the followed files' limit, and no newline yet: the cut happens
+    // before the line ends, and its rest must not become a line of its own.
+    let long = format!("{}{}", line(0), "x".repeat(3 << 20));
+    std::fs::write(&log, &long).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(format!("{}\n{}\n", "y".repeat(100), line(1)).as_bytes())
+        .unwrap();
+    wait_until("both lines", || {
+        server.metric("sanso_lines_received_total") >= 2
+    });
+    assert_eq!(server.metric("sanso_lines_truncated_total"), 1);
+    let data = server.stop();
+    assert_eq!(users_in_lake(&data), [0, 1]);
+    let lengths = sql_rows(&data, "SELECT length(raw) FROM auth ORDER BY length(raw)");
+    assert_eq!(lengths, [line(1).len().to_string(), (1 << 20).to_string()]);
+}
+
+#[test]
 fn kill_9_at_random_moments_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("auth.log");

@@ -170,6 +170,11 @@ fn syslog_over_tcp_and_udp_keeps_hostile_lines_whole_and_forges_nothing() {
     }
 
     server.wait_for_lines(expected.len() as u64);
+    assert_eq!(
+        server.metric("sanso_lines_truncated_total"),
+        1,
+        "the cut line is counted, and only it"
+    );
     let data = server.stop();
     assert_kept_exactly(&data, &expected);
     let kept = sql_count(

@@ -231,7 +231,7 @@ fn read_lines(
             let line = open.partial.strip_suffix(b"\r").unwrap_or(&open.partial);
             open.lines += 1;
             if !line.is_empty() {
-                chunk.push(&line[..line.len().min(settings.max_line)]);
+                chunk.push_at_most(line, settings.max_line);
                 chunk.line_numbers.push(open.lines);
             }
         }
@@ -247,7 +247,7 @@ fn read_lines(
             // `max_line` bytes are the line, and the rest up to its newline is skipped,
             // so the tail never poses as a line of its own.
             open.lines += 1;
-            chunk.push(&open.partial[..settings.max_line]);
+            chunk.push_at_most(&open.partial, settings.max_line);
             chunk.line_numbers.push(open.lines);
             open.offset += open.partial.len() as u64;
             open.partial.clear();

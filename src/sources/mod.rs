@@ -39,6 +39,8 @@ pub struct Chunk {
     pub line_numbers: Vec<u64>,
     /// For Kafka: the partition every message of the chunk came from.
     pub kafka_partition: Option<i32>,
+    /// Lines cut at the source's maximum length; the rest of each was dropped.
+    pub truncated: u64,
 }
 
 impl Chunk {
@@ -53,6 +55,7 @@ impl Chunk {
             position: None,
             line_numbers: Vec::new(),
             kafka_partition: None,
+            truncated: 0,
         }
     }
 
@@ -61,6 +64,13 @@ impl Chunk {
         let start = self.data.len();
         self.data.extend_from_slice(line);
         self.lines.push(start..self.data.len());
+    }
+
+    /// Copies in the first `max` bytes of one line, counting it as truncated if it was
+    /// longer.
+    pub fn push_at_most(&mut self, line: &[u8], max: usize) {
+        self.push(&line[..line.len().min(max)]);
+        self.truncated += u64::from(line.len() > max);
     }
 
     /// Whether no line was pushed.

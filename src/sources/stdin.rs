@@ -22,7 +22,7 @@ pub fn read(source: usize, max_line: usize, tx: Sender) {
                 let text = line.strip_suffix(b"\n").unwrap_or(&line);
                 let text = text.strip_suffix(b"\r").unwrap_or(text);
                 if !text.is_empty() {
-                    chunk.push(&text[..text.len().min(max_line)]);
+                    chunk.push_at_most(text, max_line);
                 }
             }
             Err(err) => {

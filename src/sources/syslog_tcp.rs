@@ -83,6 +83,7 @@ pub async fn read_frames<S: AsyncRead + Unpin>(
         if read == 0 {
             if let Some(frame) = decoder.finish(&buf[start..]) {
                 chunk.push(&buf[start..][frame.line]);
+                chunk.truncated += u64::from(frame.truncated);
             }
             send(chunk, tx).await;
             return Ok(());
@@ -91,6 +92,7 @@ pub async fn read_frames<S: AsyncRead + Unpin>(
             match decoder.next_frame(&buf[start..]) {
                 Ok(Decoded::Frame(frame)) => {
                     chunk.push(&buf[start..][frame.line.clone()]);
+                    chunk.truncated += u64::from(frame.truncated);
                     start += frame.consumed;
                 }
                 Ok(Decoded::Skip(bytes)) => start += bytes,
