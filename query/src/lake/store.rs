@@ -4,12 +4,12 @@
 //! (DESIGN §8: a consumer group scaled out over machines) write it to an object store
 //! instead, named by a URL such as `s3://bucket/prefix`; any instance, or any other
 //! engine that reads hive-partitioned Parquet, queries it there. The layout below the
-//! root is the same in both places ([`super::layout`]).
+//! root is the same in both places (`lake/layout.rs`).
 //!
 //! An object store has no rename, so the two differ in how a file appears atomically:
 //! locally it is written under a hidden name, synced and renamed; in an object store the
 //! finished Parquet bytes are sent in one PUT, which the store makes visible whole or not
-//! at all (see [`super::writer`]).
+//! at all (see `lake/writer.rs`).
 //!
 //! Some state must stay on the machine that runs sanso: file-source checkpoints (which
 //! positions of *this* machine's files are in the lake) and the incident log. In a local

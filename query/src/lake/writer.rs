@@ -94,7 +94,8 @@ impl FlushStats {
 /// Rows buffered per partition, waiting for a flush.
 type Buffered = HashMap<Partition, TimeOrderedRows>;
 
-/// Writes record batches into the lake; see the [module docs](self).
+/// Writes record batches into the lake, one atomic file per partition per flush (see
+/// `lake/writer.rs` for the steps).
 pub struct LakeWriter {
     location: LakeLocation,
     encoder: Encoder,
