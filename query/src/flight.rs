@@ -46,7 +46,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::error::{QueryError, QueryFailure};
-use crate::session::Lake;
+use crate::session::{Lake, plain_batch, plain_type};
 
 mod prepared;
 
@@ -210,7 +210,10 @@ impl FlightSqlServer {
         let batches = stream::unfold(Some(batches), move |state| async move {
             let mut batches = state?;
             match tokio::time::timeout_at(deadline, batches.next()).await {
-                Ok(Some(Ok(batch))) => Some((Ok(batch), Some(batches))),
+                Ok(Some(Ok(batch))) => Some((
+                    plain_batch(batch).map_err(FlightError::Arrow),
+                    Some(batches),
+                )),
                 Ok(Some(Err(e))) => Some((
                     Err(FlightError::Tonic(Box::new(query_status(e.into())))),
                     None,
@@ -251,8 +254,10 @@ fn wire_schema(schema: &Schema) -> SchemaRef {
         .fields()
         .iter()
         .map(|f| match f.data_type() {
-            DataType::Dictionary(_, values) => f.as_ref().clone().with_data_type(*values.clone()),
-            _ => f.as_ref().clone(),
+            DataType::Dictionary(_, values) => {
+                f.as_ref().clone().with_data_type(plain_type(values))
+            }
+            other => f.as_ref().clone().with_data_type(plain_type(other)),
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))

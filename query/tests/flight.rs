@@ -121,15 +121,18 @@ async fn queries_return_the_lakes_rows() {
     assert!(table.contains("| 10.10.0.1 | 2     |"), "{table}");
     assert!(table.contains("| 10.10.0.2 | 1     |"), "{table}");
 
-    // Dictionary columns arrive as plain strings, matching the schema announced.
+    // Dictionary and text columns arrive as plain strings, matching the schema announced.
     let info = client
-        .execute("SELECT format, zone FROM network LIMIT 1".to_owned(), None)
+        .execute(
+            "SELECT format, zone, src_ip FROM network ORDER BY time LIMIT 1".to_owned(),
+            None,
+        )
         .await
         .unwrap();
     let announced = info.clone().try_decode_schema().unwrap();
     let batches = fetch(&mut client, info).await;
     assert_eq!(batches[0].schema().fields(), announced.fields());
-    assert!(pretty(&batches).contains("| iptables | core |"));
+    assert!(pretty(&batches).contains("| iptables | core | 10.10.0.1 |"));
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::Int64Type;
+use arrow::datatypes::{DataType, Int64Type};
 use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{AuthEvent, Event, NetworkEvent};
 use sanso_ingest::schema::Table;
@@ -143,6 +143,39 @@ async fn rows_land_in_hive_partitions_and_read_back() {
 
 /// Each file's statistics are read from its footer once per session, not at every
 /// query; the listing is not cached, so files written between queries are still seen.
+#[tokio::test]
+async fn text_is_scanned_as_string_views_and_handed_out_as_plain_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    writer.append(Table::Network, &network_batch()).unwrap();
+    writer.flush_all().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+
+    let (schema, batches) = lake
+        .sql(
+            "SELECT arrow_typeof(src_ip) AS scanned_as, arrow_typeof(raw) AS raw_scanned_as, \
+             src_ip, raw FROM network WHERE src_ip = '10.20.0.1'",
+        )
+        .await
+        .unwrap();
+    let text = |column: usize| {
+        batches[0]
+            .column(column)
+            .as_string::<i32>()
+            .value(0)
+            .to_owned()
+    };
+    // Filtered and grouped text is read without copying; `raw`, which is only ever
+    // returned, is read plainly.
+    assert_eq!(text(0), "Utf8View");
+    assert_eq!(text(1), "Utf8");
+    assert_eq!(text(2), "10.20.0.1");
+    for field in schema.fields() {
+        assert_eq!(field.data_type(), &DataType::Utf8, "{}", field.name());
+    }
+    assert_eq!(batches[0].schema(), schema);
+}
+
 #[tokio::test]
 async fn file_statistics_are_read_once_and_new_files_still_appear() {
     let dir = tempfile::tempdir().unwrap();
