@@ -12,7 +12,9 @@ time counts. Results are compared as multisets of rows, timestamps as UTC instan
 The second form runs each query as `sanso sql --format parquet` instead: one process per
 query, so sanso's times include starting the process and opening the lake.
 
-Prints each engine's fixed cost per query (`SELECT 1`), then a Markdown table. Exit status 1 if any result differs.
+Prints each engine's fixed cost per query (`SELECT 1`), and sanso's over bare Flight SQL
+(pyarrow's Flight client, no driver) to tell the server's share from ADBC's, then a
+Markdown table. Exit status 1 if any result differs.
 """
 
 import datetime
@@ -26,6 +28,7 @@ import time
 import adbc_driver_flightsql.dbapi as flightsql
 import duckdb
 import pyarrow as pa
+import pyarrow.flight as flight
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from adbc_driver_flightsql import DatabaseOptions
@@ -157,6 +160,31 @@ def timed(run) -> tuple:
     return time.perf_counter() - started, result
 
 
+def bare_flight_sql(uri: str, token: str):
+    """A Flight SQL statement run with pyarrow's Flight client alone: GetFlightInfo with a
+    CommandStatementQuery, then DoGet; what the protocol itself costs, without a driver."""
+
+    def field(number: int, payload: bytes) -> bytes:
+        length, size = bytearray(), len(payload)
+        while True:
+            length.append((size & 0x7F) | (0x80 if size > 0x7F else 0))
+            size >>= 7
+            if not size:
+                break
+        return bytes([number << 3 | 2]) + bytes(length) + payload
+
+    client = flight.FlightClient(uri)
+    options = flight.FlightCallOptions(headers=[(b"authorization", f"Bearer {token}".encode())])
+
+    def run(sql):
+        command = field(1, b"type.googleapis.com/arrow.flight.protocol.sql.CommandStatementQuery")
+        command += field(2, field(1, sql.encode()))
+        info = client.get_flight_info(flight.FlightDescriptor.for_command(command), options)
+        return client.do_get(info.endpoints[0].ticket, options).read_all()
+
+    return run
+
+
 def main() -> int:
     lake, uri, token, now = sys.argv[1:5]
     now_utc = datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%S")
@@ -201,9 +229,15 @@ def main() -> int:
         return duck.sql(sql).to_arrow_table()
 
     # The fixed cost of one query, apart from any data: for sanso the client round trips
-    # (GetFlightInfo, then DoGet) and planning, or a whole process with `cli:`.
+    # (ADBC prepares, gets the flight info, fetches and closes: four calls) and planning,
+    # or a whole process with `cli:`.
     overhead = [min(timed(lambda: run(ROUND_TRIP))[0] for _ in range(5)) for run in (run_sanso, run_duck)]
-    print(f"Fixed cost of `{ROUND_TRIP}`: sanso {overhead[0]:.4f} s, DuckDB {overhead[1]:.4f} s\n")
+    print(f"Fixed cost of `{ROUND_TRIP}`: sanso {overhead[0]:.4f} s, DuckDB {overhead[1]:.4f} s")
+    if not uri.startswith("cli:"):
+        bare = bare_flight_sql(uri, token)
+        cost = min(timed(lambda: bare(ROUND_TRIP))[0] for _ in range(5))
+        print(f"The same over bare Flight SQL (two calls, no ADBC): sanso {cost:.4f} s")
+    print()
     print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
     print("|---|---:|---:|---:|---:|")
     differ = 0
