@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -35,17 +36,82 @@ pub const STATE_DIR: &str = "_sanso";
 const PENDING: &str = ".pending.json";
 
 /// A position in a followed file: which file (device and inode, so that rotation is
-/// recognised) and the offset just past the last line taken.
+/// recognised, and the digest of its first bytes) and the offset just past the last line
+/// taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilePosition {
     /// Device of the file.
     pub dev: u64,
     /// Inode of the file.
     pub ino: u64,
+    /// The file's first bytes when the position was taken. Absent in checkpoints written
+    /// before it was recorded; such a position is trusted on its inode alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
     /// Bytes consumed: every line before this offset is in the lake.
     pub offset: u64,
     /// Lines consumed, so that the next line's number continues the count.
     pub lines: u64,
+}
+
+/// A digest of a file's first bytes, up to [`Head::BYTES`].
+///
+/// The device and inode alone do not name a file for good: `cp new.log old.log` writes
+/// other lines into the same inode, and the inode of a deleted file is given to the next
+/// one created. Resuming such a file at the old offset would skip lines that were never
+/// read. Lines are only ever appended to a log, so its first bytes do not change while it
+/// is the same file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// How many bytes the digest covers.
+    len: u64,
+    /// The first eight bytes of their SHA-256.
+    sha256: [u8; 8],
+}
+
+impl Head {
+    /// The most bytes a digest covers.
+    pub const BYTES: u64 = 4096;
+
+    /// The digest of the first bytes of `file`, read without moving its cursor.
+    pub fn of(file: &File) -> std::io::Result<Head> {
+        let len = file.metadata()?.len().min(Self::BYTES);
+        let mut bytes = vec![0; len as usize];
+        file.read_exact_at(&mut bytes, 0)?;
+        let digest = Sha256::digest(&bytes);
+        let mut sha256 = [0; 8];
+        sha256.copy_from_slice(&digest[..8]);
+        Ok(Head { len, sha256 })
+    }
+
+    /// Whether `file` still begins with the bytes this digest was taken of.
+    pub fn matches(&self, file: &File) -> std::io::Result<bool> {
+        if file.metadata()?.len() < self.len {
+            return Ok(false);
+        }
+        let mut bytes = vec![0; self.len as usize];
+        file.read_exact_at(&mut bytes, 0)?;
+        Ok(Sha256::digest(&bytes)[..8] == self.sha256)
+    }
+
+    /// How many bytes the digest covers.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl FilePosition {
+    /// Whether `file` is the file this position was taken in.
+    pub fn is_in(&self, file: &File) -> std::io::Result<bool> {
+        let meta = file.metadata()?;
+        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+            return Ok(false);
+        }
+        match &self.head {
+            Some(head) => head.matches(file),
+            None => Ok(true),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -216,10 +282,50 @@ mod tests {
             FilePosition {
                 dev: 1,
                 ino: 2,
+                head: None,
                 offset,
                 lines: offset / 10,
             },
         )])
+    }
+
+    #[test]
+    fn a_position_names_its_file_by_inode_and_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.log");
+        fs::write(&path, "line one\nline two\n").unwrap();
+        let file = File::open(&path).unwrap();
+        let meta = file.metadata().unwrap();
+        let position = FilePosition {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            head: Some(Head::of(&file).unwrap()),
+            offset: 18,
+            lines: 2,
+        };
+        assert!(position.is_in(&file).unwrap());
+        // Appending keeps the file; rewriting it in place (same inode) does not.
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"line three\n")
+            .unwrap();
+        assert!(position.is_in(&File::open(&path).unwrap()).unwrap());
+        fs::write(&path, "other text entirely\n").unwrap();
+        let rewritten = File::open(&path).unwrap();
+        assert_eq!(rewritten.metadata().unwrap().ino(), meta.ino());
+        assert!(!position.is_in(&rewritten).unwrap());
+
+        // A checkpoint from before digests were recorded is trusted on its inode.
+        let old: FilePosition = serde_json::from_str(&format!(
+            r#"{{"dev":{},"ino":{},"offset":18,"lines":2}}"#,
+            meta.dev(),
+            meta.ino()
+        ))
+        .unwrap();
+        assert_eq!(old.head, None);
+        assert!(old.is_in(&rewritten).unwrap());
     }
 
     fn auth_log_offset(checkpoints: &Checkpoints) -> u64 {

@@ -26,7 +26,7 @@ use sanso_ingest::line::{Format, LineParser, ParseSettings, RawLine};
 use sanso_ingest::parsers::ifilter::Layout;
 use sanso_query::lake::LakeLocation;
 
-use crate::checkpoint::{Checkpoints, FilePosition};
+use crate::checkpoint::{Checkpoints, FilePosition, Head};
 use crate::cli::ImportArgs;
 use crate::config::Config;
 use crate::detection;
@@ -160,6 +160,7 @@ struct Resume {
     key: std::path::PathBuf,
     dev: u64,
     ino: u64,
+    head: Head,
     /// Bytes of (decompressed) text and lines already in the lake.
     offset: u64,
     lines: u64,
@@ -178,7 +179,7 @@ impl Resume {
         let checkpoints = Checkpoints::open_import(data, &key)?;
         let meta = file.metadata()?;
         let (offset, lines) = match checkpoints.position(&key) {
-            Some(pos) if (pos.dev, pos.ino) == (meta.dev(), meta.ino()) => (pos.offset, pos.lines),
+            Some(pos) if pos.is_in(file)? => (pos.offset, pos.lines),
             Some(_) => {
                 tracing::info!(
                     path = %path.display(),
@@ -200,6 +201,7 @@ impl Resume {
             key,
             dev: meta.dev(),
             ino: meta.ino(),
+            head: Head::of(file)?,
             offset,
             lines,
         })
@@ -209,6 +211,7 @@ impl Resume {
         FilePosition {
             dev: self.dev,
             ino: self.ino,
+            head: Some(self.head),
             offset,
             lines,
         }

@@ -187,6 +187,53 @@ fn imported_demo_files_are_accounted_for_per_table() {
 }
 
 #[test]
+fn a_file_copied_over_an_imported_one_is_imported_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let path = dir.path().join("auth.log");
+    let day = |user: &str, lines: usize| -> String {
+        (0..lines)
+            .map(|i| {
+                format!(
+                    "Nov 20 09:{:02}:{:02} srv-core01 sshd[11]: Failed password for {user} from 10.20.1.5 port {} ssh2\n",
+                    i / 60,
+                    i % 60,
+                    40000 + i
+                )
+            })
+            .collect()
+    };
+    let import = || {
+        let output = sanso_ok(&[
+            "--data",
+            data.to_str().unwrap(),
+            "import",
+            path.to_str().unwrap(),
+        ]);
+        String::from_utf8(output.stdout).unwrap()
+    };
+    std::fs::write(&path, day("monday", 100)).unwrap();
+    assert!(import().contains("imported 100 lines"));
+    // `cp` onto an existing file keeps its inode; the next export is longer and wholly
+    // new, and none of it may be taken as already imported.
+    let tuesday = dir.path().join("tuesday.log");
+    std::fs::write(&tuesday, day("tuesday", 300)).unwrap();
+    let copied = std::process::Command::new("cp")
+        .arg(&tuesday)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    assert!(import().contains("imported 300 lines"));
+    assert_eq!(
+        sql_count(&data, "SELECT count(*) FROM auth WHERE user = 'tuesday'"),
+        300
+    );
+    // The same file again is already in the lake.
+    assert!(import().contains("imported 0 lines"));
+}
+
+#[test]
 fn gzip_files_import_like_plain_ones() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();

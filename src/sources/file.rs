@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::{Chunk, Message, Sender};
-use crate::checkpoint::FilePosition;
+use crate::checkpoint::{FilePosition, Head};
 use crate::config::StartAt;
 
 /// How often a quiet file is looked at again.
@@ -46,6 +46,8 @@ struct Open {
     file: File,
     dev: u64,
     ino: u64,
+    /// The file's first bytes, taken again while the file is shorter than a full digest.
+    head: Head,
     offset: u64,
     /// Lines taken from this file so far.
     lines: u64,
@@ -58,10 +60,12 @@ struct Open {
 impl Open {
     fn at(file: File, offset: u64, lines: u64) -> std::io::Result<Open> {
         let meta = file.metadata()?;
+        let head = Head::of(&file)?;
         let mut open = Open {
             file,
             dev: meta.dev(),
             ino: meta.ino(),
+            head,
             offset,
             lines,
             partial: Vec::new(),
@@ -71,10 +75,17 @@ impl Open {
         Ok(open)
     }
 
-    fn position(&self) -> FilePosition {
+    fn position(&mut self) -> FilePosition {
+        if self.head.len() < Head::BYTES
+            && self.offset > self.head.len()
+            && let Ok(head) = Head::of(&self.file)
+        {
+            self.head = head;
+        }
         FilePosition {
             dev: self.dev,
             ino: self.ino,
+            head: Some(self.head),
             offset: self.offset,
             lines: self.lines,
         }
@@ -160,7 +171,7 @@ fn open_initial(settings: &FollowSettings, first: bool) -> std::io::Result<Optio
         return Open::at(file, 0, 0).map(Some);
     }
     match settings.resume {
-        Some(pos) if (meta.dev(), meta.ino()) == (pos.dev, pos.ino) => {
+        Some(pos) if pos.is_in(&file)? => {
             // Same file; if it shrank meanwhile it was truncated, and all of it is new.
             if meta.len() < pos.offset {
                 Open::at(file, 0, 0).map(Some)
@@ -201,8 +212,8 @@ fn find_rotated(path: &Path, pos: FilePosition) -> Option<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .find(|candidate| {
-            fs::metadata(candidate)
-                .is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (pos.dev, pos.ino))
+            fs::metadata(candidate).is_ok_and(|m| m.is_file())
+                && File::open(candidate).is_ok_and(|f| pos.is_in(&f).unwrap_or(false))
         })
 }
 
