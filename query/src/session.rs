@@ -70,7 +70,7 @@ impl Default for QueryLimits {
 /// A Parquet page of text decodes to views without copying a string; a filter then
 /// keeps the views of the rows that pass, and only those are copied, where a plain
 /// string column would have copied every row of the batch first. On the investigation
-/// queries this took a third off grouping proxy blocks by host and a sixth off port-scan
+/// queries this took a quarter off grouping proxy blocks by host and a sixth off port-scan
 /// buckets (`benches/RESULTS.md`). `raw` stays plain: it is only ever returned, and its
 /// long strings as views made a one-address lookup half again as slow. Results are
 /// handed out with plain strings again ([`plain_batch`]).
