@@ -75,29 +75,46 @@ impl Head {
 
     /// The digest of the first bytes of `file`, read without moving its cursor.
     pub fn of(file: &File) -> std::io::Result<Head> {
-        let len = file.metadata()?.len().min(Self::BYTES);
-        let mut bytes = vec![0; len as usize];
-        file.read_exact_at(&mut bytes, 0)?;
-        let digest = Sha256::digest(&bytes);
-        let mut sha256 = [0; 8];
-        sha256.copy_from_slice(&digest[..8]);
-        Ok(Head { len, sha256 })
+        let bytes = first_bytes(file, Self::BYTES)?;
+        Ok(Head {
+            len: bytes.len() as u64,
+            sha256: Self::digest(&bytes),
+        })
     }
 
     /// Whether `file` still begins with the bytes this digest was taken of.
     pub fn matches(&self, file: &File) -> std::io::Result<bool> {
-        if file.metadata()?.len() < self.len {
-            return Ok(false);
-        }
-        let mut bytes = vec![0; self.len as usize];
-        file.read_exact_at(&mut bytes, 0)?;
-        Ok(Sha256::digest(&bytes)[..8] == self.sha256)
+        let bytes = first_bytes(file, self.len)?;
+        Ok(bytes.len() as u64 == self.len && Self::digest(&bytes) == self.sha256)
+    }
+
+    fn digest(bytes: &[u8]) -> [u8; 8] {
+        let mut sha256 = [0; 8];
+        sha256.copy_from_slice(&Sha256::digest(bytes)[..8]);
+        sha256
     }
 
     /// How many bytes the digest covers.
     pub fn len(&self) -> u64 {
         self.len
     }
+}
+
+/// Up to `max` bytes from the start of `file`; fewer if it is shorter, even when it was
+/// truncated while being read (a log rotated by copytruncate).
+fn first_bytes(file: &File, max: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = vec![0; max as usize];
+    let mut len = 0;
+    while len < bytes.len() {
+        match file.read_at(&mut bytes[len..], len as u64) {
+            Ok(0) => break,
+            Ok(read) => len += read,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    bytes.truncate(len);
+    Ok(bytes)
 }
 
 impl FilePosition {

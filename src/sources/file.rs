@@ -212,7 +212,9 @@ fn find_rotated(path: &Path, pos: FilePosition) -> Option<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .find(|candidate| {
-            fs::metadata(candidate).is_ok_and(|m| m.is_file())
+            // The inode first, so that only the likely one is opened.
+            fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (pos.dev, pos.ino))
                 && File::open(candidate).is_ok_and(|f| pos.is_in(&f).unwrap_or(false))
         })
 }
