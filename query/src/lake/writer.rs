@@ -97,7 +97,6 @@ type Buffered = HashMap<Partition, TimeOrderedRows>;
 /// Writes record batches into the lake, one atomic file per partition per flush (see
 /// `lake/writer.rs` for the steps).
 pub struct LakeWriter {
-    location: LakeLocation,
     encoder: Encoder,
     pending: Buffered,
     oldest: Option<Instant>,
@@ -161,29 +160,21 @@ impl LakeWriter {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
+        let path = PathBuf::from(format!("{location} (starting its encoding thread)"));
         let files = FileMaker {
-            location: location.clone(),
+            location,
             sink,
             // Unique across processes sharing one lake: process id and start time.
             writer_id: format!("{:x}{:x}", std::process::id(), started & 0xffff_ffff),
             sequence: AtomicU64::new(0),
         };
-        let encoder = Encoder::start(files).map_err(|source| LakeError::Io {
-            path: PathBuf::from(format!("{location} (starting its encoding thread)")),
-            source,
-        })?;
+        let encoder = Encoder::start(files).map_err(|source| LakeError::Io { path, source })?;
         Ok(LakeWriter {
-            location,
             encoder,
             pending: HashMap::new(),
             oldest: None,
             in_flight: None,
         })
-    }
-
-    /// Where the lake is.
-    pub fn location(&self) -> &LakeLocation {
-        &self.location
     }
 
     /// Files the next flush will write: one per buffered partition.
