@@ -17,7 +17,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::ipc::writer::IpcWriteOptions;
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
@@ -46,7 +46,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::error::{QueryError, QueryFailure};
-use crate::session::{Lake, plain_batch, plain_type};
+use crate::session::{Lake, plain_batch, plain_type, retyped};
 
 mod prepared;
 
@@ -250,17 +250,10 @@ impl FlightSqlServer {
 /// The schema results are sent in: dictionary-encoded columns go out as plain values
 /// (the encoder's default), which every client reads.
 fn wire_schema(schema: &Schema) -> SchemaRef {
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| match f.data_type() {
-            DataType::Dictionary(_, values) => {
-                f.as_ref().clone().with_data_type(plain_type(values))
-            }
-            other => f.as_ref().clone().with_data_type(plain_type(other)),
-        })
-        .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    retyped(schema, |f| match f.data_type() {
+        DataType::Dictionary(_, values) => plain_type(values),
+        other => plain_type(other),
+    })
 }
 
 fn query_status(err: QueryError) -> Status {

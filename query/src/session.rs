@@ -75,15 +75,18 @@ impl Default for QueryLimits {
 /// long strings as views made a one-address lookup half again as slow. Results are
 /// handed out with plain strings again ([`plain_batch`]).
 fn scan_schema(schema: &Schema) -> SchemaRef {
+    retyped(schema, |f| match f.data_type() {
+        DataType::Utf8 if f.name() != col::RAW => DataType::Utf8View,
+        other => other.clone(),
+    })
+}
+
+/// `schema` with each field's type replaced by `new_type` of the field.
+pub fn retyped(schema: &Schema, new_type: impl Fn(&Field) -> DataType) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8 if f.name() != col::RAW => {
-                f.as_ref().clone().with_data_type(DataType::Utf8View)
-            }
-            _ => f.as_ref().clone(),
-        })
+        .map(|f| f.as_ref().clone().with_data_type(new_type(f)))
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
@@ -120,12 +123,7 @@ pub fn plain_batch(batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
 
 /// `schema` with [`plain_type`] applied to every field.
 pub fn plain_schema(schema: &Schema) -> SchemaRef {
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_data_type(plain_type(f.data_type())))
-        .collect();
-    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+    retyped(schema, |f| plain_type(f.data_type()))
 }
 
 /// An opened lake: a DataFusion session with every table registered.
