@@ -118,10 +118,35 @@ fn first_bytes(file: &File, max: u64) -> std::io::Result<Vec<u8>> {
 }
 
 impl FilePosition {
+    /// The start of `file`: its device, inode and first bytes, offset and lines 0.
+    pub fn start_of(file: &File) -> std::io::Result<FilePosition> {
+        let meta = file.metadata()?;
+        Ok(FilePosition {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            head: Some(Head::of(file)?),
+            offset: 0,
+            lines: 0,
+        })
+    }
+
+    /// This position's file at `offset`, after `lines` lines.
+    pub fn at(&self, offset: u64, lines: u64) -> FilePosition {
+        FilePosition {
+            offset,
+            lines,
+            ..*self
+        }
+    }
+
+    /// Whether `meta` describes a file with this position's device and inode.
+    pub fn same_inode(&self, meta: &fs::Metadata) -> bool {
+        (meta.dev(), meta.ino()) == (self.dev, self.ino)
+    }
+
     /// Whether `file` is the file this position was taken in.
     pub fn is_in(&self, file: &File) -> std::io::Result<bool> {
-        let meta = file.metadata()?;
-        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+        if !self.same_inode(&file.metadata()?) {
             return Ok(false);
         }
         match &self.head {
@@ -313,13 +338,7 @@ mod tests {
         fs::write(&path, "line one\nline two\n").unwrap();
         let file = File::open(&path).unwrap();
         let meta = file.metadata().unwrap();
-        let position = FilePosition {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            head: Some(Head::of(&file).unwrap()),
-            offset: 18,
-            lines: 2,
-        };
+        let position = FilePosition::start_of(&file).unwrap().at(18, 2);
         assert!(position.is_in(&file).unwrap());
         // Appending keeps the file; rewriting it in place (same inode) does not.
         fs::OpenOptions::new()

@@ -15,7 +15,6 @@ mod evtx;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,7 +25,7 @@ use sanso_ingest::line::{Format, LineParser, ParseSettings, RawLine};
 use sanso_ingest::parsers::ifilter::Layout;
 use sanso_query::lake::LakeLocation;
 
-use crate::checkpoint::{Checkpoints, FilePosition, Head};
+use crate::checkpoint::{Checkpoints, FilePosition};
 use crate::cli::ImportArgs;
 use crate::config::Config;
 use crate::detection;
@@ -158,9 +157,7 @@ fn progress_bar(len: u64) -> ProgressBar {
 struct Resume {
     /// The file's absolute path, naming its checkpoint.
     key: std::path::PathBuf,
-    dev: u64,
-    ino: u64,
-    head: Head,
+    start: FilePosition,
     /// Bytes of (decompressed) text and lines already in the lake.
     offset: u64,
     lines: u64,
@@ -177,7 +174,6 @@ impl Resume {
     ) -> anyhow::Result<Self> {
         let key = std::path::absolute(path)?;
         let checkpoints = Checkpoints::open_import(data, &key)?;
-        let meta = file.metadata()?;
         let (offset, lines) = match checkpoints.position(&key) {
             Some(pos) if pos.is_in(file)? => (pos.offset, pos.lines),
             Some(_) => {
@@ -199,22 +195,14 @@ impl Resume {
         ingestor.switch_checkpoints(Some(checkpoints))?;
         Ok(Resume {
             key,
-            dev: meta.dev(),
-            ino: meta.ino(),
-            head: Head::of(file)?,
+            start: FilePosition::start_of(file)?,
             offset,
             lines,
         })
     }
 
     fn position(&self, offset: u64, lines: u64) -> FilePosition {
-        FilePosition {
-            dev: self.dev,
-            ino: self.ino,
-            head: Some(self.head),
-            offset,
-            lines,
-        }
+        self.start.at(offset, lines)
     }
 }
 

@@ -12,7 +12,6 @@
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,10 +43,9 @@ pub struct FollowSettings {
 
 struct Open {
     file: File,
-    dev: u64,
-    ino: u64,
-    /// The file's first bytes, taken again while the file is shorter than a full digest.
-    head: Head,
+    /// Which file this is; its first bytes are taken again while the file is shorter
+    /// than a full digest.
+    start: FilePosition,
     offset: u64,
     /// Lines taken from this file so far.
     lines: u64,
@@ -59,13 +57,9 @@ struct Open {
 
 impl Open {
     fn at(file: File, offset: u64, lines: u64) -> std::io::Result<Open> {
-        let meta = file.metadata()?;
-        let head = Head::of(&file)?;
         let mut open = Open {
+            start: FilePosition::start_of(&file)?,
             file,
-            dev: meta.dev(),
-            ino: meta.ino(),
-            head,
             offset,
             lines,
             partial: Vec::new(),
@@ -76,19 +70,14 @@ impl Open {
     }
 
     fn position(&mut self) -> FilePosition {
-        if self.head.len() < Head::BYTES
-            && self.offset > self.head.len()
+        let covered = self.start.head.map_or(0, |head| head.len());
+        if covered < Head::BYTES
+            && self.offset > covered
             && let Ok(head) = Head::of(&self.file)
         {
-            self.head = head;
+            self.start.head = Some(head);
         }
-        FilePosition {
-            dev: self.dev,
-            ino: self.ino,
-            head: Some(self.head),
-            offset: self.offset,
-            lines: self.lines,
-        }
+        self.start.at(self.offset, self.lines)
     }
 }
 
@@ -128,7 +117,7 @@ pub fn follow(settings: FollowSettings, tx: Sender, stop: Arc<AtomicBool>) {
         }
         // At the end of the file: has it been rotated or truncated?
         match fs::metadata(&settings.path) {
-            Ok(meta) if (meta.dev(), meta.ino()) != (open.dev, open.ino) => {
+            Ok(meta) if !open.start.same_inode(&meta) => {
                 // Rotated: the old file is read out; what it left unfinished is a line.
                 if let Some(chunk) = take_partial(open, settings.source)
                     && tx.blocking_send(Message::Lines(chunk)).is_err()
@@ -213,8 +202,7 @@ fn find_rotated(path: &Path, pos: FilePosition) -> Option<PathBuf> {
         .map(|e| e.path())
         .find(|candidate| {
             // The inode first, so that only the likely one is opened.
-            fs::metadata(candidate)
-                .is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == (pos.dev, pos.ino))
+            fs::metadata(candidate).is_ok_and(|m| m.is_file() && pos.same_inode(&m))
                 && File::open(candidate).is_ok_and(|f| pos.is_in(&f).unwrap_or(false))
         })
 }
