@@ -33,13 +33,12 @@ use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
-use object_store::local::LocalFileSystem;
 use sanso_ingest::schema::{Table, col};
 use sanso_ingest::zones::ZoneMap;
 
 use crate::error::{LakeError, QueryError};
 use crate::incidents::{IncidentStore, IncidentTable, IncidentTableProvider};
-use crate::lake::{CompactionAwareStore, FILE_EXTENSION, LakeLocation, table_dir};
+use crate::lake::{CompactionAwareStore, FILE_EXTENSION, LakeLocation, LocalLakeStore, table_dir};
 use crate::{functions, rewrite};
 
 /// The partition columns every table gets from the folder layout.
@@ -177,7 +176,7 @@ impl Lake {
         match &location {
             LakeLocation::Local(_) => runtime.register_object_store(
                 ObjectStoreUrl::local_filesystem().as_ref(),
-                Arc::new(CompactionAwareStore::new(Arc::new(LocalFileSystem::new()))),
+                Arc::new(CompactionAwareStore::new(Arc::new(LocalLakeStore::new()))),
             ),
             LakeLocation::ObjectStore(remote) => runtime.register_object_store(
                 remote.store_url()?.as_ref(),

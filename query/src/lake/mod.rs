@@ -2,6 +2,7 @@
 
 pub mod compact;
 mod layout;
+mod local_store;
 pub mod offsets;
 pub mod retention;
 pub mod store;
@@ -10,5 +11,6 @@ mod writer;
 
 pub use compact::{CompactPolicy, CompactStats, CompactionAwareStore, compact_lake};
 pub use layout::{FILE_EXTENSION, Partition, UNKNOWN_ZONE, table_dir};
+pub use local_store::LocalLakeStore;
 pub use store::{LakeLocation, StoreOptions};
 pub use writer::{FlushStats, LakeWriter, PreparedFlush};
