@@ -30,12 +30,12 @@ fn zones() -> Arc<ZoneMap> {
     Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap())
 }
 
-/// One flush's rows, all in the same partition, times interleaved with other flushes'
-/// so that merging has to sort.
-fn flush_batch(flush: usize) -> RecordBatch {
+/// One flush's rows, all in the partition of `day_start`, times interleaved with other
+/// flushes' so that merging has to sort.
+fn flush_batch(day_start: i64, flush: usize) -> RecordBatch {
     let mut batches = Batches::new(zones());
     for i in 0..ROWS_PER_FLUSH {
-        let time = T0 + ((i * FLUSHES + (FLUSHES - flush)) as i64) * 1_000_000;
+        let time = day_start + ((i * FLUSHES + (FLUSHES - flush)) as i64) * 1_000_000;
         let raw = format!("flush {flush} row {i}");
         let src = format!("10.10.{flush}.{i}");
         let common = Common {
@@ -63,7 +63,9 @@ fn small_files_lake() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = LakeWriter::new(dir.path()).unwrap();
     for flush in 0..FLUSHES {
-        writer.append(Table::Network, &flush_batch(flush)).unwrap();
+        writer
+            .append(Table::Network, &flush_batch(T0, flush))
+            .unwrap();
         writer.flush_all().unwrap();
     }
     let partition = dir.path().join("network/date=2025-11-20/zone=core");
@@ -288,13 +290,64 @@ async fn a_crash_while_deleting_inputs_hides_the_rest() {
 async fn files_of_an_unfinished_flush_are_left_alone() {
     let (dir, partition) = small_files_lake();
     let files = parquet_files(&partition);
-    // Every file but two is named by a pending checkpoint: too few remain to merge.
-    let pending: Vec<PathBuf> = files[2..].to_vec();
+    // Every file but one is named by a pending checkpoint: too few remain to merge.
+    let pending: Vec<PathBuf> = files[1..].to_vec();
     let stats = compact_lake(dir.path(), &policy(Duration::ZERO), &|| Ok(pending.clone()))
         .unwrap()
         .unwrap();
     assert_eq!(stats, CompactStats::default());
     assert_eq!(parquet_files(&partition), files);
+}
+
+/// Two flushes into the partition of the day starting at `day_start`; returns its folder.
+fn two_flushes(root: &Path, day_start: i64) -> PathBuf {
+    let mut writer = LakeWriter::new(root).unwrap();
+    for flush in 0..2 {
+        writer
+            .append(Table::Network, &flush_batch(day_start, flush))
+            .unwrap();
+        writer.flush_all().unwrap();
+    }
+    let date = chrono::DateTime::from_timestamp_micros(day_start)
+        .unwrap()
+        .format("%Y-%m-%d");
+    let partition = root.join(format!("network/date={date}/zone=core"));
+    assert_eq!(parquet_files(&partition).len(), 2);
+    partition
+}
+
+#[tokio::test]
+async fn a_settled_day_is_merged_from_two_files_and_today_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let past = two_flushes(dir.path(), T0);
+    let now = chrono::Utc::now();
+    let day_micros = 86_400_000_000;
+    let today_start = now.timestamp_micros() / day_micros * day_micros;
+    let today = two_flushes(dir.path(), today_start);
+    let yesterday = two_flushes(dir.path(), today_start - day_micros);
+    let before = all_rows(dir.path()).await;
+
+    let stats = pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(stats.partitions, 1, "{stats:?}");
+    assert_eq!(stats.files_merged, 2);
+    pass(dir.path(), &policy(Duration::ZERO));
+    assert_eq!(parquet_files(&past).len(), 1);
+    // Today may still be written to, and yesterday ended less than a day ago: both keep
+    // their files until there are enough to merge.
+    assert_eq!(parquet_files(&today).len(), 2);
+    assert_eq!(parquet_files(&yesterday).len(), 2);
+    assert_eq!(all_rows(dir.path()).await, before);
+
+    // With no settling time, yesterday is settled as well.
+    let eager = CompactPolicy {
+        settled_after: Duration::ZERO,
+        ..policy(Duration::ZERO)
+    };
+    assert_eq!(pass(dir.path(), &eager).files_merged, 2);
+    pass(dir.path(), &eager);
+    assert_eq!(parquet_files(&yesterday).len(), 1);
+    assert_eq!(parquet_files(&today).len(), 2);
+    assert_eq!(all_rows(dir.path()).await, before);
 }
 
 #[tokio::test]

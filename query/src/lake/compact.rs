@@ -4,7 +4,8 @@
 //! Every flush writes one file per partition, so a partition that trickles in all day
 //! collects hundreds of small files: many footers to read, little for statistics and
 //! bloom filters to skip. Compaction replaces a run of small files with one file sorted by
-//! event time.
+//! event time: once a partition has a few of them, and, once its day is settled
+//! ([`CompactPolicy::settled_after`]), as soon as it has two.
 //!
 //! No single rename can swap N files for one, so the swap goes through a *manifest*, a
 //! `compact-….replaces` file beside the output that names the files the output
@@ -54,6 +55,7 @@ use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
 use object_store::{
@@ -86,8 +88,14 @@ pub const ABANDONED_AFTER: Duration = Duration::from_secs(3600);
 pub struct CompactPolicy {
     /// Files smaller than this are candidates for merging.
     pub small_file_bytes: u64,
-    /// A partition is merged once it has at least this many small files.
+    /// A partition is merged once it has at least this many small files (two once it is
+    /// settled).
     pub min_files: usize,
+    /// How long after its UTC date has ended a partition counts as settled: rows for it
+    /// arrive late, if at all, so two small files are enough to merge. A past day then
+    /// ends up in one file (if it fits in [`Self::max_merge_bytes`]), and a query over
+    /// past months opens one file per day and zone, not the last few flushes' leftovers.
+    pub settled_after: Duration,
     /// Most input bytes (compressed, as on disk) merged into one output. Merging holds the
     /// decoded rows in memory, so this bounds the memory a merge takes.
     pub max_merge_bytes: u64,
@@ -101,6 +109,7 @@ impl Default for CompactPolicy {
         CompactPolicy {
             small_file_bytes: 32 << 20,
             min_files: 4,
+            settled_after: Duration::from_secs(24 * 3600),
             max_merge_bytes: 128 << 20,
             grace: Duration::from_secs(300),
         }
@@ -156,14 +165,23 @@ pub fn compact_lake(
     // missing from it), and only when some partition has enough files to merge.
     let mut ledger = None;
     let mut stats = CompactStats::default();
+    let now = Utc::now();
     for table in Table::ALL {
         for date in subdirs(&table_dir(root, table))? {
+            let policy = if is_settled(&date, policy.settled_after, now) {
+                CompactPolicy {
+                    min_files: 2,
+                    ..*policy
+                }
+            } else {
+                *policy
+            };
             for zone in subdirs(&date)? {
                 compact_partition(
                     root,
                     &zone,
                     table,
-                    policy,
+                    &policy,
                     in_flight,
                     &mut ledger,
                     &mut stats,
@@ -172,6 +190,24 @@ pub fn compact_lake(
         }
     }
     Ok(Some(stats))
+}
+
+/// Whether the partition folder `date_dir` (`date=YYYY-MM-DD`) is a day that ended at
+/// least `settled_after` before `now`. A folder not named so is never settled.
+fn is_settled(date_dir: &Path, settled_after: Duration, now: DateTime<Utc>) -> bool {
+    let Some(date) = date_dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.strip_prefix("date="))
+        .and_then(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+    else {
+        return false;
+    };
+    let (Some(next_day), Ok(settled_after)) = (date.succ_opt(), TimeDelta::from_std(settled_after))
+    else {
+        return false;
+    };
+    next_day.and_time(NaiveTime::MIN).and_utc() + settled_after <= now
 }
 
 /// The folders directly below `dir`; none if `dir` does not exist.
@@ -618,5 +654,30 @@ impl ObjectStore for CompactionAwareStore {
         options: CopyOptions,
     ) -> object_store::Result<()> {
         self.inner.copy_opts(from, to, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_settled_once_it_ended_the_settling_time_ago() {
+        let day = Duration::from_secs(24 * 3600);
+        let now = "2026-11-26T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let settled =
+            |name: &str| is_settled(Path::new("lake/auth").join(name).as_path(), day, now);
+        assert!(settled("date=2026-11-24"));
+        // Ended at midnight, nine hours ago.
+        assert!(!settled("date=2026-11-25"));
+        assert!(!settled("date=2026-11-26"));
+        assert!(!settled("date=2026-12-01"));
+        assert!(!settled("date=24-11-2026"));
+        assert!(!settled("day=2026-11-20"));
+        assert!(is_settled(
+            Path::new("date=2026-11-25"),
+            Duration::ZERO,
+            now
+        ));
     }
 }
