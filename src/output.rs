@@ -49,11 +49,9 @@ pub fn write_result(
 ) -> anyhow::Result<()> {
     match format {
         OutputFormat::Table => {
-            writeln!(
-                out,
-                "{}",
-                arrow::util::pretty::pretty_format_batches(batches)?
-            )?;
+            // With the schema, a result without rows still shows its column names.
+            let table = arrow::util::pretty::pretty_format_batches_with_schema(schema, batches)?;
+            writeln!(out, "{table}")?;
         }
         OutputFormat::Csv => {
             let (schema, batches) = plain_strings(&schema, batches, true)?;
@@ -135,4 +133,21 @@ fn display_text(column: &ArrayRef) -> anyhow::Result<ArrayRef> {
         .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
         .collect();
     Ok(Arc::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_without_rows_shows_its_columns() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("src_ip", DataType::Utf8, true),
+            Field::new("failures", DataType::Int64, false),
+        ]));
+        let mut out = Vec::new();
+        write_result(&mut out, OutputFormat::Table, schema, &[]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("| src_ip | failures |"), "{text}");
+    }
 }
