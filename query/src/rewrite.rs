@@ -11,8 +11,9 @@
 //!   where the expression is evaluated once per candidate pair: the "success after
 //!   failures" self-join evaluates it about 10⁸ times on the 50 M-event benchmark lake.
 //! - [`distinct::SplitDistinctAggregates`]: distinct counts of several columns in one
-//!   `GROUP BY` (the port scan query's ports and hosts), computed as one aggregation per
-//!   column joined on the group keys.
+//!   `GROUP BY` (the port scan query's ports and hosts), computed from one read of the
+//!   input as two plain aggregations, or as one aggregation per column joined on the
+//!   group keys.
 //! - [`band_join::BandJoinBuckets`]: a join on a time band (`f.time BETWEEN s.time -
 //!   INTERVAL '5 minutes' AND s.time`) also joined on a time bucket, so that the hash join
 //!   meets only pairs that can match.
