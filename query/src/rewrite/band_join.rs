@@ -11,6 +11,13 @@
 //! since `x` has one bucket and the two candidates differ, and the band condition stays
 //! in the join to drop the pairs that share a bucket without matching.
 //!
+//! The band reads the same either way round (`y ∈ [x - hi, x - lo]`), so the rule picks
+//! which side to copy: always the join's right input. DataFusion's hash join builds its
+//! table from the left input and streams the right one past it, and a row costs more to
+//! hash into the table than to look up. Copying the left side instead made "success after
+//! failures" half again as slow (231 against 151 ms): it doubled the 823 k successes in
+//! the table rather than the 29 k failures streamed past it.
+//!
 //! It applies to inner joins whose filter holds both bounds of one timestamp column
 //! against one on the other side, offsets being fixed durations (which
 //! [`super::FixedIntervalArithmetic`] makes of fixed intervals).
@@ -71,15 +78,14 @@ impl OptimizerRule for BandJoinBuckets {
     }
 }
 
-/// `x ∈ [y + lo, y + hi]`, offsets in the timestamps' unit; `y_on_left` says which input
-/// `y` belongs to.
+/// `x ∈ [y + lo, y + hi]`, offsets in the timestamps' unit, `x` a column of the join's
+/// left input and `y` one of its right input (the side that is copied).
 #[derive(Debug)]
 struct Band {
     x: Column,
     y: Column,
     lo: i64,
     hi: i64,
-    y_on_left: bool,
 }
 
 /// One bound of a band: `x op y + offset`, `op` being `>=` or `<=`.
@@ -114,13 +120,23 @@ fn find_band(filter: &Expr, join: &Join) -> Option<Band> {
         let high = bounds
             .iter()
             .find(|h| !h.lower && h.x == low.x && h.y == low.y)?;
-        let y_on_left = join.left.schema().has_column(&low.y);
-        (high.offset > low.offset).then(|| Band {
-            x: low.x.clone(),
-            y: low.y.clone(),
-            lo: low.offset,
-            hi: high.offset,
-            y_on_left,
+        if high.offset <= low.offset {
+            return None;
+        }
+        Some(if join.right.schema().has_column(&low.y) {
+            Band {
+                x: low.x.clone(),
+                y: low.y.clone(),
+                lo: low.offset,
+                hi: high.offset,
+            }
+        } else {
+            Band {
+                x: low.y.clone(),
+                y: low.x.clone(),
+                lo: -high.offset,
+                hi: -low.offset,
+            }
         })
     })
 }
@@ -203,46 +219,26 @@ fn floor_div(value: Expr, width: i64) -> Expr {
 
 fn bucketed(join: &Join, band: &Band) -> Result<LogicalPlan> {
     let width = band.hi - band.lo;
-    let y_side = if band.y_on_left {
-        &join.left
-    } else {
-        &join.right
-    };
-    let x_side = if band.y_on_left {
-        &join.right
-    } else {
-        &join.left
-    };
     let y_key = floor_div(
         cast(Expr::Column(band.y.clone()), DataType::Int64) + lit(band.lo),
         width,
     );
-    let mut columns: Vec<Expr> = y_side
+    let mut columns: Vec<Expr> = join
+        .right
         .schema()
         .columns()
         .into_iter()
         .map(Expr::Column)
         .collect();
     columns.push(make_array(vec![y_key.clone(), y_key + lit(1i64)]).alias(BUCKET));
-    let y_side = LogicalPlanBuilder::from(Arc::unwrap_or_clone(Arc::clone(y_side)))
+    let right = LogicalPlanBuilder::from(Arc::unwrap_or_clone(Arc::clone(&join.right)))
         .project(columns)?
         .unnest_column(BUCKET)?
         .build()?;
-    let y_bucket = Expr::Column(Column::new_unqualified(BUCKET));
     let x_bucket = floor_div(cast(Expr::Column(band.x.clone()), DataType::Int64), width);
-    let (left, right, pair) = if band.y_on_left {
-        (
-            y_side,
-            Arc::unwrap_or_clone(Arc::clone(x_side)),
-            (y_bucket, x_bucket),
-        )
-    } else {
-        (
-            Arc::unwrap_or_clone(Arc::clone(x_side)),
-            y_side,
-            (x_bucket, y_bucket),
-        )
-    };
+    let y_bucket = Expr::Column(Column::new_unqualified(BUCKET));
+    let left = Arc::unwrap_or_clone(Arc::clone(&join.left));
+    let pair = (x_bucket, y_bucket);
     let mut on = join.on.clone();
     on.push(pair);
     let bucketed = Join::try_new(
@@ -336,6 +332,28 @@ mod tests {
              AND f.t >= s.t + INTERVAL '1 minute' AND f.k = s.k ORDER BY b, a",
         )
         .await;
+    }
+
+    #[tokio::test]
+    async fn the_right_input_is_the_one_copied() {
+        let ctx = session(true);
+        for (sql, left) in [
+            (
+                "SELECT count(*) FROM s JOIN f ON f.k = s.k \
+                 AND f.t BETWEEN s.t - INTERVAL '5 minutes' AND s.t",
+                "TableScan: s",
+            ),
+            (
+                "SELECT count(*) FROM f JOIN s ON f.k = s.k \
+                 AND f.t BETWEEN s.t - INTERVAL '5 minutes' AND s.t",
+                "TableScan: f",
+            ),
+        ] {
+            let plan = optimized_plan(&ctx, sql).await;
+            let line = |needle: &str| plan.lines().position(|l| l.contains(needle)).unwrap();
+            // The left input is listed first, whole; the copies come after it.
+            assert!(line("Unnest") > line(left), "{sql}:\n{plan}");
+        }
     }
 
     #[tokio::test]
