@@ -157,6 +157,7 @@ fn progress_bar(len: u64) -> ProgressBar {
 struct Resume {
     /// The file's absolute path, naming its checkpoint.
     key: std::path::PathBuf,
+    /// The file itself (device, inode, first bytes), at offset 0.
     start: FilePosition,
     /// Bytes of (decompressed) text and lines already in the lake.
     offset: u64,

@@ -28,10 +28,12 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, IntervalDayTime, IntervalMonthDayNano, TimeUnit};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::common::{Column, DFSchema, Result, ScalarValue};
 use datafusion::execution::context::SessionContext;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
+use datafusion::logical_expr::{
+    BinaryExpr, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Operator,
+};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
@@ -145,6 +147,27 @@ fn fixed_duration(
         TimeUnit::Microsecond => ScalarValue::DurationMicrosecond(value),
         TimeUnit::Nanosecond => ScalarValue::DurationNanosecond(value),
     })
+}
+
+/// `plan` projected to the columns of `schema`, in order: each of its columns cast to
+/// the type and named as the column of `schema` in the same place. It gives a rewritten
+/// plan the schema of the plan it replaces, which the optimizer requires.
+fn with_schema_of(plan: LogicalPlan, schema: &DFSchema) -> Result<LogicalPlan> {
+    let columns = plan
+        .schema()
+        .iter()
+        .zip(schema.iter())
+        .map(|((qualifier, field), (original_qualifier, original))| {
+            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            let column = if field.data_type() == original.data_type() {
+                column
+            } else {
+                column.cast_to(original.data_type(), plan.schema())?
+            };
+            Ok(column.alias_qualified(original_qualifier.cloned(), original.name()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    LogicalPlanBuilder::from(plan).project(columns)?.build()
 }
 
 /// Nanoseconds in one `unit`.

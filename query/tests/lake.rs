@@ -141,14 +141,20 @@ async fn rows_land_in_hive_partitions_and_read_back() {
     assert_eq!(count(&lake, "SELECT count(*) FROM alerts").await, 0);
 }
 
-/// Each file's statistics are read from its footer once per session, not at every
-/// query; the listing is not cached, so files written between queries are still seen.
-#[tokio::test]
-async fn text_is_scanned_as_string_views_and_handed_out_as_plain_strings() {
+/// A lake holding [`network_batch`], flushed.
+fn network_lake() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = LakeWriter::new(dir.path()).unwrap();
     writer.append(Table::Network, &network_batch()).unwrap();
     writer.flush_all().unwrap();
+    dir
+}
+
+/// Text columns other than `raw` are scanned as string views; results have plain
+/// strings, whatever the scan read.
+#[tokio::test]
+async fn text_is_scanned_as_string_views_and_handed_out_as_plain_strings() {
+    let dir = network_lake();
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
 
     let (schema, batches) = lake
@@ -176,6 +182,8 @@ async fn text_is_scanned_as_string_views_and_handed_out_as_plain_strings() {
     assert_eq!(batches[0].schema(), schema);
 }
 
+/// Each file's statistics are read from its footer once per session, not at every
+/// query; the listing is not cached, so files written between queries are still seen.
 #[tokio::test]
 async fn file_statistics_are_read_once_and_new_files_still_appear() {
     let dir = tempfile::tempdir().unwrap();
@@ -202,10 +210,7 @@ async fn file_statistics_are_read_once_and_new_files_still_appear() {
 
 #[tokio::test]
 async fn half_written_files_are_invisible() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut writer = LakeWriter::new(dir.path()).unwrap();
-    writer.append(Table::Network, &network_batch()).unwrap();
-    writer.flush_all().unwrap();
+    let dir = network_lake();
     // What a crash mid-write leaves behind: a temporary file with garbage in it.
     let partition = dir.path().join("network/date=2025-11-20/zone=core");
     std::fs::write(

@@ -23,6 +23,8 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
+use super::with_schema_of;
+
 /// See the [module docs](self).
 #[derive(Debug, Default)]
 pub struct GroupByDictionaryValues;
@@ -80,24 +82,7 @@ impl OptimizerRule for GroupByDictionaryValues {
             group_expr,
             aggregate.aggr_expr.clone(),
         )?);
-        let restore = aggregate
-            .schema
-            .iter()
-            .zip(grouped.schema().iter())
-            .map(|((qualifier, original), (new_qualifier, new))| {
-                let column = Expr::Column(Column::new(new_qualifier.cloned(), new.name()));
-                let column = if original.data_type() == new.data_type() {
-                    column
-                } else {
-                    column.cast_to(original.data_type(), grouped.schema())?
-                };
-                Ok(column.alias_qualified(qualifier.cloned(), original.name()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        LogicalPlanBuilder::from(grouped)
-            .project(restore)?
-            .build()
-            .map(Transformed::yes)
+        with_schema_of(grouped, &aggregate.schema).map(Transformed::yes)
     }
 }
 

@@ -31,6 +31,8 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
+use super::with_schema_of;
+
 /// See the [module docs](self).
 #[derive(Debug, Default)]
 pub struct SplitDistinctAggregates;
@@ -213,16 +215,7 @@ fn one_pass(aggregate: &Aggregate, parts: &[Vec<usize>]) -> Result<LogicalPlan> 
         .aggregate(distinct_rows, Vec::<Expr>::new())?
         .aggregate(keys, aggr_expr)?
         .build()?;
-    let restore = aggregate
-        .schema
-        .iter()
-        .zip(grouped.schema().iter())
-        .map(|((qualifier, field), (_, new))| {
-            Expr::Column(Column::new_unqualified(new.name()))
-                .alias_qualified(qualifier.cloned(), field.name())
-        })
-        .collect::<Vec<_>>();
-    LogicalPlanBuilder::from(grouped).project(restore)?.build()
+    with_schema_of(grouped, &aggregate.schema)
 }
 
 /// One aggregation per part, joined on the group keys, projected back to the original
