@@ -335,11 +335,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// The whole line is stored plainly: no dictionary, no min/max statistics, which would
-/// cost at every write and prune nothing. The columns analysts look up keep both, and
-/// their bloom filters.
-#[test]
-fn raw_lines_are_stored_without_dictionary_or_statistics() {
+/// The metadata of the one file a flush of [`network_batch`] writes.
+fn network_file_metadata() -> parquet::file::metadata::ParquetMetaData {
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
     let dir = tempfile::tempdir().unwrap();
@@ -351,18 +348,31 @@ fn raw_lines_are_stored_without_dictionary_or_statistics() {
         .find(|p| p.extension().is_some_and(|e| e == "parquet"))
         .unwrap();
     let reader = SerializedFileReader::new(std::fs::File::open(file).unwrap()).unwrap();
-    let row_group = reader.metadata().row_group(0);
-    let column = |name: &str| {
-        row_group
-            .columns()
-            .iter()
-            .find(|c| c.column_path().string() == name)
-            .unwrap()
-    };
-    let raw = column("raw");
+    reader.metadata().clone()
+}
+
+fn column<'a>(
+    metadata: &'a parquet::file::metadata::ParquetMetaData,
+    path: &str,
+) -> &'a parquet::file::metadata::ColumnChunkMetaData {
+    metadata
+        .row_group(0)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == path)
+        .unwrap_or_else(|| panic!("no column {path}"))
+}
+
+/// The whole line is stored plainly: no dictionary, no min/max statistics, which would
+/// cost at every write and prune nothing. The columns analysts look up keep both, and
+/// their bloom filters.
+#[test]
+fn raw_lines_are_stored_without_dictionary_or_statistics() {
+    let metadata = network_file_metadata();
+    let raw = column(&metadata, "raw");
     assert_eq!(raw.dictionary_page_offset(), None);
     assert!(raw.statistics().is_none());
-    let src_ip = column("src_ip");
+    let src_ip = column(&metadata, "src_ip");
     assert!(src_ip.dictionary_page_offset().is_some());
     assert!(
         src_ip
@@ -370,6 +380,52 @@ fn raw_lines_are_stored_without_dictionary_or_statistics() {
             .is_some_and(|s| s.min_bytes_opt().is_some())
     );
     assert!(src_ip.bloom_filter_offset().is_some());
+}
+
+/// zstd where the bytes are (the line and the vendor fields), LZ4 on the narrow columns
+/// queries filter and group on, and timestamps delta-encoded instead of a dictionary.
+#[test]
+fn bulky_text_is_zstd_and_narrow_columns_lz4() {
+    use parquet::basic::{Compression, Encoding};
+
+    let metadata = network_file_metadata();
+    for path in [
+        "raw",
+        "source",
+        "extra.entries.keys",
+        "extra.entries.values",
+    ] {
+        assert!(
+            matches!(column(&metadata, path).compression(), Compression::ZSTD(_)),
+            "{path}"
+        );
+    }
+    for path in [
+        "src_ip",
+        "dst_port",
+        "action",
+        "device",
+        "time",
+        "received_at",
+    ] {
+        assert_eq!(
+            column(&metadata, path).compression(),
+            Compression::LZ4_RAW,
+            "{path}"
+        );
+    }
+    for path in ["time", "received_at"] {
+        let time = column(&metadata, path);
+        assert_eq!(time.dictionary_page_offset(), None, "{path}");
+        assert!(
+            time.encodings().any(|e| e == Encoding::DELTA_BINARY_PACKED),
+            "{path}"
+        );
+        assert!(
+            time.statistics()
+                .is_some_and(|s| s.min_bytes_opt().is_some())
+        );
+    }
 }
 
 /// A network batch from a builder of its own (so with dictionaries of its own), all in

@@ -15,9 +15,10 @@
 //! so the guarantee is the same (a multipart upload would expose nothing either, but one
 //! PUT per file keeps a crash from leaving uploads to clean up).
 //!
-//! A reader therefore sees a file completely or not at all. Files are zstd-compressed,
-//! carry column statistics, and have bloom filters on the columns analysts look up by
-//! exact value (addresses and users).
+//! A reader therefore sees a file completely or not at all. Files carry column
+//! statistics and have bloom filters on the columns analysts look up by exact value
+//! (addresses and users). The bulky text is zstd-compressed and the narrow columns LZ4;
+//! [`properties`] says why.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -30,14 +31,14 @@ use std::sync::mpsc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::Schema;
+use arrow::datatypes::{DataType, Schema};
 use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{KeyValue, SortingColumn};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -71,6 +72,10 @@ const BLOOM_COLUMNS: [&str; 7] = [
 /// only to be abandoned at its size limit, and min/max statistics would compare every
 /// line yet prune nothing.
 const WHOLE_LINE_COLUMNS: [&str; 2] = [col::RAW, col::RAW_BYTES];
+
+/// Columns of text that make up most of a file's bytes and that zstd shrinks to a tenth
+/// or less: the line in its several forms, and the vendor fields kept as they came.
+const BULK_TEXT_COLUMNS: [&str; 4] = [col::RAW, col::RAW_BYTES, col::SOURCE, col::EXTRA];
 
 /// What a flush wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -599,6 +604,16 @@ impl Drop for ObjectIo {
     }
 }
 
+/// How each column is encoded and compressed.
+///
+/// The bulky text ([`BULK_TEXT_COLUMNS`]) is zstd-compressed; every other column is
+/// LZ4-compressed. Those columns are small once Parquet has encoded them (dictionary
+/// keys, bit-packed), and zstd saves little more there, while they are the ones queries
+/// filter and group on: the Parquet reader creates a zstd context pair for every
+/// compressed column chunk it reads, and on a virtual machine each creation traps to the
+/// hypervisor (zstd asks the CPU for BMI2 with `cpuid`). Timestamps are sorted within a
+/// file, so they are delta-encoded rather than put in a dictionary: a few bits per row,
+/// smaller than zstd made the dictionary. `benches/RESULTS.md` has the sizes and times.
 fn properties(schema: &Schema, time_column: usize) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -607,6 +622,18 @@ fn properties(schema: &Schema, time_column: usize) -> WriterProperties {
             descending: false,
             nulls_first: false,
         }]));
+    for field in schema.fields() {
+        let name = field.name().as_str();
+        let path = || ColumnPath::from(name);
+        if !BULK_TEXT_COLUMNS.contains(&name) && !field.data_type().is_nested() {
+            builder = builder.set_column_compression(path(), Compression::LZ4_RAW);
+        }
+        if matches!(field.data_type(), DataType::Timestamp(..)) {
+            builder = builder
+                .set_column_dictionary_enabled(path(), false)
+                .set_column_encoding(path(), Encoding::DELTA_BINARY_PACKED);
+        }
+    }
     for column in BLOOM_COLUMNS {
         if schema.field_with_name(column).is_ok() {
             builder = builder.set_column_bloom_filter_enabled(ColumnPath::from(column), true);
