@@ -36,7 +36,11 @@ sed -e 's/^flush_rows = .*/flush_rows = 4000000/' \
     -e 's/127.0.0.1:50051/127.0.0.1:15051/' \
     src/default-config.toml | awk '/^\[\[sources\]\]/{exit} {print}' >"$bench_config/sanso.toml"
 
-if [ "$(cat "$lake/.bench-events" 2>/dev/null)" != "$events" ]; then
+# A lake is reused while it holds as many events and was written with the same file
+# layout: bump `layout` whenever the lake writer changes how it encodes files.
+layout=2
+marker="$events events, layout $layout"
+if [ "$(cat "$lake/.bench-events" 2>/dev/null)" != "$marker" ]; then
     echo "sql-vs-duckdb: building a lake of $events demo events in $lake"
     rm -rf "$lake"
     mkdir -p "$lake"
@@ -53,7 +57,7 @@ if [ "$(cat "$lake/.bench-events" 2>/dev/null)" != "$events" ]; then
         done_events=$((done_events + n))
         i=$((i + 1))
     done
-    echo "$events" >"$lake/.bench-events"
+    echo "$marker" >"$lake/.bench-events"
 fi
 # Merge what the chunks left small, before the server's own compaction would do it
 # while DuckDB reads (DuckDB does not know manifests). Three passes: merge, delete the
