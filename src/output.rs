@@ -7,10 +7,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::lake::LakeLocation;
+use sanso_query::session::retyped;
 use sanso_query::{Lake, QueryLimits};
 
 use crate::cli::{OutputFormat, SqlArgs};
@@ -99,12 +100,7 @@ fn plain_strings(
         }
         other => other.clone(),
     };
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone().with_data_type(plain_type(f.data_type())))
-        .collect();
-    let plain = Arc::new(Schema::new(fields));
+    let plain = retyped(schema, |f| plain_type(f.data_type()));
     let batches = batches
         .iter()
         .map(|batch| {
@@ -138,6 +134,7 @@ fn display_text(column: &ArrayRef) -> anyhow::Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::datatypes::{Field, Schema};
 
     #[test]
     fn a_table_without_rows_shows_its_columns() {
