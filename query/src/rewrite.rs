@@ -17,12 +17,13 @@
 //! - [`band_join::BandJoinBuckets`]: a join on a time band (`f.time BETWEEN s.time -
 //!   INTERVAL '5 minutes' AND s.time`) also joined on a time bucket, so that the hash join
 //!   meets only pairs that can match.
-//! - [`dictionary_keys::GroupByDictionaryValues`]: `GROUP BY` keys that are dictionaries
-//!   of text grouped as string views, which DataFusion's columnar group tables take.
+//! - [`string_keys::GroupByStringViews`]: `GROUP BY` keys that are dictionaries of text,
+//!   or text columns, grouped as string views, which DataFusion's columnar group tables
+//!   take and compare fastest.
 
 pub mod band_join;
-pub mod dictionary_keys;
 pub mod distinct;
+pub mod string_keys;
 
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ pub fn register(ctx: &SessionContext) {
     ctx.add_optimizer_rule(Arc::new(FixedIntervalArithmetic));
     ctx.add_optimizer_rule(Arc::new(distinct::SplitDistinctAggregates));
     ctx.add_optimizer_rule(Arc::new(band_join::BandJoinBuckets));
-    ctx.add_optimizer_rule(Arc::new(dictionary_keys::GroupByDictionaryValues));
+    ctx.add_optimizer_rule(Arc::new(string_keys::GroupByStringViews));
 }
 
 /// Rewrites `timestamp ± interval` into `timestamp ± duration` when the interval has a
