@@ -55,7 +55,7 @@ use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
 use object_store::{
@@ -65,7 +65,9 @@ use object_store::{
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
-use super::layout::{FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, sync_dir, table_dir};
+use super::layout::{
+    FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, folder_date, sync_dir, table_dir,
+};
 use super::offsets::{FlushMarker, Ledger};
 use super::time_order::TimeOrderedRows;
 use super::writer::write_parquet;
@@ -195,12 +197,7 @@ pub fn compact_lake(
 /// Whether the partition folder `date_dir` (`date=YYYY-MM-DD`) is a day that ended at
 /// least `settled_after` before `now`. A folder not named so is never settled.
 fn is_settled(date_dir: &Path, settled_after: Duration, now: DateTime<Utc>) -> bool {
-    let Some(date) = date_dir
-        .file_name()
-        .and_then(|name| name.to_str())
-        .and_then(|name| name.strip_prefix("date="))
-        .and_then(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
-    else {
+    let Some(date) = folder_date(date_dir) else {
         return false;
     };
     let (Some(next_day), Ok(settled_after)) = (date.succ_opt(), TimeDelta::from_std(settled_after))

@@ -29,6 +29,9 @@ pub(crate) const PART_PREFIX: &str = "part-";
 /// The suffix of a file still being written, after its final name.
 pub(crate) const WRITING_SUFFIX: &str = ".tmp";
 
+/// How a partition's date folder is named, as a `chrono` format.
+const DATE_FOLDER_FORMAT: &str = "date=%Y-%m-%d";
+
 /// One partition folder of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Partition {
@@ -56,9 +59,16 @@ impl Partition {
     /// The partition's folder below the lake root.
     pub fn dir(&self, root: &Path) -> PathBuf {
         root.join(self.table.name())
-            .join(format!("date={}", self.date.format("%Y-%m-%d")))
+            .join(self.date.format(DATE_FOLDER_FORMAT).to_string())
             .join(format!("zone={}", self.zone))
     }
+}
+
+/// The UTC date a date folder (`date=YYYY-MM-DD`) holds, read from its name; `None` for
+/// a folder named otherwise.
+pub fn folder_date(dir: &Path) -> Option<NaiveDate> {
+    let name = dir.file_name()?.to_str()?;
+    NaiveDate::parse_from_str(name, DATE_FOLDER_FORMAT).ok()
 }
 
 /// A table's folder below the lake root.
@@ -94,5 +104,20 @@ mod tests {
             unknown.dir(Path::new("l")),
             Path::new("l/auth/date=1970-01-01/zone=unknown")
         );
+    }
+
+    #[test]
+    fn a_date_folder_gives_back_its_date() {
+        let p = Partition::for_row(Table::Http, 1_764_113_400_000_000, Some("lgwan"));
+        let date_dir = p.dir(Path::new("/lake"));
+        assert_eq!(folder_date(date_dir.parent().unwrap()), Some(p.date));
+        for other in [
+            "date=24-11-2026",
+            "day=2026-11-20",
+            "date=2026-11-31",
+            "zone=core",
+        ] {
+            assert_eq!(folder_date(Path::new(other)), None, "{other}");
+        }
     }
 }

@@ -22,7 +22,7 @@ use std::str::FromStr;
 use chrono::{Months, NaiveDate};
 use sanso_ingest::schema::Table;
 
-use super::layout::{Partition, sync_dir, table_dir};
+use super::layout::{Partition, folder_date, sync_dir, table_dir};
 use crate::error::LakeError;
 
 /// How long a partition is kept.
@@ -204,8 +204,8 @@ pub fn enforce(
 pub fn partitions(root: &Path) -> Result<Vec<Partition>, LakeError> {
     let mut found = Vec::new();
     for table in Table::ALL {
-        for (date_dir, date) in subdirs(&table_dir(root, table), "date=")? {
-            let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
+        for (date_dir, _) in subdirs(&table_dir(root, table), "date=")? {
+            let Some(date) = folder_date(&date_dir) else {
                 continue;
             };
             for (_, zone) in subdirs(&date_dir, "zone=")? {
