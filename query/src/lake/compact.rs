@@ -55,7 +55,7 @@ use arrow::compute::cast;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
 use object_store::{
@@ -65,9 +65,7 @@ use object_store::{
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
-use super::layout::{
-    FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, folder_date, sync_dir, table_dir,
-};
+use super::layout::{FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, sync_dir, table_partitions};
 use super::offsets::{FlushMarker, Ledger};
 use super::time_order::TimeOrderedRows;
 use super::writer::write_parquet;
@@ -169,8 +167,8 @@ pub fn compact_lake(
     let mut stats = CompactStats::default();
     let now = Utc::now();
     for table in Table::ALL {
-        for date in subdirs(&table_dir(root, table))? {
-            let policy = if is_settled(&date, policy.settled_after, now) {
+        for (partition, dir) in table_partitions(root, table)? {
+            let policy = if is_settled(partition.date, policy.settled_after, now) {
                 CompactPolicy {
                     min_files: 2,
                     ..*policy
@@ -178,56 +176,27 @@ pub fn compact_lake(
             } else {
                 *policy
             };
-            for zone in subdirs(&date)? {
-                compact_partition(
-                    root,
-                    &zone,
-                    table,
-                    &policy,
-                    in_flight,
-                    &mut ledger,
-                    &mut stats,
-                )?;
-            }
+            compact_partition(
+                root,
+                &dir,
+                table,
+                &policy,
+                in_flight,
+                &mut ledger,
+                &mut stats,
+            )?;
         }
     }
     Ok(Some(stats))
 }
 
-/// Whether the partition folder `date_dir` (`date=YYYY-MM-DD`) is a day that ended at
-/// least `settled_after` before `now`. A folder not named so is never settled.
-fn is_settled(date_dir: &Path, settled_after: Duration, now: DateTime<Utc>) -> bool {
-    let Some(date) = folder_date(date_dir) else {
-        return false;
-    };
+/// Whether the UTC day `date` ended at least `settled_after` before `now`.
+fn is_settled(date: NaiveDate, settled_after: Duration, now: DateTime<Utc>) -> bool {
     let (Some(next_day), Ok(settled_after)) = (date.succ_opt(), TimeDelta::from_std(settled_after))
     else {
         return false;
     };
     next_day.and_time(NaiveTime::MIN).and_utc() + settled_after <= now
-}
-
-/// The folders directly below `dir`; none if `dir` does not exist.
-pub(super) fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, LakeError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(LakeError::Io {
-                path: dir.to_owned(),
-                source,
-            });
-        }
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io_error(dir))?;
-        if entry.file_type().map_err(io_error(dir))?.is_dir() {
-            out.push(entry.path());
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// A partition folder's files, by name.
@@ -662,17 +631,14 @@ mod tests {
     fn a_day_is_settled_once_it_ended_the_settling_time_ago() {
         let day = Duration::from_secs(24 * 3600);
         let now = "2026-11-26T09:00:00Z".parse::<DateTime<Utc>>().unwrap();
-        let settled =
-            |name: &str| is_settled(Path::new("lake/auth").join(name).as_path(), day, now);
-        assert!(settled("date=2026-11-24"));
+        let settled = |date: &str| is_settled(date.parse().unwrap(), day, now);
+        assert!(settled("2026-11-24"));
         // Ended at midnight, nine hours ago.
-        assert!(!settled("date=2026-11-25"));
-        assert!(!settled("date=2026-11-26"));
-        assert!(!settled("date=2026-12-01"));
-        assert!(!settled("date=24-11-2026"));
-        assert!(!settled("day=2026-11-20"));
+        assert!(!settled("2026-11-25"));
+        assert!(!settled("2026-11-26"));
+        assert!(!settled("2026-12-01"));
         assert!(is_settled(
-            Path::new("date=2026-11-25"),
+            "2026-11-25".parse().unwrap(),
             Duration::ZERO,
             now
         ));

@@ -9,7 +9,8 @@
 //! filters on them opens only the matching folders. Files being written carry a leading
 //! dot and a `.tmp` suffix and are invisible to readers until renamed.
 
-use std::fs::File;
+use std::fs::{self, File};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate};
@@ -31,6 +32,9 @@ pub(crate) const WRITING_SUFFIX: &str = ".tmp";
 
 /// How a partition's date folder is named, as a `chrono` format.
 const DATE_FOLDER_FORMAT: &str = "date=%Y-%m-%d";
+
+/// The name prefix of a partition's zone folder.
+const ZONE_FOLDER_PREFIX: &str = "zone=";
 
 /// One partition folder of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,15 +64,68 @@ impl Partition {
     pub fn dir(&self, root: &Path) -> PathBuf {
         root.join(self.table.name())
             .join(self.date.format(DATE_FOLDER_FORMAT).to_string())
-            .join(format!("zone={}", self.zone))
+            .join(format!("{ZONE_FOLDER_PREFIX}{}", self.zone))
     }
+}
+
+/// Every partition folder of `table` in the lake at `root`, with its path, in date then
+/// zone order; none while the table has no folder.
+///
+/// Folders named otherwise than [`Partition::dir`] names them are skipped: a reader of
+/// the lake would not see their files either.
+pub fn table_partitions(root: &Path, table: Table) -> Result<Vec<(Partition, PathBuf)>, LakeError> {
+    let mut found = Vec::new();
+    for date_dir in folders(&table_dir(root, table))? {
+        let Some(date) = folder_date(&date_dir) else {
+            continue;
+        };
+        for zone_dir in folders(&date_dir)? {
+            let Some(zone) = zone_dir
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_prefix(ZONE_FOLDER_PREFIX))
+            else {
+                continue;
+            };
+            let partition = Partition {
+                table,
+                date,
+                zone: zone.to_owned(),
+            };
+            found.push((partition, zone_dir));
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// The UTC date a date folder (`date=YYYY-MM-DD`) holds, read from its name; `None` for
 /// a folder named otherwise.
-pub fn folder_date(dir: &Path) -> Option<NaiveDate> {
+fn folder_date(dir: &Path) -> Option<NaiveDate> {
     let name = dir.file_name()?.to_str()?;
     NaiveDate::parse_from_str(name, DATE_FOLDER_FORMAT).ok()
+}
+
+/// The folders directly in `dir`; none if `dir` does not exist, since retention may
+/// remove a partition between its listing and its reading.
+fn folders(dir: &Path) -> Result<Vec<PathBuf>, LakeError> {
+    let io = |source| LakeError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(io(source)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io)?;
+        if entry.file_type().map_err(io)?.is_dir() {
+            found.push(entry.path());
+        }
+    }
+    Ok(found)
 }
 
 /// A table's folder below the lake root.
@@ -119,5 +176,42 @@ mod tests {
         ] {
             assert_eq!(folder_date(Path::new(other)), None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_table_lists_the_partition_folders_a_reader_would_see() {
+        let lake = tempfile::tempdir().unwrap();
+        let partition = |micros, zone: &str| Partition::for_row(Table::Auth, micros, Some(zone));
+        let later = partition(1_764_113_400_000_000, "lgwan");
+        let earlier_core = partition(1_764_000_000_000_000, "core");
+        let earlier_internet = partition(1_764_000_000_000_000, "internet");
+        for p in [&later, &earlier_internet, &earlier_core] {
+            fs::create_dir_all(p.dir(lake.path())).unwrap();
+        }
+        // Not partitions: a folder without a date, a zone folder that is a file, a folder
+        // in a date folder without the zone prefix, and another table's partition.
+        let auth = table_dir(lake.path(), Table::Auth);
+        fs::create_dir_all(auth.join("date=2026-13-01/zone=core")).unwrap();
+        fs::create_dir_all(auth.join("scratch")).unwrap();
+        let date_dir = later.dir(lake.path()).parent().unwrap().to_owned();
+        fs::write(date_dir.join("zone=core"), b"").unwrap();
+        fs::create_dir_all(date_dir.join("core")).unwrap();
+        fs::create_dir_all(Partition::for_row(Table::Http, 0, Some("core")).dir(lake.path()))
+            .unwrap();
+
+        let found = table_partitions(lake.path(), Table::Auth).unwrap();
+        let expected: Vec<_> = [earlier_core, earlier_internet, later]
+            .into_iter()
+            .map(|p| {
+                let dir = p.dir(lake.path());
+                (p, dir)
+            })
+            .collect();
+        assert_eq!(found, expected);
+        assert!(
+            table_partitions(lake.path(), Table::Mail)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

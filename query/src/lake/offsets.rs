@@ -24,8 +24,7 @@ use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
 use sanso_ingest::schema::Table;
 use serde::{Deserialize, Serialize};
 
-use super::compact::subdirs;
-use super::layout::{FILE_EXTENSION, sync_dir, table_dir};
+use super::layout::{FILE_EXTENSION, sync_dir, table_partitions};
 use crate::error::LakeError;
 
 /// The key-value metadata key of a file's [`FlushMarker`].
@@ -178,10 +177,8 @@ impl Ledger {
     pub fn scan(root: &Path) -> Result<Ledger, LakeError> {
         let mut ledger = Ledger::default();
         for table in Table::ALL {
-            for date in subdirs(&table_dir(root, table))? {
-                for zone in subdirs(&date)? {
-                    ledger.scan_partition(&zone)?;
-                }
+            for (_, dir) in table_partitions(root, table)? {
+                ledger.scan_partition(&dir)?;
             }
         }
         for marker in ledger.marked.values() {

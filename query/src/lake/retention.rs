@@ -16,13 +16,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{Months, NaiveDate};
 use sanso_ingest::schema::Table;
 
-use super::layout::{Partition, folder_date, sync_dir, table_dir};
+use super::layout::{Partition, sync_dir, table_partitions};
 use crate::error::LakeError;
 
 /// How long a partition is kept.
@@ -204,37 +204,13 @@ pub fn enforce(
 pub fn partitions(root: &Path) -> Result<Vec<Partition>, LakeError> {
     let mut found = Vec::new();
     for table in Table::ALL {
-        for (date_dir, _) in subdirs(&table_dir(root, table), "date=")? {
-            let Some(date) = folder_date(&date_dir) else {
-                continue;
-            };
-            for (_, zone) in subdirs(&date_dir, "zone=")? {
-                found.push(Partition { table, date, zone });
-            }
-        }
+        found.extend(
+            table_partitions(root, table)?
+                .into_iter()
+                .map(|(partition, _)| partition),
+        );
     }
     found.sort();
-    Ok(found)
-}
-
-/// The folders in `dir` named `<prefix><value>`, with their values.
-fn subdirs(dir: &Path, prefix: &str) -> Result<Vec<(PathBuf, String)>, LakeError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(io(dir, source)),
-    };
-    let mut found = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| io(dir, source))?;
-        let name = entry.file_name();
-        let Some(value) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
-            continue;
-        };
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            found.push((entry.path(), value.to_owned()));
-        }
-    }
     Ok(found)
 }
 
@@ -283,6 +259,8 @@ fn io(path: &Path, source: std::io::Error) -> LakeError {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     fn date(s: &str) -> NaiveDate {
