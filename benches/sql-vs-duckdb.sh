@@ -29,12 +29,14 @@ if [ -z "${SANSO_BIN:-}" ]; then
 fi
 bench_config="$(mktemp -d)"
 trap 'rm -rf "$bench_config"' EXIT
-# The embedded example, with large flushes (one file per partition per 4 M rows) and
-# listeners on ports of their own.
+# The embedded example without its sources, with large flushes (one file per partition
+# per 4 M rows) and listeners on ports of their own. awk reads to the end: were it to
+# stop at the first source, sed could be killed by SIGPIPE, and pipefail would end the
+# script there without a word.
 sed -e 's/^flush_rows = .*/flush_rows = 4000000/' \
     -e 's/^listen = "127.0.0.1:9898"$/listen = "127.0.0.1:19898"\ntokens = ["bench"]/' \
     -e 's/127.0.0.1:50051/127.0.0.1:15051/' \
-    src/default-config.toml | awk '/^\[\[sources\]\]/{exit} {print}' >"$bench_config/sanso.toml"
+    src/default-config.toml | awk '/^\[\[sources\]\]/ { sources = 1 } !sources' >"$bench_config/sanso.toml"
 
 # A lake is reused while it holds as many events and was written with the same file
 # layout: bump `layout` whenever the lake writer changes how it encodes files.
