@@ -1,6 +1,6 @@
 //! Errors of the lake and of queries over it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use sanso_ingest::schema::Table;
 
@@ -72,6 +72,16 @@ pub enum LakeError {
         /// Which column does not fit, and how.
         reason: String,
     },
+}
+
+impl LakeError {
+    /// Turns an I/O error on `path` into [`LakeError::Io`]; for `map_err`.
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {
+        move |source| LakeError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
 }
 
 /// A query could not be planned or run.

@@ -150,14 +150,8 @@ impl Lake {
     ) -> Result<Self, QueryError> {
         let location = match root.into() {
             LakeLocation::Local(root) => {
-                std::fs::create_dir_all(&root).map_err(|source| LakeError::Io {
-                    path: root.clone(),
-                    source,
-                })?;
-                LakeLocation::Local(root.canonicalize().map_err(|source| LakeError::Io {
-                    path: root.clone(),
-                    source,
-                })?)
+                std::fs::create_dir_all(&root).map_err(LakeError::io(&root))?;
+                LakeLocation::Local(root.canonicalize().map_err(LakeError::io(&root))?)
             }
             remote @ LakeLocation::ObjectStore(_) => remote,
         };
@@ -190,10 +184,7 @@ impl Lake {
             let url = match &location {
                 LakeLocation::Local(root) => {
                     let dir = table_dir(root, table);
-                    std::fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
-                        path: dir.clone(),
-                        source,
-                    })?;
+                    std::fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
                     ListingTableUrl::parse(format!("{}/", dir.display()))?
                 }
                 LakeLocation::ObjectStore(remote) => {

@@ -148,9 +148,9 @@ pub fn compact_lake(
     in_flight: InFlight<'_>,
 ) -> Result<Option<CompactStats>, LakeError> {
     let state = root.join(STATE_DIR);
-    fs::create_dir_all(&state).map_err(io_error(&state))?;
+    fs::create_dir_all(&state).map_err(LakeError::io(&state))?;
     let lock_path = state.join("compact.lock");
-    let lock = File::create(&lock_path).map_err(io_error(&lock_path))?;
+    let lock = File::create(&lock_path).map_err(LakeError::io(&lock_path))?;
     match lock.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => return Ok(None),
@@ -218,8 +218,8 @@ fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
         stale_tmp: Vec::new(),
         flush_tmp: Vec::new(),
     };
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let entry = entry.map_err(io_error(dir))?;
+    for entry in fs::read_dir(dir).map_err(LakeError::io(dir))? {
+        let entry = entry.map_err(LakeError::io(dir))?;
         let name = entry.file_name();
         let Some(text) = name.to_str() else { continue };
         if let Some(stem) = text.strip_suffix(MANIFEST_EXTENSION) {
@@ -231,7 +231,10 @@ fn list_partition(dir: &Path) -> Result<Listing, LakeError> {
         } else if text.starts_with(&format!(".{PART_PREFIX}")) && text.ends_with(WRITING_SUFFIX) {
             listing.flush_tmp.push(entry.path());
         } else if text.ends_with(FILE_EXTENSION) && !text.starts_with('.') {
-            let size = entry.metadata().map_err(io_error(&entry.path()))?.len();
+            let size = entry
+                .metadata()
+                .map_err(LakeError::io(&entry.path()))?
+                .len();
             listing.data.insert(name, size);
         }
     }
@@ -250,7 +253,7 @@ fn compact_partition(
     let listing = list_partition(dir)?;
     // We hold the lock, so no merge is writing these.
     for tmp in &listing.stale_tmp {
-        fs::remove_file(tmp).map_err(io_error(tmp))?;
+        fs::remove_file(tmp).map_err(LakeError::io(tmp))?;
     }
     let mut changed = !listing.stale_tmp.is_empty();
     for tmp in &listing.flush_tmp {
@@ -278,7 +281,7 @@ fn compact_partition(
     for (output, manifest) in &listing.manifests {
         if !listing.data.contains_key(output) {
             // The merge crashed before its output appeared: its inputs are still the data.
-            fs::remove_file(manifest).map_err(io_error(manifest))?;
+            fs::remove_file(manifest).map_err(LakeError::io(manifest))?;
             changed = true;
             continue;
         }
@@ -290,12 +293,12 @@ fn compact_partition(
         replaced.extend(inputs.iter().cloned());
         if present.is_empty() {
             // Inputs were deleted on an earlier pass, so no listing can still hold one.
-            fs::remove_file(manifest).map_err(io_error(manifest))?;
+            fs::remove_file(manifest).map_err(LakeError::io(manifest))?;
             changed = true;
         } else if age(manifest)? >= policy.grace {
             for name in present {
                 let path = dir.join(name);
-                fs::remove_file(&path).map_err(io_error(&path))?;
+                fs::remove_file(&path).map_err(LakeError::io(&path))?;
                 stats.files_deleted += 1;
             }
             changed = true;
@@ -306,7 +309,7 @@ fn compact_partition(
     }
 
     let in_flight: HashSet<OsString> = in_flight()
-        .map_err(io_error(dir))?
+        .map_err(LakeError::io(dir))?
         .iter()
         .filter_map(|p| p.file_name().map(OsString::from))
         .collect();
@@ -402,7 +405,7 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
         if let Some(input) = ledger.marker(&path) {
             marker.absorb(input);
         }
-        let file = File::open(&path).map_err(io_error(&path))?;
+        let file = File::open(&path).map_err(LakeError::io(&path))?;
         let parquet = |source| LakeError::Parquet {
             path: path.clone(),
             source,
@@ -453,15 +456,15 @@ fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Resu
             f.write_all(names.as_bytes())?;
             f.sync_all()
         })
-        .map_err(io_error(&manifest))?;
+        .map_err(LakeError::io(&manifest))?;
     sync_dir(dir)?;
-    fs::rename(&tmp, &output).map_err(io_error(&output))?;
+    fs::rename(&tmp, &output).map_err(LakeError::io(&output))?;
     sync_dir(dir)?;
     Ok(merged.len() as u64)
 }
 
 fn read_manifest(path: &Path) -> Result<Vec<OsString>, LakeError> {
-    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    let text = fs::read_to_string(path).map_err(LakeError::io(path))?;
     Ok(parse_manifest(&text))
 }
 
@@ -475,17 +478,10 @@ fn parse_manifest(text: &str) -> Vec<OsString> {
 fn age(path: &Path) -> Result<Duration, LakeError> {
     let modified = fs::metadata(path)
         .and_then(|m| m.modified())
-        .map_err(io_error(path))?;
+        .map_err(LakeError::io(path))?;
     Ok(SystemTime::now()
         .duration_since(modified)
         .unwrap_or_default())
-}
-
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {
-    move |source| LakeError::Io {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 /// An object store that lists a lake the way compaction means it to be read: files

@@ -109,19 +109,15 @@ fn folder_date(dir: &Path) -> Option<NaiveDate> {
 /// The folders directly in `dir`; none if `dir` does not exist, since retention may
 /// remove a partition between its listing and its reading.
 fn folders(dir: &Path) -> Result<Vec<PathBuf>, LakeError> {
-    let io = |source| LakeError::Io {
-        path: dir.to_owned(),
-        source,
-    };
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(io(source)),
+        Err(source) => return Err(LakeError::io(dir)(source)),
     };
     let mut found = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(io)?;
-        if entry.file_type().map_err(io)?.is_dir() {
+        let entry = entry.map_err(LakeError::io(dir))?;
+        if entry.file_type().map_err(LakeError::io(dir))?.is_dir() {
             found.push(entry.path());
         }
     }
@@ -138,10 +134,7 @@ pub fn table_dir(root: &Path, table: Table) -> PathBuf {
 pub fn sync_dir(dir: &Path) -> Result<(), LakeError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|source| LakeError::Io {
-            path: dir.to_owned(),
-            source,
-        })
+        .map_err(LakeError::io(dir))
 }
 
 #[cfg(test)]

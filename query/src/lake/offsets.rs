@@ -135,10 +135,7 @@ impl FlushMarker {
 
     /// Reads the marker from a Parquet file's footer.
     pub fn read(path: &Path) -> Result<Option<Self>, LakeError> {
-        let file = File::open(path).map_err(|source| LakeError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file = File::open(path).map_err(LakeError::io(path))?;
         let metadata = ParquetMetaDataReader::new()
             .parse_and_finish(&file)
             .map_err(|source| LakeError::Parquet {
@@ -203,10 +200,7 @@ impl Ledger {
             }
         };
         for entry in entries {
-            let entry = entry.map_err(|source| LakeError::Io {
-                path: dir.to_owned(),
-                source,
-            })?;
+            let entry = entry.map_err(LakeError::io(dir))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             if name.starts_with('.') || !name.ends_with(FILE_EXTENSION) {

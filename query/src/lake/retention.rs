@@ -216,17 +216,17 @@ pub fn partitions(root: &Path) -> Result<Vec<Partition>, LakeError> {
 
 fn remove_partition(root: &Path, partition: &Partition, trash: &Path) -> Result<(), LakeError> {
     let dir = partition.dir(root);
-    fs::create_dir_all(trash).map_err(|source| io(trash, source))?;
+    fs::create_dir_all(trash).map_err(LakeError::io(trash))?;
     let moved = trash.join(format!(
         "{}-{}-{}",
         partition.table, partition.date, partition.zone
     ));
-    fs::rename(&dir, &moved).map_err(|source| io(&dir, source))?;
+    fs::rename(&dir, &moved).map_err(LakeError::io(&dir))?;
     let date_dir = dir.parent().unwrap_or(root);
     for synced in [date_dir, trash] {
         sync_dir(synced)?;
     }
-    fs::remove_dir_all(&moved).map_err(|source| io(&moved, source))?;
+    fs::remove_dir_all(&moved).map_err(LakeError::io(&moved))?;
     // The date folder goes once its last zone has; another writer may have just added
     // one, in which case removing it fails harmlessly.
     if fs::read_dir(date_dir).is_ok_and(|mut d| d.next().is_none()) {
@@ -240,20 +240,13 @@ fn empty_trash(trash: &Path) -> Result<(), LakeError> {
     match fs::read_dir(trash) {
         Ok(entries) => {
             for entry in entries {
-                let path = entry.map_err(|source| io(trash, source))?.path();
-                fs::remove_dir_all(&path).map_err(|source| io(&path, source))?;
+                let path = entry.map_err(LakeError::io(trash))?.path();
+                fs::remove_dir_all(&path).map_err(LakeError::io(&path))?;
             }
             Ok(())
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(io(trash, source)),
-    }
-}
-
-fn io(path: &Path, source: std::io::Error) -> LakeError {
-    LakeError::Io {
-        path: path.to_owned(),
-        source,
+        Err(source) => Err(LakeError::io(trash)(source)),
     }
 }
 

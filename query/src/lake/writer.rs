@@ -151,10 +151,7 @@ impl LakeWriter {
         let location = location.into();
         let sink = match &location {
             LakeLocation::Local(root) => {
-                fs::create_dir_all(root).map_err(|source| LakeError::Io {
-                    path: root.clone(),
-                    source,
-                })?;
+                fs::create_dir_all(root).map_err(LakeError::io(root))?;
                 Sink::Folder(root.clone())
             }
             LakeLocation::ObjectStore(remote) => {
@@ -353,10 +350,7 @@ impl FileMaker {
             Sink::Objects(objects) => objects,
             Sink::Folder(root) => {
                 let dir = partition.dir(root);
-                fs::create_dir_all(&dir).map_err(|source| LakeError::Io {
-                    path: dir.clone(),
-                    source,
-                })?;
+                fs::create_dir_all(&dir).map_err(LakeError::io(&dir))?;
                 let tmp = dir.join(format!(".{name}{WRITING_SUFFIX}"));
                 if let Err(err) = write_parquet(&tmp, rows, metadata) {
                     // Best effort: the temporary file is invisible to readers either way.
@@ -447,10 +441,7 @@ impl PreparedFlush {
         for file in std::mem::take(&mut self.files) {
             match file.target {
                 Target::File { tmp } => {
-                    fs::rename(&tmp, &file.path).map_err(|source| LakeError::Io {
-                        path: file.path.clone(),
-                        source,
-                    })?;
+                    fs::rename(&tmp, &file.path).map_err(LakeError::io(&file.path))?;
                     sync_dir(file.path.parent().unwrap_or(Path::new(".")))?;
                 }
                 Target::Object { io, path, data } => {
