@@ -127,11 +127,17 @@ fn a_full_disk_pauses_ingest_and_it_resumes_with_every_line() {
         "ingest went on"
     );
     assert!(!sent.load(Ordering::SeqCst), "the sender was not held back");
-    // A retry may be writing its temporary file right now; one that a failed write left
-    // behind would still be there after the next retry, a second later.
+    // A retry may be writing its temporary file right now, and encoding a row group can
+    // take seconds before the write that fails. Every retry names a new file, so one
+    // still there once the retry in progress has failed was left behind.
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     lake_files(&server.data, &mut visible, &mut hidden);
-    std::thread::sleep(Duration::from_millis(1500));
+    let failures = server.metric("sanso_lake_write_errors_total");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while server.metric("sanso_lake_write_errors_total") <= failures {
+        assert!(Instant::now() < deadline, "the write was not retried");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let (mut visible, mut hidden_later) = (Vec::new(), Vec::new());
     lake_files(&server.data, &mut visible, &mut hidden_later);
     hidden.retain(|path| hidden_later.contains(path));
