@@ -141,7 +141,21 @@ async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyh
                         let socket = UdpSocket::bind(listen)
                             .await
                             .with_context(|| format!("binding syslog UDP on {listen}"))?;
-                        tracing::info!(%listen, "listening for syslog over UDP");
+                        match syslog_udp::enlarge_receive_buffer(&socket) {
+                            Ok(granted) if granted >= syslog_udp::RECEIVE_BUFFER => {
+                                tracing::info!(%listen, receive_buffer = granted, "listening for syslog over UDP");
+                            }
+                            Ok(granted) => tracing::warn!(
+                                %listen,
+                                receive_buffer = granted,
+                                "listening for syslog over UDP with a small receive buffer: bursts may be dropped (raise net.core.rmem_max to {} or more)",
+                                syslog_udp::RECEIVE_BUFFER
+                            ),
+                            Err(err) => tracing::warn!(
+                                %listen,
+                                "listening for syslog over UDP, with the kernel's default receive buffer: {err}"
+                            ),
+                        }
                         tokio::spawn(log_end(
                             "syslog UDP",
                             syslog_udp::serve(socket, index, tx, metrics),

@@ -1785,6 +1785,9 @@ async fn send_over_tcp_delivers_every_line_in_wire_form() {
 #[tokio::test]
 async fn send_over_udp_sends_one_datagram_per_line() {
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // As sanso's own listener does: the default buffer holds only a couple of hundred
+    // small datagrams, fewer than a late reader may find waiting.
+    crate::sources::syslog_udp::enlarge_receive_buffer(&socket).unwrap();
     let addr: SocketAddr = socket.local_addr().unwrap();
     let spec = spec(32, 400);
     let reader = tokio::spawn(async move {
@@ -1798,7 +1801,7 @@ async fn send_over_udp_sends_one_datagram_per_line() {
         got
     });
     // Paced gently (20 datagrams a tick): loopback UDP drops whatever overflows the
-    // receive buffer, which holds only a couple of hundred small datagrams.
+    // receive buffer.
     let sent = send(&spec, addr, Transport::Udp, 2_000).await.unwrap();
     let got = reader.await.unwrap();
     let expected: Vec<String> = generate(&spec).map(|l| l.to_syslog()).collect();

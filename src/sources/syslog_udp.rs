@@ -5,6 +5,10 @@
 //! queue to the ingest thread is full (`reason="queue_full"`), and in the kernel, when
 //! the socket's receive buffer overflows before this task reads it
 //! (`reason="socket_buffer"`, read from the socket's `drops` column of `/proc/net/udp`).
+//!
+//! Both places are made roomy: the socket asks the kernel for a large receive buffer,
+//! and the datagrams waiting in it travel to the ingest thread as one chunk, so that
+//! the queue's slots hold bursts rather than single lines.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +27,28 @@ const MAX_DATAGRAM: usize = 65_535;
 /// How often the kernel's drop counter of the socket is read.
 const KERNEL_POLL: Duration = Duration::from_secs(1);
 
+/// The receive buffer asked of the kernel: thousands of syslog lines, so that a pause of
+/// a second in reading (a flush's `fsync`, a busy CPU) loses none of them. Linux grants
+/// at most `net.core.rmem_max`.
+pub const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// Datagrams already waiting are gathered into one chunk up to this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Asks the kernel for a [`RECEIVE_BUFFER`]-byte receive buffer on `socket` and returns
+/// the bytes granted, fewer where `net.core.rmem_max` is lower.
+pub fn enlarge_receive_buffer(socket: &UdpSocket) -> std::io::Result<usize> {
+    let socket = socket2::SockRef::from(socket);
+    socket.set_recv_buffer_size(RECEIVE_BUFFER)?;
+    let reported = socket.recv_buffer_size()?;
+    // Linux reports twice what it grants, the other half being room for its bookkeeping.
+    Ok(if cfg!(target_os = "linux") {
+        reported / 2
+    } else {
+        reported
+    })
+}
+
 /// Receives datagrams until the channel closes.
 pub async fn serve(
     socket: UdpSocket,
@@ -37,7 +63,7 @@ pub async fn serve(
     );
     let mut poll = tokio::time::interval(KERNEL_POLL);
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    let mut last_peer: Option<(std::net::SocketAddr, Arc<str>)> = None;
+    let mut peers = PeerNames::default();
     loop {
         // `recv_from` is cancel-safe: a datagram is either returned or left queued.
         let (len, addr) = tokio::select! {
@@ -47,25 +73,70 @@ pub async fn serve(
                 continue;
             }
         };
-        // Senders often end a datagram with a newline or a NUL; neither is part of it.
-        let datagram = trim_trailer(&buf[..len]);
-        if datagram.is_empty() {
-            continue;
+        let mut chunk = Chunk::new(source, Some(peers.name(addr)));
+        push_datagram(&mut chunk, &buf[..len]);
+        while chunk.data.len() < CHUNK_BYTES {
+            let (len, addr) = match socket.try_recv_from(&mut buf) {
+                Ok(received) => received,
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(err) => return Err(err),
+            };
+            let peer = peers.name(addr);
+            if chunk.peer.as_ref() != Some(&peer) {
+                let earlier = std::mem::replace(&mut chunk, Chunk::new(source, Some(peer)));
+                if !send(&tx, earlier, &queue_full) {
+                    return Ok(());
+                }
+            }
+            push_datagram(&mut chunk, &buf[..len]);
         }
-        let peer = match &last_peer {
+        if !send(&tx, chunk, &queue_full) {
+            return Ok(());
+        }
+    }
+}
+
+/// Adds one datagram's line to `chunk`. Senders often end a datagram with a newline or a
+/// NUL; neither is part of the line, and a datagram of nothing else carries none.
+fn push_datagram(chunk: &mut Chunk, datagram: &[u8]) {
+    let line = trim_trailer(datagram);
+    if !line.is_empty() {
+        chunk.push(line);
+    }
+}
+
+/// Hands `chunk` to the ingest thread, or counts its lines as dropped when the queue is
+/// full. Returns false once the ingest thread is gone.
+fn send(tx: &Sender, chunk: Chunk, queue_full: &IntCounter) -> bool {
+    if chunk.is_empty() {
+        return true;
+    }
+    let lines = chunk.lines.len() as u64;
+    match tx.try_send(Message::Lines(chunk)) {
+        Ok(()) => true,
+        Err(TrySendError::Full(_)) => {
+            queue_full.inc_by(lines);
+            true
+        }
+        Err(TrySendError::Closed(_)) => false,
+    }
+}
+
+/// The text of the last sender's address, kept while datagrams come from it.
+#[derive(Default)]
+struct PeerNames {
+    last: Option<(SocketAddr, Arc<str>)>,
+}
+
+impl PeerNames {
+    fn name(&mut self, addr: SocketAddr) -> Arc<str> {
+        match &self.last {
             Some((last, text)) if *last == addr => text.clone(),
             _ => {
                 let text: Arc<str> = Arc::from(addr.ip().to_string());
-                last_peer = Some((addr, text.clone()));
+                self.last = Some((addr, text.clone()));
                 text
             }
-        };
-        let mut chunk = Chunk::new(source, Some(peer));
-        chunk.push(datagram);
-        match tx.try_send(Message::Lines(chunk)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => queue_full.inc(),
-            Err(TrySendError::Closed(_)) => return Ok(()),
         }
     }
 }
@@ -153,7 +224,119 @@ fn trim_trailer(mut datagram: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_drops, trim_trailer};
+    use std::net::UdpSocket as StdUdpSocket;
+    use std::time::Duration;
+
+    use tokio::net::UdpSocket;
+    use tokio::sync::mpsc;
+
+    use super::{
+        Message, RECEIVE_BUFFER, enlarge_receive_buffer, parse_drops, serve, trim_trailer,
+    };
+    use crate::metrics::Metrics;
+
+    /// Sends `count` numbered lines from `from`, each ending as senders often do.
+    fn send_lines(from: &StdUdpSocket, to: std::net::SocketAddr, name: &str, count: usize) {
+        for n in 0..count {
+            from.send_to(format!("<13>{name} line {n}\n").as_bytes(), to)
+                .unwrap();
+        }
+    }
+
+    /// A receiving socket, bound before anything is sent, so that what is sent waits in
+    /// its buffer (enlarged, as `sanso run` does) until `serve` starts.
+    fn receiver() -> (UdpSocket, std::net::SocketAddr) {
+        let socket = StdUdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let socket = UdpSocket::from_std(socket).unwrap();
+        enlarge_receive_buffer(&socket).unwrap();
+        (socket, addr)
+    }
+
+    #[tokio::test]
+    async fn waiting_datagrams_travel_as_one_chunk_per_sender_in_order() {
+        let (socket, addr) = receiver();
+        let first = StdUdpSocket::bind("127.0.0.1:0").unwrap();
+        let second = StdUdpSocket::bind("127.0.0.2:0").unwrap();
+        send_lines(&first, addr, "a", 300);
+        second.send_to(b"\n", addr).unwrap();
+        send_lines(&second, addr, "b", 5);
+        send_lines(&first, addr, "c", 10);
+
+        let (tx, mut rx) = mpsc::channel(16);
+        let metrics = Metrics::new();
+        let task = tokio::spawn(serve(socket, 3, tx, metrics.clone()));
+        let mut chunks = Vec::new();
+        let mut received = 0;
+        while received < 315 {
+            let next = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+            let Ok(Some(Message::Lines(chunk))) = next else {
+                panic!("{received} lines arrived, then nothing: {chunks:?}");
+            };
+            assert_eq!(chunk.source, 3);
+            let lines: Vec<String> = chunk
+                .lines
+                .iter()
+                .map(|range| String::from_utf8(chunk.data[range.clone()].to_vec()).unwrap())
+                .collect();
+            received += lines.len();
+            chunks.push((chunk.peer.as_deref().unwrap().to_owned(), lines));
+        }
+        task.abort();
+
+        let expected = |name: &str, count: usize| -> Vec<String> {
+            (0..count).map(|n| format!("<13>{name} line {n}")).collect()
+        };
+        // The empty datagram carries no line, but it ends the first sender's chunk.
+        assert_eq!(
+            chunks,
+            [
+                ("127.0.0.1".to_owned(), expected("a", 300)),
+                ("127.0.0.2".to_owned(), expected("b", 5)),
+                ("127.0.0.1".to_owned(), expected("c", 10)),
+            ]
+        );
+        let dropped = metrics.udp_dropped.with_label_values(&["queue_full"]).get();
+        assert_eq!(dropped, 0);
+    }
+
+    #[tokio::test]
+    async fn a_chunk_the_full_queue_refuses_counts_each_of_its_lines() {
+        let (socket, addr) = receiver();
+        let sender = StdUdpSocket::bind("127.0.0.1:0").unwrap();
+        send_lines(&sender, addr, "a", 51);
+
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(Message::Tick).unwrap();
+        let metrics = Metrics::new();
+        let task = tokio::spawn(serve(socket, 0, tx, metrics.clone()));
+        let dropped = metrics.udp_dropped.with_label_values(&["queue_full"]);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while dropped.get() < 51 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} dropped",
+                dropped.get()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        task.abort();
+        assert_eq!(dropped.get(), 51);
+        assert!(matches!(rx.recv().await, Some(Message::Tick)));
+    }
+
+    #[tokio::test]
+    async fn the_receive_buffer_is_as_large_as_the_kernel_allows() {
+        let (socket, _) = receiver();
+        let granted = enlarge_receive_buffer(&socket).unwrap();
+        let limit: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(granted, RECEIVE_BUFFER.min(limit));
+    }
 
     #[test]
     fn drops_are_read_from_the_row_of_the_socket() {
