@@ -493,8 +493,9 @@ fn ingest_loop(
                 };
                 ingestor.ingest(&mut input.parser, &line);
             }
-            input.lines.inc_by(chunk.lines.len() as u64);
+            // Truncations first: whoever sees the lines counted sees their cuts too.
             input.truncated.inc_by(chunk.truncated);
+            input.lines.inc_by(chunk.lines.len() as u64);
             match (
                 &input.file,
                 chunk.position,
