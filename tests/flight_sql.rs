@@ -24,7 +24,7 @@ fn adbc_clients_query_the_lake_over_flight_sql() {
     let query = "SELECT user, src_ip, zone_of(src_ip) AS z FROM auth";
     let expected =
         r#"{"columns": ["user", "src_ip", "z"], "rows": [["root", "10.20.1.5", "lgwan"]]}"#;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let (ok, stdout, stderr) = adbc(&server, Some(TOKEN), &["query", query]);
         assert!(ok, "{stderr}");

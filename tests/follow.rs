@@ -5,9 +5,9 @@ mod support;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::{Server, sql_rows};
+use support::{Server, sql_rows, wait_until};
 
 fn line(n: usize) -> String {
     format!(
@@ -44,14 +44,6 @@ fn users_in_lake(data: &Path) -> Vec<usize> {
         .collect();
     users.sort_unstable();
     users
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

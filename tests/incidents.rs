@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
-use support::{Server, TOKEN, sanso, sanso_ok, sql_rows};
+use support::{Server, TOKEN, sanso, sanso_ok, sql_rows, wait_until};
 
 fn rules_dir() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules")
@@ -455,7 +455,7 @@ fn the_http_api_runs_the_lifecycle_behind_the_bearer_token() {
     let alerts = serde_json::json!({
         "sql": "SELECT alert_id FROM alerts WHERE rule_id = 'TEST-BRUTE-FORCE'",
     });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let alert = loop {
         let (status, rows) = post(&server, "/api/sql", alerts.clone());
         assert_eq!(status, 200, "{rows}");
@@ -563,6 +563,10 @@ fn the_http_api_runs_the_lifecycle_behind_the_bearer_token() {
         "{metrics}"
     );
     assert!(metrics.contains("sanso_incidents_on_hold 1"), "{metrics}");
+    // The first retention pass runs beside start-up; it may not have finished yet.
+    wait_until("the first retention pass", || {
+        server.metric("sanso_retention_deleted_partitions_total") >= 1
+    });
     assert!(!expired.exists());
     assert_eq!(server.metric("sanso_retention_deleted_partitions_total"), 1);
     server.stop();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use kafka_support::{Broker, SMALL_FLUSHES, start_instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{peak_rss_kib, sql_count, sql_rows};
+use support::{peak_rss_kib, sql_count, sql_rows, wait_until};
 
 const PARTITIONS: i32 = 4;
 
@@ -174,32 +174,46 @@ fn two_instances_split_partitions_through_a_rebalance() {
     broker.create_topic("proxy", PARTITIONS as u32);
 
     std::thread::scope(|scope| {
-        scope.spawn(|| broker.produce("proxy", PARTITIONS, MESSAGES, 5_000, line));
+        // Half the messages go out before the second instance joins and half once it
+        // has partitions, so each instance has messages to take however slowly it
+        // starts. A failure below drops `joined`, and the second half is not sent.
+        let (joined, rest) = std::sync::mpsc::channel();
+        let broker = &broker;
+        scope.spawn(move || {
+            broker.produce("proxy", PARTITIONS, MESSAGES / 2, 5_000, line);
+            if rest.recv().is_ok() {
+                broker.produce("proxy", PARTITIONS, MESSAGES / 2, 5_000, |n| {
+                    line(n + MESSAGES / 2)
+                });
+            }
+        });
         let member = |name: &str| {
             let dir = dir.path().join(name);
-            start_instance(&dir, &data, &broker, "proxy", "pair", "", SMALL_FLUSHES)
+            start_instance(&dir, &data, broker, "proxy", "pair", "", SMALL_FLUSHES)
         };
         let first = member("a");
-        std::thread::sleep(Duration::from_millis(1_500));
+        wait_until("the first instance's first message", || {
+            first.metric("sanso_kafka_messages_total") > 0
+        });
         // The second instance joins mid-stream: the group rebalances and the first
         // gives up half of its partitions.
         let second = member("b");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while second.metric("sanso_kafka_messages_total") == 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the second instance never got a partition"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        assert!(first.metric("sanso_kafka_messages_total") > 0);
+        wait_until("the second instance's partitions", || {
+            second
+                .http_get("/metrics")
+                .is_some_and(|body| body.contains("sanso_kafka_consumer_lag{"))
+        });
+        joined.send(()).unwrap();
+        wait_until("the second instance's first message", || {
+            second.metric("sanso_kafka_messages_total") > 0
+        });
         // Then the first leaves mid-stream; the second takes its partitions over. (A
         // `kill -9` here is not used: tansu 0.6 keeps a killed dynamic member in the
         // group's assignment after its session ends, and a killed static member
         // (`group.instance.id`) that restarts is never given partitions again, so either
         // way partitions would wait for ever. The crash path is the previous test's.)
         first.stop();
-        wait_for_rows(&data, &broker, "proxy", MESSAGES as u64);
+        wait_for_rows(&data, broker, "proxy", MESSAGES as u64);
         second.stop();
     });
     assert_exactly_once(&data, "proxy", MESSAGES as u64);
@@ -238,7 +252,7 @@ fn alerts_are_produced_to_kafka_keyed_by_group() {
     let delivered_metric =
         "sanso_alert_sink_messages_total{outcome=\"delivered\",sink=\"kafka:alerts\"}";
     let delivered = {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let body = instance.http_get("/metrics").unwrap_or_default();
             let value = body
@@ -259,8 +273,12 @@ fn alerts_are_produced_to_kafka_keyed_by_group() {
         in_lake >= delivered,
         "{in_lake} alerts in the lake, {delivered} delivered"
     );
-    let produced =
-        kafka_support::consume_all(&broker, "alerts", in_lake as usize, Duration::from_secs(30));
+    let produced = kafka_support::consume_all(
+        &broker,
+        "alerts",
+        in_lake as usize,
+        Duration::from_secs(120),
+    );
     assert_eq!(
         produced.len() as u64,
         in_lake,

@@ -13,6 +13,8 @@ const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  // Puppeteer's default of 30 s is short for Chromium starting on a busy 2-core machine.
+  timeout: 120_000,
 });
 const problems = [];
 try {
@@ -31,7 +33,7 @@ try {
     }
   });
   await page.setViewport({ width: 1024, height: 1400 });
-  await page.goto(`file://${page_path}`, { waitUntil: 'load' });
+  await page.goto(`file://${page_path}`, { waitUntil: 'load', timeout: 120_000 });
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.emulateMediaType('print');
   // 210 mm less the 12 mm margins either side, at CSS's 96 dpi.

@@ -55,7 +55,7 @@ impl Broker {
             .spawn()
             .expect("starting tansu (tests/install-prerequisites installs it)");
         let broker = Broker { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(120);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "tansu did not start listening");
             std::thread::sleep(Duration::from_millis(50));

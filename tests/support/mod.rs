@@ -14,6 +14,16 @@ pub fn sanso() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sanso"))
 }
 
+/// Polls `done` until it holds, failing with `what` after two minutes: on a loaded
+/// machine, starting processes and writing Parquet can take far longer than usual.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Runs `sanso` to completion and insists that it succeeded.
 pub fn sanso_ok(args: &[&str]) -> Output {
     let output = sanso().args(args).output().expect("running sanso");
