@@ -20,8 +20,13 @@
 //! - [`string_keys::GroupByStringViews`]: `GROUP BY` keys that are dictionaries of text,
 //!   or text columns, grouped as string views, which DataFusion's columnar group tables
 //!   take and compare fastest.
+//!
+//! One rewrite works on physical plans, and [`physical_rules`] lists it:
+//! [`dictionary_keys::CompareDictionaryKeys`], Parquet scan filters such as `action =
+//! 'block'` computed on the dictionary's keys.
 
 pub mod band_join;
+pub mod dictionary_keys;
 pub mod distinct;
 pub mod string_keys;
 
@@ -37,6 +42,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 
 const NANOS_PER_DAY: i128 = 86_400 * 1_000_000_000;
 
@@ -46,6 +52,11 @@ pub fn register(ctx: &SessionContext) {
     ctx.add_optimizer_rule(Arc::new(distinct::SplitDistinctAggregates));
     ctx.add_optimizer_rule(Arc::new(band_join::BandJoinBuckets));
     ctx.add_optimizer_rule(Arc::new(string_keys::GroupByStringViews));
+}
+
+/// sanso's physical plan rewrites, to run after DataFusion's own.
+pub fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    vec![Arc::new(dictionary_keys::CompareDictionaryKeys)]
 }
 
 /// Rewrites `timestamp ± interval` into `timestamp ± duration` when the interval has a

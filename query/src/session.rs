@@ -32,6 +32,7 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use sanso_ingest::schema::{Table, col};
 use sanso_ingest::zones::ZoneMap;
@@ -177,7 +178,14 @@ impl Lake {
                 Arc::new(CompactionAwareStore::new(remote.connect()?)),
             ),
         };
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features();
+        for rule in rewrite::physical_rules() {
+            state = state.with_physical_optimizer_rule(rule);
+        }
+        let ctx = SessionContext::new_with_state(state.build());
         functions::register(&ctx, zones);
         rewrite::register(&ctx);
         for table in Table::ALL {
