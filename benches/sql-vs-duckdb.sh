@@ -79,4 +79,4 @@ for _ in $(seq 100); do
 done
 
 echo "sql-vs-duckdb: $(find "$lake" -name '*.parquet' | wc -l) files, $(du -sh "$lake" | cut -f1), now = $now"
-"$venv/bin/python" benches/sql_vs_duckdb.py "$lake" grpc://127.0.0.1:15051 bench "$now"
+"$venv/bin/python" benches/sql_vs_duckdb.py "$lake" grpc://127.0.0.1:15051 bench "$now" "$server"

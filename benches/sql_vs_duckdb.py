@@ -6,8 +6,13 @@ session is the one `sanso sql` opens; DuckDB reads the same files in process. Ea
 runs once to warm the page cache, then REPEAT times per engine, alternating; the best
 time counts. Results are compared as multisets of rows, timestamps as UTC instants.
 
-    sql_vs_duckdb.py LAKE FLIGHT_URI TOKEN NOW   (NOW: the lake's "now", RFC 3339, UTC)
+    sql_vs_duckdb.py LAKE FLIGHT_URI TOKEN NOW [SERVER_PID]
     sql_vs_duckdb.py LAKE cli:SANSO_BINARY - NOW
+
+NOW is the lake's "now", RFC 3339, UTC. With SERVER_PID, the `sanso run` answering at
+FLIGHT_URI, the table also gives each engine's CPU time per query: the server's (all its
+threads, not the client's) against this process's while DuckDB runs. On a shared machine
+CPU time moves less than wall time.
 
 The second form runs each query as `sanso sql --format parquet` instead: one process per
 query, so sanso's times include starting the process and opening the lake.
@@ -17,6 +22,7 @@ Prints each engine's fixed cost per query (`SELECT 1`), and sanso's over bare Fl
 Markdown table. Exit status 1 if any result differs.
 """
 
+import ctypes
 import datetime
 import glob
 import os
@@ -160,6 +166,22 @@ def timed(run) -> tuple:
     return time.perf_counter() - started, result
 
 
+def process_clock(pid: int) -> int:
+    """The CPU-time clock of process `pid` (all its threads, the exited ones included)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    clock = ctypes.c_int()
+    if libc.clock_getcpuclockid(pid, ctypes.byref(clock)) != 0:
+        raise OSError(ctypes.get_errno(), f"no CPU clock for process {pid}")
+    return clock.value
+
+
+def cpu_timed(clock: int, run) -> tuple:
+    """`run`'s CPU time on `clock`, and its result."""
+    started = time.clock_gettime(clock)
+    result = run()
+    return time.clock_gettime(clock) - started, result
+
+
 def bare_flight_sql(uri: str, token: str):
     """A Flight SQL statement run with pyarrow's Flight client alone: GetFlightInfo with a
     CommandStatementQuery, then DoGet; what the protocol itself costs, without a driver."""
@@ -187,6 +209,7 @@ def bare_flight_sql(uri: str, token: str):
 
 def main() -> int:
     lake, uri, token, now = sys.argv[1:5]
+    server_clock = process_clock(int(sys.argv[5])) if len(sys.argv) > 5 else None
     now_utc = datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%S")
 
     duck = duckdb.connect()
@@ -238,16 +261,23 @@ def main() -> int:
         cost = min(timed(lambda: bare(ROUND_TRIP))[0] for _ in range(5))
         print(f"The same over bare Flight SQL (two calls, no ADBC): sanso {cost:.4f} s")
     print()
-    print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
-    print("|---|---:|---:|---:|---:|")
+    if server_clock is None:
+        print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
+        print("|---|---:|---:|---:|---:|")
+    else:
+        print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB | sanso CPU (s) | DuckDB CPU (s) | CPU sanso / DuckDB |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
     differ = 0
     for name, sanso_sql, duck_sql in QUERIES:
         sanso_sql = sanso_sql.replace("{now}", f"TIMESTAMP '{now_utc}Z'")
         duck_sql = (duck_sql or sanso_sql).replace("{now}", f"TIMESTAMPTZ '{now_utc}+00'")
         run_sanso(sanso_sql)
         run_duck(duck_sql)
-        sanso_times, duck_times, sanso_result, duck_result = [], [], None, None
+        sanso_times, duck_times, sanso_cpu, duck_cpu = [], [], [], []
         for _ in range(REPEAT):
+            if server_clock is not None:
+                sanso_cpu.append(cpu_timed(server_clock, lambda: run_sanso(sanso_sql))[0])
+                duck_cpu.append(cpu_timed(time.CLOCK_PROCESS_CPUTIME_ID, lambda: run_duck(duck_sql))[0])
             t, sanso_result = timed(lambda: run_sanso(sanso_sql))
             sanso_times.append(t)
             t, duck_result = timed(lambda: run_duck(duck_sql))
@@ -257,7 +287,11 @@ def main() -> int:
         if not same:
             differ += 1
             print(f"RESULTS DIFFER for {name}: sanso {sanso_result.num_rows} rows, DuckDB {duck_result.num_rows} rows", file=sys.stderr)
-        print(f"| {name} | {sanso_result.num_rows} | {s:.3f} | {d:.3f} | {s / d:.2f}{'' if same else ' (results differ)'} |", flush=True)
+        row = f"| {name} | {sanso_result.num_rows} | {s:.3f} | {d:.3f} | {s / d:.2f}{'' if same else ' (results differ)'} |"
+        if server_clock is not None:
+            sc, dc = min(sanso_cpu), min(duck_cpu)
+            row += f" {sc:.3f} | {dc:.3f} | {sc / dc if dc else float('inf'):.2f} |"
+        print(row, flush=True)
     return 1 if differ else 0
 
 
