@@ -27,7 +27,7 @@ use sanso_ingest::zones::ZoneMap;
 use sanso_query::Lake;
 use sanso_query::flight;
 use sanso_query::lake::LakeLocation;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -138,24 +138,9 @@ async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyh
                 };
                 let task = match (protocol, tls) {
                     (SyslogProtocol::Udp, _) => {
-                        let socket = UdpSocket::bind(listen)
+                        let socket = syslog_udp::bind(listen)
                             .await
                             .with_context(|| format!("binding syslog UDP on {listen}"))?;
-                        match syslog_udp::enlarge_receive_buffer(&socket) {
-                            Ok(granted) if granted >= syslog_udp::RECEIVE_BUFFER => {
-                                tracing::info!(%listen, receive_buffer = granted, "listening for syslog over UDP");
-                            }
-                            Ok(granted) => tracing::warn!(
-                                %listen,
-                                receive_buffer = granted,
-                                "listening for syslog over UDP with a small receive buffer: bursts may be dropped (raise net.core.rmem_max to {} or more)",
-                                syslog_udp::RECEIVE_BUFFER
-                            ),
-                            Err(err) => tracing::warn!(
-                                %listen,
-                                "listening for syslog over UDP, with the kernel's default receive buffer: {err}"
-                            ),
-                        }
                         tokio::spawn(log_end(
                             "syslog UDP",
                             syslog_udp::serve(socket, index, tx, metrics),

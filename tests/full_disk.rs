@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{Server, sql_count};
+use support::{Server, sql_count, wait_until};
 
 /// A tmpfs mounted for the test, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -133,11 +133,9 @@ fn a_full_disk_pauses_ingest_and_it_resumes_with_every_line() {
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     lake_files(&server.data, &mut visible, &mut hidden);
     let failures = server.metric("sanso_lake_write_errors_total");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while server.metric("sanso_lake_write_errors_total") <= failures {
-        assert!(Instant::now() < deadline, "the write was not retried");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("the next retry", || {
+        server.metric("sanso_lake_write_errors_total") > failures
+    });
     let (mut visible, mut hidden_later) = (Vec::new(), Vec::new());
     lake_files(&server.data, &mut visible, &mut hidden_later);
     hidden.retain(|path| hidden_later.contains(path));

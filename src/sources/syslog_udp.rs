@@ -30,10 +30,32 @@ const KERNEL_POLL: Duration = Duration::from_secs(1);
 /// The receive buffer asked of the kernel: thousands of syslog lines, so that a pause of
 /// a second in reading (a flush's `fsync`, a busy CPU) loses none of them. Linux grants
 /// at most `net.core.rmem_max`.
-pub const RECEIVE_BUFFER: usize = 4 << 20;
+const RECEIVE_BUFFER: usize = 4 << 20;
 
 /// Datagrams already waiting are gathered into one chunk up to this many bytes.
 const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Binds the listener on `listen` with as large a receive buffer as the kernel grants,
+/// and logs what it got: a warning, naming the sysctl to raise, where that is less than
+/// [`RECEIVE_BUFFER`].
+pub async fn bind(listen: SocketAddr) -> std::io::Result<UdpSocket> {
+    let socket = UdpSocket::bind(listen).await?;
+    match enlarge_receive_buffer(&socket) {
+        Ok(granted) if granted >= RECEIVE_BUFFER => {
+            tracing::info!(%listen, receive_buffer = granted, "listening for syslog over UDP");
+        }
+        Ok(granted) => tracing::warn!(
+            %listen,
+            receive_buffer = granted,
+            "listening for syslog over UDP with a small receive buffer: bursts may be dropped (raise net.core.rmem_max to {RECEIVE_BUFFER} or more)"
+        ),
+        Err(err) => tracing::warn!(
+            %listen,
+            "listening for syslog over UDP, with the kernel's default receive buffer: {err}"
+        ),
+    }
+    Ok(socket)
+}
 
 /// Asks the kernel for a [`RECEIVE_BUFFER`]-byte receive buffer on `socket` and returns
 /// the bytes granted, fewer where `net.core.rmem_max` is lower.
