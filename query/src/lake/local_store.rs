@@ -130,19 +130,9 @@ fn read_in_place(
             source: Box::new(source),
         })?;
     let bytes = read_range(file, path, range.clone())?;
-    let last_modified = metadata
-        .modified()
-        .map(DateTime::<Utc>::from)
-        .unwrap_or_default();
     Ok(GetResult {
         payload: GetResultPayload::Stream(stream::once(async { Ok(bytes) }).boxed()),
-        meta: ObjectMeta {
-            location: location.clone(),
-            last_modified,
-            size: metadata.len(),
-            e_tag: None,
-            version: None,
-        },
+        meta: object_meta(location.clone(), &metadata),
         range,
         attributes: Attributes::default(),
     })
@@ -216,9 +206,8 @@ fn is_reserved_name(name: &str) -> bool {
         .is_some_and(|(_, suffix)| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A file's listing entry, with the ETag `LocalFileSystem` gives it in listings, heads and
-/// reads (inode, modification time in microseconds, size), so that caches keyed on either
-/// agree.
+/// A file's entry in listings and reads, with the ETag `LocalFileSystem` gives it
+/// (inode, modification time in microseconds, size), so that caches keyed on either agree.
 fn object_meta(location: StorePath, metadata: &Metadata) -> ObjectMeta {
     let modified = metadata.modified().ok();
     let micros = modified
@@ -462,8 +451,20 @@ mod tests {
         for range in [0..20, 5..9, 19..20] {
             assert_eq!(
                 store.get_range(&location, range.clone()).await.unwrap(),
-                reference.get_range(&location, range).await.unwrap(),
+                reference.get_range(&location, range.clone()).await.unwrap(),
             );
+            let ours = read(&store, &location, range.clone().into()).await;
+            let theirs = reference
+                .get_opts(
+                    &location,
+                    GetOptions {
+                        range: Some(range.into()),
+                        ..GetOptions::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(ours.meta, theirs.meta);
         }
     }
 
