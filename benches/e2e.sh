@@ -145,13 +145,7 @@ sender_pids=()
 
 sample_hwm
 rows_before=$(metric sanso_rows_total)
-# CPU seconds per thread so far (utime + stime), to see which stage is the bottleneck.
-ticks=$(getconf CLK_TCK)
-threads=$(for task in /proc/"$sanso_pid"/task/*; do
-    name=$(cat "$task/comm" 2>/dev/null) || continue
-    # Fields after the parenthesised name: utime and stime are the 12th and 13th.
-    awk -v name="$name" -v hz="$ticks" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' "$task/stat"
-done | awk '{ cpu[$1] += $2 } END { for (n in cpu) if (cpu[n] >= 0.05) printf "%s=%.2fs ", n, cpu[n] }')
+threads=$(cpu_by_thread "$sanso_pid")
 kill -TERM "$sanso_pid"
 wait "$run_pid" || true
 run_pid=

@@ -94,6 +94,7 @@ while ((rows < MESSAGES)); do
 done
 t_rows=$(now)
 sanso_cpu=$(cpu_seconds "$sanso_pid")
+threads=$(cpu_by_thread "$sanso_pid")
 tansu_cpu_sanso=$(awk -v a="$(cpu_seconds "$tansu_pid")" -v b="$tansu_cpu0" 'BEGIN { printf "%.2f", a - b }')
 kill -TERM "$sanso_pid"
 wait "$sanso_pid"
@@ -109,3 +110,4 @@ awk -v n="$MESSAGES" -v p="$PARTITIONS" -v rs="$raw_seconds" -v rb="$raw_bytes" 
     printf "sanso, in the lake (exit)  %8.2f s  %9.0f msg/s  (%.2f of the bare consumer)\n", te - tf, lake, lake / raw
     printf "sanso CPU %.2f s (%.0f msg per CPU second), broker CPU meanwhile %s s\n", sc, n / sc, tcs
 }'
+echo "sanso CPU by thread when every message was parsed: $threads"

@@ -11,6 +11,18 @@ alive() {
     [[ -n $state && $state != Z ]]
 }
 
+# CPU seconds so far (utime + stime) of process $1, summed by thread name, to see which
+# stage is the bottleneck: "sanso-ingest=3.61s sanso-lake-enco=3.40s ...".
+cpu_by_thread() {
+    local ticks task name
+    ticks=$(getconf CLK_TCK)
+    for task in /proc/"$1"/task/*; do
+        name=$(cat "$task/comm" 2>/dev/null) || continue
+        # Fields after the parenthesised name: utime and stime are the 12th and 13th.
+        awk -v name="$name" -v hz="$ticks" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' "$task/stat"
+    done | awk '{ cpu[$1] += $2 } END { for (n in cpu) if (cpu[n] >= 0.05) printf "%s=%.2fs ", n, cpu[n] }'
+}
+
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
