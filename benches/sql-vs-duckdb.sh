@@ -73,7 +73,10 @@ now=$(date -u -d "@$((start_epoch + events / 20))" +%Y-%m-%dT%H:%M:%SZ)
 # The server only answers queries. Without rules it writes nothing into the lake it is
 # measured on: with them, having no sources, it would raise "source fell silent" alerts.
 sed 's/^builtin = true$/builtin = false/' "$bench_config/sanso.toml" >"$bench_config/serve.toml"
-grep -q '^builtin = false$' "$bench_config/serve.toml"
+grep -q '^builtin = false$' "$bench_config/serve.toml" || {
+    echo "sql-vs-duckdb: the example config no longer has 'builtin = true' under [detection]" >&2
+    exit 1
+}
 "$SANSO_BIN" --config "$bench_config/serve.toml" --data "$lake" run &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$bench_config"' EXIT
