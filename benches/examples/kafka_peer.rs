@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! kafka_peer produce BROKERS TOPIC COUNT FILE   # COUNT lines of FILE, cycled
-//! kafka_peer consume BROKERS TOPIC COUNT        # prints `messages bytes seconds`
+//! kafka_peer consume BROKERS TOPIC COUNT        # prints `messages bytes seconds cpu_seconds`
 //! ```
+//!
+//! `cpu_seconds` is the consumer process's CPU time (all threads, librdkafka's included,
+//! from start to exit), so that the bench can tell what reading the topic costs per
+//! message beside what sanso spends on it.
 //!
 //! `KAFKA_OPTIONS="key=value,..."` adds librdkafka settings to the consumer, as
 //! `benches/kafka.sh` adds them to sanso's `kafka_options`.
@@ -115,6 +119,22 @@ fn consume(brokers: &str, topic: &str, count: &str) -> Result<()> {
     // From the first message, like sanso's figure, so that joining the group is not
     // counted against either.
     let seconds = started.map_or(0.0, |s| s.elapsed().as_secs_f64());
-    println!("{messages} {bytes} {seconds:.3}");
+    println!(
+        "{messages} {bytes} {seconds:.3} {:.3}",
+        process_cpu_seconds()?
+    );
     Ok(())
+}
+
+/// User and system CPU time of this process so far, all threads.
+fn process_cpu_seconds() -> Result<f64> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills the struct it is given and reads nothing from it.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    // SAFETY: getrusage returned 0, so it initialised `usage`.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(seconds(usage.ru_utime) + seconds(usage.ru_stime))
 }
