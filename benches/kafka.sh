@@ -41,7 +41,6 @@ trap cleanup EXIT
 
 # shellcheck source=benches/lib.sh
 source "$root/benches/lib.sh"
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
 
 kafka_port=$(free_port)
 brokers=127.0.0.1:$kafka_port

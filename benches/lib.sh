@@ -11,15 +11,23 @@ alive() {
     [[ -n $state && $state != Z ]]
 }
 
-# CPU seconds so far (utime + stime) of process $1, summed by thread name, to see which
-# stage is the bottleneck: "sanso-ingest=3.61s sanso-lake-enco=3.40s ...".
+# CPU seconds (utime + stime) in the stat file $1 of a process or one of its threads.
+stat_cpu_seconds() {
+    # Fields after the parenthesised name: utime and stime are the 12th and 13th.
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "$1"
+}
+
+# CPU seconds so far of process $1, all threads.
+cpu_seconds() { stat_cpu_seconds "/proc/$1/stat"; }
+
+# CPU seconds so far of process $1, summed by thread name, to see which stage is the
+# bottleneck: "sanso-ingest=3.61s sanso-lake-enco=3.40s ...".
 cpu_by_thread() {
-    local ticks task name
-    ticks=$(getconf CLK_TCK)
+    local task name seconds
     for task in /proc/"$1"/task/*; do
         name=$(cat "$task/comm" 2>/dev/null) || continue
-        # Fields after the parenthesised name: utime and stime are the 12th and 13th.
-        awk -v name="$name" -v hz="$ticks" '{ sub(/^.*\) /, ""); printf "%s %.2f\n", name, ($12 + $13) / hz }' "$task/stat"
+        seconds=$(stat_cpu_seconds "$task/stat" 2>/dev/null) || continue
+        echo "$name $seconds"
     done | awk '{ cpu[$1] += $2 } END { for (n in cpu) if (cpu[n] >= 0.05) printf "%s=%.2fs ", n, cpu[n] }'
 }
 
