@@ -6,11 +6,13 @@
 #    $SANSO_BENCH_LAKE (default ~/.cache/sanso/bench-lake), in chunks of `sanso demo
 #    --out` + `sanso import`, then compacts it; a finished lake is reused by later runs.
 # 2. Starts `sanso run` on it (no sources; Flight SQL on a loopback port).
-# 3. Runs benches/sql_vs_duckdb.py: the README's investigation queries, through Flight SQL
-#    (ADBC) and through DuckDB on the same files, checking that the results are identical.
+# 3. Runs benches/sql_vs_duckdb.py: the README's investigation queries, with sanso's
+#    engine embedded (examples/sql_in_process.rs, as DuckDB is embedded in Python),
+#    through Flight SQL (ADBC), and through DuckDB on the same files, checking that the
+#    results are identical.
 #
 # Needs the virtualenv of tests/install-prerequisites (DuckDB, the ADBC driver). Uses the
-# release binary; set SANSO_BIN to use another one.
+# release binaries; set SANSO_BIN and SANSO_IN_PROCESS_BIN to use others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,10 @@ start_epoch=$(date -u -d 2026-10-01T00:00:00Z +%s)
 if [ -z "${SANSO_BIN:-}" ]; then
     cargo build --release -p sanso -j 2
     SANSO_BIN="$CARGO_TARGET_DIR/release/sanso"
+fi
+if [ -z "${SANSO_IN_PROCESS_BIN:-}" ]; then
+    cargo build --release -p sanso-benches --example sql_in_process -j 2
+    SANSO_IN_PROCESS_BIN="$CARGO_TARGET_DIR/release/examples/sql_in_process"
 fi
 bench_config="$(mktemp -d)"
 trap 'rm -rf "$bench_config"' EXIT
@@ -86,4 +92,5 @@ for _ in $(seq 100); do
 done
 
 echo "sql-vs-duckdb: $(find "$lake" -name '*.parquet' | wc -l) files, $(du -sh "$lake" | cut -f1), now = $now"
-"$venv/bin/python" benches/sql_vs_duckdb.py "$lake" grpc://127.0.0.1:15051 bench "$now" "$server"
+"$venv/bin/python" benches/sql_vs_duckdb.py "$lake" "$now" --in-process "$SANSO_IN_PROCESS_BIN" \
+    --flight grpc://127.0.0.1:15051 bench --server-pid "$server"

@@ -1,30 +1,41 @@
 """The README's investigation queries, run by sanso and by DuckDB on the same Parquet
 lake in the same run; results must be identical, and the times are compared.
 
-sanso answers over Arrow Flight SQL (the ADBC driver) from a running `sanso run`, whose
-session is the one `sanso sql` opens; DuckDB reads the same files in process. Each query
-runs once to warm the page cache, then REPEAT times per engine, alternating; the best
-time counts. Results are compared as multisets of rows, timestamps as UTC instants.
+DuckDB runs in this process. sanso runs in up to three ways, each a column of its own:
 
-    sql_vs_duckdb.py LAKE FLIGHT_URI TOKEN NOW [SERVER_PID]
-    sql_vs_duckdb.py LAKE cli:SANSO_BINARY - NOW
+- `--in-process BINARY`: sanso's engine embedded in a process of its own
+  (`benches/examples/sql_in_process.rs`), on the same footing as DuckDB here: the time
+  is that of `Lake::sql` alone, measured inside that process. This is the engine
+  against the engine.
+- `--flight URI TOKEN`: a running `sanso run` over Arrow Flight SQL, through the ADBC
+  driver, whose session is the one `sanso sql` opens: what an analyst's tool sees,
+  network and driver included. With `--server-pid`, the server's CPU time per query
+  (all its threads, not the client's) is given too.
+- `--cli BINARY`: one `sanso sql --format parquet` process per query, so the time
+  includes starting the process and opening the lake.
 
-NOW is the lake's "now", RFC 3339, UTC. With SERVER_PID, the `sanso run` answering at
-FLIGHT_URI, the table also gives each engine's CPU time per query: the server's (all its
-threads, not the client's) against this process's while DuckDB runs. On a shared machine
-CPU time moves less than wall time.
+    sql_vs_duckdb.py LAKE NOW [--in-process BINARY] [--flight URI TOKEN [--server-pid PID]] [--cli BINARY]
 
-The second form runs each query as `sanso sql --format parquet` instead: one process per
-query, so sanso's times include starting the process and opening the lake.
+NOW is the lake's "now", RFC 3339, UTC. Each query runs once per engine to warm the page
+cache, then again, alternating between engines, at least MIN_RUNS times and until every
+engine has spent BUDGET seconds on it (at most MAX_RUNS); the best time counts. A query of
+a few milliseconds thus runs often enough that its best time is not one scheduler's
+whim, and a query of a second still runs MIN_RUNS times. CPU time is each
+engine's own: the embedded process's, the server's, or this process's while DuckDB
+runs. On a shared machine CPU time moves less than wall time. Results are compared as
+multisets of rows, timestamps as UTC instants.
 
-Prints each engine's fixed cost per query (`SELECT 1`), and sanso's over bare Flight SQL
-(pyarrow's Flight client, no driver) to tell the server's share from ADBC's, then a
-Markdown table. Exit status 1 if any result differs.
+Prints each engine's fixed cost per query (`SELECT 1`), and with `--flight` the server's
+over bare Flight SQL (pyarrow's Flight client, no driver) to tell the server's share from
+ADBC's, then a Markdown table of times and ratios to DuckDB. Exit status 1 if any result
+differs.
 """
 
+import argparse
 import ctypes
 import datetime
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -39,7 +50,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from adbc_driver_flightsql import DatabaseOptions
 
-REPEAT = 3
+MIN_RUNS = 3
+MAX_RUNS = 50
+BUDGET = 0.5
 
 # (name, sanso SQL, DuckDB SQL). The sanso text is the README's, except that `now()` is
 # fixed (both engines must see the same instant) and ties are broken where a LIMIT would
@@ -207,37 +220,111 @@ def bare_flight_sql(uri: str, token: str):
     return run
 
 
+class Engine:
+    """One way of running a query: `run(sql)` returns (wall seconds, CPU seconds or None,
+    result table)."""
+
+    def __init__(self, name: str, run):
+        self.name = name
+        self.run = run
+
+
+def in_process_engine(binary: str, lake: str) -> Engine:
+    """sanso embedded (`examples/sql_in_process.rs`): it times each query itself."""
+    harness = subprocess.Popen([binary, lake], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    result = os.path.join(tempfile.mkdtemp(), "result.arrow")
+
+    def run(sql):
+        harness.stdin.write(json.dumps({"sql": sql, "out": result}) + "\n")
+        harness.stdin.flush()
+        answer = harness.stdout.readline().split(maxsplit=1)
+        if not answer:
+            raise RuntimeError(f"{binary} ended without answering")
+        if answer[0] != "ok":
+            raise RuntimeError(f"sanso in process: {answer[1] if len(answer) > 1 else 'no message'}")
+        seconds, cpu, _rows = answer[1].split()
+        with pa.memory_map(result) as source:
+            table = pa.ipc.open_file(source).read_all()
+        return float(seconds), float(cpu), table
+
+    return Engine("sanso in process", run)
+
+
+def timed_engine(name: str, run, clock) -> Engine:
+    """An engine timed from here: wall time around `run`, CPU time on `clock` (a second
+    run, so that reading a clock does not fall inside the wall time) if there is one."""
+
+    def timed_run(sql):
+        cpu = None
+        if clock is not None:
+            cpu, _ = cpu_timed(clock, lambda: run(sql))
+        seconds, table = timed(lambda: run(sql))
+        return seconds, cpu, table
+
+    return Engine(name, timed_run)
+
+
+def flight_engine(uri: str, token: str, server_pid) -> Engine:
+    sanso = flightsql.connect(
+        uri,
+        db_kwargs={DatabaseOptions.AUTHORIZATION_HEADER.value: f"Bearer {token}"},
+        autocommit=True,
+    )
+
+    def run(sql):
+        with sanso.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table()
+
+    clock = process_clock(server_pid) if server_pid is not None else None
+    return timed_engine("sanso Flight SQL", run, clock)
+
+
+def cli_engine(binary: str, lake: str) -> Engine:
+    out = tempfile.mkdtemp()
+
+    def run(sql):
+        path = os.path.join(out, "result.parquet")
+        subprocess.run(
+            [binary, "--data", lake, "sql", "--format", "parquet", "--out", path, sql],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        return pq.read_table(path)
+
+    return timed_engine("sanso sql", run, None)
+
+
+def ratio(a, b) -> str:
+    if a is None or b is None:
+        return "–"
+    return f"{a / b:.2f}" if b else "inf"
+
+
 def main() -> int:
-    lake, uri, token, now = sys.argv[1:5]
-    server_clock = process_clock(int(sys.argv[5])) if len(sys.argv) > 5 else None
-    now_utc = datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%S")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("lake")
+    parser.add_argument("now")
+    parser.add_argument("--in-process", metavar="BINARY")
+    parser.add_argument("--flight", nargs=2, metavar=("URI", "TOKEN"))
+    parser.add_argument("--server-pid", type=int)
+    parser.add_argument("--cli", metavar="BINARY")
+    args = parser.parse_args()
+    lake = args.lake
+    now_utc = datetime.datetime.fromisoformat(args.now.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%S")
+
+    engines = []
+    if args.in_process:
+        engines.append(in_process_engine(args.in_process, lake))
+    if args.flight:
+        engines.append(flight_engine(*args.flight, args.server_pid))
+    if args.cli:
+        engines.append(cli_engine(args.cli, lake))
+    if not engines:
+        parser.error("name at least one way of running sanso: --in-process, --flight or --cli")
 
     duck = duckdb.connect()
     duck.execute("SET TimeZone = 'UTC'")
-    if uri.startswith("cli:"):
-        binary = uri.removeprefix("cli:")
-        out = tempfile.mkdtemp()
-
-        def run_sanso(sql):
-            path = os.path.join(out, "result.parquet")
-            subprocess.run(
-                [binary, "--data", lake, "sql", "--format", "parquet", "--out", path, sql],
-                check=True,
-                stderr=subprocess.DEVNULL,
-            )
-            return pq.read_table(path)
-    else:
-        sanso = flightsql.connect(
-            uri,
-            db_kwargs={DatabaseOptions.AUTHORIZATION_HEADER.value: f"Bearer {token}"},
-            autocommit=True,
-        )
-
-        def run_sanso(sql):
-            with sanso.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetch_arrow_table()
-
     for table in TABLES:
         if glob.glob(f"{lake}/{table}/*/*/*.parquet"):
             duck.execute(
@@ -246,52 +333,57 @@ def main() -> int:
             )
         else:
             # DuckDB cannot read no files; an empty table of sanso's schema stands in.
-            duck.register(table, run_sanso(f"SELECT * FROM {table} LIMIT 0"))
+            duck.register(table, engines[0].run(f"SELECT * FROM {table} LIMIT 0")[2])
 
     def run_duck(sql):
         return duck.sql(sql).to_arrow_table()
 
-    # The fixed cost of one query, apart from any data: for sanso the client round trips
-    # (ADBC prepares, gets the flight info, fetches and closes: four calls) and planning,
-    # or a whole process with `cli:`.
-    overhead = [min(timed(lambda: run(ROUND_TRIP))[0] for _ in range(5)) for run in (run_sanso, run_duck)]
-    print(f"Fixed cost of `{ROUND_TRIP}`: sanso {overhead[0]:.4f} s, DuckDB {overhead[1]:.4f} s")
-    if not uri.startswith("cli:"):
-        bare = bare_flight_sql(uri, token)
+    engines.append(timed_engine("DuckDB", run_duck, time.CLOCK_PROCESS_CPUTIME_ID))
+    sansos = engines[:-1]
+
+    # The fixed cost of one query, apart from any data: for sanso over Flight SQL the
+    # client round trips (ADBC prepares, gets the flight info, fetches and closes: four
+    # calls) and planning, or a whole process with `--cli`.
+    costs = ", ".join(f"{e.name} {min(e.run(ROUND_TRIP)[0] for _ in range(5)):.4f} s" for e in engines)
+    print(f"Fixed cost of `{ROUND_TRIP}`: {costs}")
+    if args.flight:
+        bare = bare_flight_sql(*args.flight)
         cost = min(timed(lambda: bare(ROUND_TRIP))[0] for _ in range(5))
         print(f"The same over bare Flight SQL (two calls, no ADBC): sanso {cost:.4f} s")
     print()
-    if server_clock is None:
-        print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB |")
-        print("|---|---:|---:|---:|---:|")
-    else:
-        print("| query | rows | sanso (s) | DuckDB (s) | sanso / DuckDB | sanso CPU (s) | DuckDB CPU (s) | CPU sanso / DuckDB |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    header = ["query", "rows", "runs"] + [f"{e.name} (s)" for e in engines]
+    header += [f"{e.name} / DuckDB" for e in sansos] + [f"CPU {e.name} / DuckDB" for e in sansos]
+    print("| " + " | ".join(header) + " |")
+    print("|---|" + "---:|" * (len(header) - 1))
     differ = 0
     for name, sanso_sql, duck_sql in QUERIES:
         sanso_sql = sanso_sql.replace("{now}", f"TIMESTAMP '{now_utc}Z'")
         duck_sql = (duck_sql or sanso_sql).replace("{now}", f"TIMESTAMPTZ '{now_utc}+00'")
-        run_sanso(sanso_sql)
-        run_duck(duck_sql)
-        sanso_times, duck_times, sanso_cpu, duck_cpu = [], [], [], []
-        for _ in range(REPEAT):
-            if server_clock is not None:
-                sanso_cpu.append(cpu_timed(server_clock, lambda: run_sanso(sanso_sql))[0])
-                duck_cpu.append(cpu_timed(time.CLOCK_PROCESS_CPUTIME_ID, lambda: run_duck(duck_sql))[0])
-            t, sanso_result = timed(lambda: run_sanso(sanso_sql))
-            sanso_times.append(t)
-            t, duck_result = timed(lambda: run_duck(duck_sql))
-            duck_times.append(t)
-        s, d = min(sanso_times), min(duck_times)
-        same = canonical(sanso_result) == canonical(duck_result)
-        if not same:
-            differ += 1
-            print(f"RESULTS DIFFER for {name}: sanso {sanso_result.num_rows} rows, DuckDB {duck_result.num_rows} rows", file=sys.stderr)
-        row = f"| {name} | {sanso_result.num_rows} | {s:.3f} | {d:.3f} | {s / d:.2f}{'' if same else ' (results differ)'} |"
-        if server_clock is not None:
-            sc, dc = min(sanso_cpu), min(duck_cpu)
-            row += f" {sc:.3f} | {dc:.3f} | {sc / dc if dc else float('inf'):.2f} |"
-        print(row, flush=True)
+        texts = [sanso_sql] * len(sansos) + [duck_sql]
+        for engine, sql in zip(engines, texts):
+            engine.run(sql)
+        runs = [[] for _ in engines]
+        while len(runs[0]) < MAX_RUNS and (
+            len(runs[0]) < MIN_RUNS or min(sum(r[0] for r in done) for done in runs) < BUDGET
+        ):
+            for engine, sql, done in zip(engines, texts, runs):
+                done.append(engine.run(sql))
+        walls = [min(r[0] for r in done) for done in runs]
+        cpus = [None if done[0][1] is None else min(r[1] for r in done) for done in runs]
+        results = [done[-1][2] for done in runs]
+        expected = canonical(results[-1])
+        cells = [name, str(results[-1].num_rows), str(len(runs[0]))] + [f"{w:.3f}" for w in walls]
+        for engine, result, wall, cpu in zip(sansos, results, walls, cpus):
+            same = canonical(result) == expected
+            if not same:
+                differ += 1
+                print(
+                    f"RESULTS DIFFER for {name}: {engine.name} {result.num_rows} rows, DuckDB {results[-1].num_rows} rows",
+                    file=sys.stderr,
+                )
+            cells.append(ratio(wall, walls[-1]) + ("" if same else " (results differ)"))
+        cells += [ratio(cpu, cpus[-1]) for cpu in cpus[:-1]]
+        print("| " + " | ".join(cells) + " |", flush=True)
     return 1 if differ else 0
 
 
