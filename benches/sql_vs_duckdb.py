@@ -265,6 +265,8 @@ def timed_engine(name: str, run, clock) -> Engine:
 
 
 def flight_engine(uri: str, token: str, server_pid) -> Engine:
+    """A running `sanso run` through the ADBC Flight SQL driver; CPU time from the
+    server's clock when its process is known."""
     sanso = flightsql.connect(
         uri,
         db_kwargs={DatabaseOptions.AUTHORIZATION_HEADER.value: f"Bearer {token}"},
@@ -281,6 +283,7 @@ def flight_engine(uri: str, token: str, server_pid) -> Engine:
 
 
 def cli_engine(binary: str, lake: str) -> Engine:
+    """One `sanso sql` process per query, its result read back from Parquet."""
     out = tempfile.mkdtemp()
 
     def run(sql):
@@ -296,6 +299,7 @@ def cli_engine(binary: str, lake: str) -> Engine:
 
 
 def ratio(a, b) -> str:
+    """`a / b` for the table, a dash where a time is missing."""
     if a is None or b is None:
         return "–"
     return f"{a / b:.2f}" if b else "inf"
