@@ -243,7 +243,10 @@ def in_process_engine(binary: str, lake: str) -> Engine:
         if answer[0] != "ok":
             raise RuntimeError(f"sanso in process: {answer[1] if len(answer) > 1 else 'no message'}")
         seconds, cpu, _rows = answer[1].split()
-        with pa.memory_map(result) as source:
+        # Read into memory, not mapped: the next request truncates and rewrites the file,
+        # while this table may live on (DuckDB holds the one that stands in for a table
+        # with no files).
+        with pa.OSFile(result) as source:
             table = pa.ipc.open_file(source).read_all()
         return float(seconds), float(cpu), table
 
