@@ -22,6 +22,7 @@ use arrow::array::RecordBatch;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
+use datafusion::common::utils::get_available_parallelism;
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -136,10 +137,10 @@ pub fn plain_schema(schema: &Schema) -> SchemaRef {
 /// (`benches/RESULTS.md`).
 const PARTITIONS_PER_CORE: usize = 4;
 
-/// The partitions of a query plan on this machine (see [`PARTITIONS_PER_CORE`]).
+/// The partitions of a query plan on this machine (see [`PARTITIONS_PER_CORE`]), counting
+/// cores as DataFusion does for its own default.
 fn partitions() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    cores * PARTITIONS_PER_CORE
+    get_available_parallelism() * PARTITIONS_PER_CORE
 }
 
 /// An opened lake: a DataFusion session with every table registered.

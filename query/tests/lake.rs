@@ -196,7 +196,7 @@ async fn aggregations_are_split_into_four_partitions_per_core() {
         .create_physical_plan()
         .await
         .unwrap();
-    let cores = std::thread::available_parallelism().unwrap().get();
+    let cores = datafusion::common::utils::get_available_parallelism();
     let shown = datafusion::physical_plan::displayable(plan.as_ref())
         .indent(false)
         .to_string();
