@@ -24,9 +24,7 @@ use std::sync::Arc;
 use arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, Result};
-use datafusion::logical_expr::{
-    Aggregate, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Union,
-};
+use datafusion::logical_expr::{Aggregate, Expr, ExprSchemable, LogicalPlan, Projection, Union};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
@@ -57,18 +55,13 @@ impl OptimizerRule for GroupByStringViews {
             return Ok(Transformed::no(plan));
         }
         let input = aggregate.input.as_ref();
-        // The input's columns, then each text key as a view under a name of its own.
-        let mut projection: Vec<Expr> = input
-            .schema()
-            .columns()
-            .into_iter()
-            .map(Expr::Column)
-            .collect();
+        let mut views = Vec::new();
+        let mut other_keys = Vec::new();
         let mut group_expr = Vec::with_capacity(aggregate.group_expr.len());
         for (expr, (qualifier, field)) in aggregate.group_expr.iter().zip(aggregate.schema.iter()) {
             if groups_as_view(expr, &expr.get_type(input.schema())?) {
-                let name = format!("__sanso_group_key_{}", group_expr.len());
-                projection.push(
+                let name = format!("__sanso_group_key_{}", views.len());
+                views.push(
                     expr.clone()
                         .cast_to(&DataType::Utf8View, input.schema())?
                         .alias(&name),
@@ -78,12 +71,18 @@ impl OptimizerRule for GroupByStringViews {
                         .alias_qualified(qualifier.cloned(), field.name()),
                 );
             } else {
+                other_keys.push(expr);
                 group_expr.push(expr.clone());
             }
         }
-        if projection.len() == input.schema().fields().len() {
+        if views.is_empty() {
             return Ok(Transformed::no(plan));
         }
+        let read = other_keys.into_iter().chain(&aggregate.aggr_expr);
+        let Some(mut projection) = columns_of(input, read) else {
+            return Ok(Transformed::no(plan));
+        };
+        projection.extend(views);
         let grouped = LogicalPlan::Aggregate(Aggregate::try_new(
             Arc::new(project_into(input, projection)?),
             group_expr,
@@ -91,6 +90,29 @@ impl OptimizerRule for GroupByStringViews {
         )?);
         with_schema_of(grouped, &aggregate.schema).map(Transformed::yes)
     }
+}
+
+/// The columns of `input` that `exprs` read, in `input`'s order, or `None` if one of
+/// them refers to a column `input` does not have.
+///
+/// The projection under the rewritten aggregate carries the columns its other keys and
+/// its aggregates read, and the views, not every column of the input: over a wide table
+/// building a projection of all of them, for the optimizer to prune again, cost more
+/// than the rest of the rule.
+fn columns_of<'a>(input: &LogicalPlan, exprs: impl Iterator<Item = &'a Expr>) -> Option<Vec<Expr>> {
+    let schema = input.schema();
+    let mut indices = exprs
+        .flat_map(|expr| expr.column_refs())
+        .map(|column| schema.index_of_column(column).ok())
+        .collect::<Option<Vec<usize>>>()?;
+    indices.sort_unstable();
+    indices.dedup();
+    Some(
+        indices
+            .into_iter()
+            .map(|index| Expr::Column(Column::from(schema.qualified_field(index))))
+            .collect(),
+    )
 }
 
 /// `input` projected to `exprs`, which name every column they make.
@@ -109,9 +131,7 @@ fn project_into(input: &LogicalPlan, exprs: Vec<Expr>) -> Result<LogicalPlan> {
             .collect::<Result<Vec<_>>>()?;
         return Ok(LogicalPlan::Union(Union::try_new(branches)?));
     }
-    LogicalPlanBuilder::from(input.clone())
-        .project(exprs)?
-        .build()
+    Projection::try_new(exprs, Arc::new(input.clone())).map(LogicalPlan::Projection)
 }
 
 /// Each branch of `union` with `exprs` rewritten to its columns, or `None` if an
@@ -164,7 +184,9 @@ mod tests {
     use crate::rewrite::testing::{optimized_plan, run};
     use arrow::array::{DictionaryArray, Int64Array, RecordBatch, StringArray};
     use arrow::datatypes::{Field, Int32Type, Schema};
+    use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::execution::context::SessionContext;
+    use datafusion::optimizer::OptimizerContext;
 
     /// A session with `t(device, action, bytes, zone)`: two dictionary columns with nulls
     /// and a value no row uses, and a plain text column with a null, with or without the
@@ -264,6 +286,57 @@ mod tests {
         let casts: Vec<&str> = plan.lines().filter(|l| l.contains("AS Utf8View")).collect();
         assert_eq!(casts.len(), 2, "{plan}");
         assert!(casts.iter().all(|l| depth(l) > depth(union)), "{plan}");
+    }
+
+    #[tokio::test]
+    async fn the_keys_projection_carries_only_what_the_aggregate_reads() {
+        let ctx = session(false);
+        let projected = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move {
+                let plan = ctx.sql(sql).await.unwrap().into_unoptimized_plan();
+                let aggregate = plan
+                    .inputs()
+                    .into_iter()
+                    .find(|p| matches!(p, LogicalPlan::Aggregate(_)))
+                    .expect("an aggregate under the query's projection")
+                    .clone();
+                let rewritten = GroupByStringViews
+                    .rewrite(aggregate, &OptimizerContext::new())
+                    .unwrap();
+                assert!(rewritten.transformed, "{sql}");
+                let mut names = Vec::new();
+                rewritten
+                    .data
+                    .apply(|node| {
+                        if let LogicalPlan::Projection(projection) = node
+                            && let LogicalPlan::TableScan(_) = projection.input.as_ref()
+                        {
+                            names = projection
+                                .expr
+                                .iter()
+                                .map(|e| e.schema_name().to_string())
+                                .collect();
+                        }
+                        Ok(TreeNodeRecursion::Continue)
+                    })
+                    .unwrap();
+                names
+            }
+        };
+        assert_eq!(
+            projected("SELECT device, count(*) FROM t GROUP BY device").await,
+            ["__sanso_group_key_0"]
+        );
+        assert_eq!(
+            projected("SELECT device, bytes, sum(bytes) FROM t GROUP BY device, bytes").await,
+            ["t.bytes", "__sanso_group_key_0"]
+        );
+        assert_eq!(
+            projected("SELECT device, lower(zone), max(bytes) FROM t GROUP BY device, lower(zone)")
+                .await,
+            ["t.bytes", "t.zone", "__sanso_group_key_0"]
+        );
     }
 
     #[tokio::test]
