@@ -198,14 +198,14 @@ impl FlightSqlServer {
         let limits = self.lake.limits();
         let deadline = tokio::time::Instant::now() + limits.timeout;
         let schema = wire_schema(frame.schema().as_arrow());
-        let batches = tokio::time::timeout_at(deadline, frame.execute_stream())
+        let batches = tokio::time::timeout_at(deadline, self.lake.execute(frame))
             .await
             .map_err(|_| {
                 query_status(QueryError::Timeout {
                     limit: limits.timeout,
                 })
             })?
-            .map_err(|e| query_status(e.into()))?;
+            .map_err(query_status)?;
         let timeout = limits.timeout;
         let batches = stream::unfold(Some(batches), move |state| async move {
             let mut batches = state?;

@@ -153,4 +153,11 @@ async fn queries_over_their_limits_are_stopped() {
     let big = "SELECT n, count(*) FROM (SELECT unnest(range(1, 2000000)) AS n) GROUP BY n ORDER BY n DESC";
     let err = lake.sql(big).await.unwrap_err().to_string();
     assert!(err.to_lowercase().contains("resources exhausted"), "{err}");
+    // The same limit holds for a plan run through `Lake::execute`, as Flight SQL does.
+    let stream = lake.execute(lake.plan(big).await.unwrap()).await.unwrap();
+    let err = futures::TryStreamExt::try_collect::<Vec<_>>(stream)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.to_lowercase().contains("resources exhausted"), "{err}");
 }
