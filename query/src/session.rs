@@ -321,7 +321,9 @@ impl Lake {
         Ok(DataFrame::new(state, plan))
     }
 
-    /// Starts running `frame`, a plan of this lake's, with the lake's task context.
+    /// Starts running `frame`, from [`Lake::plan`] or [`Lake::frame`], and streams its
+    /// batches. The session's memory limit applies; the time limit is the caller's, as
+    /// for [`Lake::plan`].
     pub async fn execute(&self, frame: DataFrame) -> Result<SendableRecordBatchStream, QueryError> {
         let plan = frame.create_physical_plan().await?;
         Ok(execute_stream(plan, Arc::clone(&self.task))?)
