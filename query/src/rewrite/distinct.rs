@@ -12,7 +12,7 @@
 //! When every aggregate is distinct and skips nulls (`count`, `sum`, `avg`, `min`, `max`),
 //! the parts need not be joined: each input row is copied once per distinct argument,
 //! and two plain aggregations over the copies give every aggregate from one read of the
-//! input ([`one_pass`]), whatever the input is. The port scan query thereby reads
+//! input (`one_pass`), whatever the input is. The port scan query thereby reads
 //! `network` once instead of twice.
 //!
 //! Otherwise the input is computed once per part, so the split applies only where that is
