@@ -78,13 +78,19 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&config, &lake, &args),
         Command::Import(args) => import::import(&config, &lake, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => output::sql(
-            &lake,
-            Arc::new(config.zone_map()),
-            config.query.limits(),
-            &args,
-        ),
-        Command::Shell => shell::shell(&lake, Arc::new(config.zone_map()), config.query.limits()),
+        Command::Sql(args) => {
+            keep_freed_query_memory();
+            output::sql(
+                &lake,
+                Arc::new(config.zone_map()),
+                config.query.limits(),
+                &args,
+            )
+        }
+        Command::Shell => {
+            keep_freed_query_memory();
+            shell::shell(&lake, Arc::new(config.zone_map()), config.query.limits())
+        }
         Command::Compact(args) => compact::compact(&config, &data("compact")?, &args),
         Command::Report(args) => report::command(&config, &data("report")?, &args),
         Command::Incident(command) => incident::command(&config, &data("incident")?, &command),
@@ -96,13 +102,25 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(cli::RulesCommand::Test { dir }) => {
             detection::test_rules(dir.as_deref(), &config.detection)
         }
-        Command::Hunt(args) => hunt::hunt(
-            &lake,
-            Arc::new(config.zone_map()),
-            config.query.limits(),
-            &config.detection,
-            &args,
-        ),
+        Command::Hunt(args) => {
+            keep_freed_query_memory();
+            hunt::hunt(
+                &lake,
+                Arc::new(config.zone_map()),
+                config.query.limits(),
+                &config.detection,
+                &args,
+            )
+        }
+    }
+}
+
+/// `sql`, `shell` and `hunt` only query, so their processes keep the memory a query frees
+/// for its next batch ([`sanso_query::allocator`]). The other commands ingest or write,
+/// and `run` keeps glibc's defaults to stay within its bound on resident memory.
+fn keep_freed_query_memory() {
+    if !sanso_query::allocator::keep_freed_memory() {
+        tracing::debug!("the allocator took no thresholds; queries run on its defaults");
     }
 }
 

@@ -1,8 +1,8 @@
 //! sanso's query engine embedded in a process of its own, for `benches/sql_vs_duckdb.py`:
 //! DuckDB runs inside the Python process, and this is sanso on the same footing, with
-//! no server, network or client driver between the query and its result. It opens the
-//! lake once with `Lake::open`, as `sanso run` and `sanso sql` do, and answers queries
-//! until its input ends.
+//! no server, network or client driver between the query and its result. It keeps the
+//! memory its queries free and opens the lake once with `Lake::open`, as `sanso sql`
+//! does, and answers queries until its input ends.
 //!
 //! ```text
 //! sql_in_process LAKE
@@ -47,6 +47,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(root: &str) -> Result<()> {
+    sanso_query::allocator::keep_freed_memory();
     // The bench's queries do not call `zone_of`, the one function that reads zones.
     let lake = Lake::open(PathBuf::from(root), Arc::new(ZoneMap::default())).await?;
     let mut stdout = std::io::stdout().lock();
