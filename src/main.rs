@@ -115,9 +115,10 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `sql`, `shell` and `hunt` only query, so their processes keep the memory a query frees
-/// for its next batch ([`sanso_query::allocator`]). The other commands ingest or write,
-/// and `run` keeps glibc's defaults to stay within its bound on resident memory.
+/// `sql`, `shell` and `hunt` are query processes (`hunt` at most stores the alerts it found,
+/// at the end), so they keep the memory a query frees for its next batch
+/// ([`sanso_query::allocator`]). `run` keeps glibc's defaults: its ingest works under a
+/// bound on resident memory.
 fn keep_freed_query_memory() {
     if !sanso_query::allocator::keep_freed_memory() {
         tracing::debug!("the allocator took no thresholds; queries run on its defaults");

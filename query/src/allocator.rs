@@ -12,8 +12,8 @@
 //! figures).
 //!
 //! The cost is memory held after the peak: up to [`KEPT_BYTES`] free at the top of each of
-//! the allocator's arenas. That suits `sanso sql`, `sanso shell` and `sanso hunt`, which
-//! only query. `sanso run` does not call it: its ingest works under a bound on resident
+//! the allocator's arenas. That suits `sanso sql`, `sanso shell` and `sanso hunt`, whose
+//! work is queries. `sanso run` does not call it: its ingest works under a bound on resident
 //! memory that held freed memory would eat into.
 
 /// The largest block still taken from the heap, and the most free memory left at the top
