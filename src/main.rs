@@ -74,23 +74,23 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             )
         })
     };
+    if matches!(
+        cli.command,
+        Command::Sql(_) | Command::Shell | Command::Hunt(_)
+    ) {
+        keep_freed_query_memory();
+    }
     match cli.command {
         Command::Run(args) => run::run(&config, &lake, &args),
         Command::Import(args) => import::import(&config, &lake, &args),
         Command::Demo(args) => demo_command(&args),
-        Command::Sql(args) => {
-            keep_freed_query_memory();
-            output::sql(
-                &lake,
-                Arc::new(config.zone_map()),
-                config.query.limits(),
-                &args,
-            )
-        }
-        Command::Shell => {
-            keep_freed_query_memory();
-            shell::shell(&lake, Arc::new(config.zone_map()), config.query.limits())
-        }
+        Command::Sql(args) => output::sql(
+            &lake,
+            Arc::new(config.zone_map()),
+            config.query.limits(),
+            &args,
+        ),
+        Command::Shell => shell::shell(&lake, Arc::new(config.zone_map()), config.query.limits()),
         Command::Compact(args) => compact::compact(&config, &data("compact")?, &args),
         Command::Report(args) => report::command(&config, &data("report")?, &args),
         Command::Incident(command) => incident::command(&config, &data("incident")?, &command),
@@ -102,16 +102,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(cli::RulesCommand::Test { dir }) => {
             detection::test_rules(dir.as_deref(), &config.detection)
         }
-        Command::Hunt(args) => {
-            keep_freed_query_memory();
-            hunt::hunt(
-                &lake,
-                Arc::new(config.zone_map()),
-                config.query.limits(),
-                &config.detection,
-                &args,
-            )
-        }
+        Command::Hunt(args) => hunt::hunt(
+            &lake,
+            Arc::new(config.zone_map()),
+            config.query.limits(),
+            &config.detection,
+            &args,
+        ),
     }
 }
 
