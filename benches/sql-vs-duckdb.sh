@@ -12,7 +12,8 @@
 #    results are identical.
 #
 # Needs the virtualenv of tests/install-prerequisites (DuckDB, the ADBC driver). Uses the
-# release binaries; set SANSO_BIN and SANSO_IN_PROCESS_BIN to use others.
+# release binaries; set SANSO_BIN and SANSO_IN_PROCESS_BIN to use others, such as those
+# of the production profile (`cargo build --profile production`), the build to deploy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
