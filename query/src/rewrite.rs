@@ -21,9 +21,13 @@
 //!   or text columns, grouped as string views, which DataFusion's columnar group tables
 //!   take and compare fastest.
 //!
-//! One rewrite works on physical plans, and [`physical_rules`] lists it:
-//! [`dictionary_keys::CompareDictionaryKeys`], Parquet scan filters such as `action =
-//! 'block'` computed on the dictionary's keys.
+//! Two rewrites work on physical plans, and [`physical_rules`] places them among
+//! DataFusion's:
+//!
+//! - [`dictionary_keys::CompareDictionaryKeys`]: Parquet scan filters such as `action =
+//!   'block'` computed on the dictionary's keys.
+//! - [`band_join::WithholdBandJoinFilter`]: the input a band join streams is scanned
+//!   without the join's dynamic filter, which costs more there than it saves.
 
 pub mod band_join;
 pub mod dictionary_keys;
@@ -43,6 +47,7 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 
 const NANOS_PER_DAY: i128 = 86_400 * 1_000_000_000;
 
@@ -78,9 +83,22 @@ pub fn register(ctx: &SessionContext) {
     }
 }
 
-/// sanso's physical plan rewrites, to run after DataFusion's own.
+/// DataFusion's rule that hands dynamic filters down, after the plan has its final shape.
+const POST_OPTIMIZATION_FILTER_PUSHDOWN: &str = "FilterPushdown(Post)";
+
+/// The physical optimizer's rules: DataFusion's own, with sanso's where they must run.
+///
+/// [`band_join::WithholdBandJoinFilter`] decides which input a join's dynamic filter may
+/// reach, so it runs before DataFusion hands those filters down; the others run last.
 pub fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
-    vec![Arc::new(dictionary_keys::CompareDictionaryKeys)]
+    let mut rules = PhysicalOptimizer::new().rules;
+    let pushdown = rules
+        .iter()
+        .position(|rule| rule.name() == POST_OPTIMIZATION_FILTER_PUSHDOWN)
+        .unwrap_or(rules.len());
+    rules.insert(pushdown, Arc::new(band_join::WithholdBandJoinFilter));
+    rules.push(Arc::new(dictionary_keys::CompareDictionaryKeys));
+    rules
 }
 
 /// Rewrites `timestamp ± interval` into `timestamp ± duration` when the interval has a
@@ -368,6 +386,25 @@ mod tests {
             .display_indent()
             .to_string();
         assert!(plan.contains("DurationMicrosecond"), "{plan}");
+    }
+
+    #[tokio::test]
+    async fn lake_sessions_run_the_physical_rules_in_their_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = crate::Lake::open(dir.path(), Arc::default()).await.unwrap();
+        let state = lake.context().state();
+        let names: Vec<&str> = state
+            .physical_optimizers()
+            .iter()
+            .map(|r| r.name())
+            .collect();
+        let place = |name: &str| names.iter().position(|n| *n == name).unwrap();
+        assert!(
+            place("sanso_withhold_band_join_filter") < place(POST_OPTIMIZATION_FILTER_PUSHDOWN),
+            "{names:?}"
+        );
+        assert_eq!(names.last(), Some(&"sanso_compare_dictionary_keys"));
+        assert_eq!(names.len(), PhysicalOptimizer::new().rules.len() + 2);
     }
 
     #[tokio::test]

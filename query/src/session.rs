@@ -207,13 +207,11 @@ impl Lake {
                 Arc::new(CompactionAwareStore::new(remote.connect()?)),
             ),
         };
-        let mut state = SessionStateBuilder::new()
+        let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
-            .with_default_features();
-        for rule in rewrite::physical_rules() {
-            state = state.with_physical_optimizer_rule(rule);
-        }
+            .with_default_features()
+            .with_physical_optimizer_rules(rewrite::physical_rules());
         let ctx = SessionContext::new_with_state(state.build());
         functions::register(&ctx, zones);
         rewrite::register(&ctx);
