@@ -11,9 +11,12 @@
 #    through Flight SQL (ADBC), and through DuckDB on the same files, checking that the
 #    results are identical.
 #
-# Needs the virtualenv of tests/install-prerequisites (DuckDB, the ADBC driver). Uses the
-# release binaries; set SANSO_BIN and SANSO_IN_PROCESS_BIN to use others, such as those
-# of the production profile (`cargo build --profile production`), the build to deploy.
+# Needs the virtualenv of tests/install-prerequisites (DuckDB, the ADBC driver). Builds
+# and uses the binaries of the production profile, the build to deploy and the one whose
+# figures benches/RESULTS.md and the README quote. Its link needs about 13 GB of memory
+# and 20 minutes per binary, so they are built one at a time. SANSO_PROFILE=release
+# builds without link-time optimisation instead (its queries took up to 26 % longer),
+# and SANSO_BIN and SANSO_IN_PROCESS_BIN use binaries built elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,13 +29,14 @@ chunk=5000000
 chunk_seconds=$((chunk / 20))
 start_epoch=$(date -u -d 2026-10-01T00:00:00Z +%s)
 
+profile="${SANSO_PROFILE:-production}"
 if [ -z "${SANSO_BIN:-}" ]; then
-    cargo build --release -p sanso -j 2
-    SANSO_BIN="$CARGO_TARGET_DIR/release/sanso"
+    cargo build --profile "$profile" -p sanso -j 2
+    SANSO_BIN="$CARGO_TARGET_DIR/$profile/sanso"
 fi
 if [ -z "${SANSO_IN_PROCESS_BIN:-}" ]; then
-    cargo build --release -p sanso-benches --example sql_in_process -j 2
-    SANSO_IN_PROCESS_BIN="$CARGO_TARGET_DIR/release/examples/sql_in_process"
+    cargo build --profile "$profile" -p sanso-benches --example sql_in_process -j 2
+    SANSO_IN_PROCESS_BIN="$CARGO_TARGET_DIR/$profile/examples/sql_in_process"
 fi
 bench_config="$(mktemp -d)"
 trap 'rm -rf "$bench_config"' EXIT
