@@ -30,6 +30,14 @@ chunk_seconds=$((chunk / 20))
 start_epoch=$(date -u -d 2026-10-01T00:00:00Z +%s)
 
 profile="${SANSO_PROFILE:-production}"
+# Cargo puts the dev, test and bench profiles' binaries under other folders' names, and a
+# debug build says nothing about speed.
+case "$profile" in
+    dev | test | bench)
+        echo "sql-vs-duckdb: SANSO_PROFILE=$profile is not a build to measure; use production or release" >&2
+        exit 2
+        ;;
+esac
 if [ -z "${SANSO_BIN:-}" ]; then
     cargo build --profile "$profile" -p sanso -j 2
     SANSO_BIN="$CARGO_TARGET_DIR/$profile/sanso"
