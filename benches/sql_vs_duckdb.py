@@ -240,7 +240,7 @@ def in_process_engine(binary: str, lake: str) -> Engine:
         # while this table may live on (DuckDB holds the one that stands in for a table
         # with no files).
         with pa.OSFile(result) as source:
-            table = pa.ipc.open_file(source).read_all()
+            table = pa.ipc.open_stream(source).read_all()
         return float(seconds), float(cpu), table
 
     return Engine("sanso in process", run)

@@ -11,9 +11,12 @@
 //! Each line of standard input is one request, a JSON object
 //! `{"sql": "...", "out": "/path/result.arrow"}`. The query runs through `Lake::sql`
 //! (planning, running, collecting every batch); its result goes to `out` as an Arrow
-//! IPC file, after the clocks stop. Each request is answered by one line on standard
-//! output: `ok SECONDS CPU_SECONDS ROWS`, wall time and this process's CPU time (all
-//! threads) of the query alone, or `error MESSAGE`.
+//! IPC stream, after the clocks stop. A stream, not an IPC file: a result's dictionary
+//! columns (`category`, `zone`, ...) may change their dictionary from batch to batch,
+//! which only the stream format carries. Each request is answered by one line on
+//! standard output: `ok SECONDS CPU_SECONDS ROWS`, wall time and this process's CPU time
+//! (all threads) of the query alone, or `error MESSAGE` when the query or writing its
+//! result failed.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -21,7 +24,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::ipc::writer::FileWriter;
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::ipc::writer::StreamWriter;
 use sanso_ingest::zones::ZoneMap;
 use sanso_query::Lake;
 
@@ -61,19 +66,24 @@ async fn serve(root: &str) -> Result<()> {
         let answer = lake.sql(sql).await;
         let seconds = started.elapsed().as_secs_f64();
         let cpu_seconds = process_cpu_seconds()? - cpu_before;
-        match answer {
-            Ok((schema, batches)) => {
-                let mut writer = FileWriter::try_new(std::fs::File::create(out)?, &schema)?;
-                for batch in &batches {
-                    writer.write(batch)?;
-                }
-                writer.finish()?;
-                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-                writeln!(stdout, "ok {seconds:.6} {cpu_seconds:.6} {rows}")?;
-            }
+        let written = answer
+            .map_err(Into::into)
+            .and_then(|(schema, batches)| write_result(out, &schema, &batches));
+        match written {
+            Ok(rows) => writeln!(stdout, "ok {seconds:.6} {cpu_seconds:.6} {rows}")?,
             Err(err) => writeln!(stdout, "error {}", err.to_string().replace('\n', " "))?,
         }
         stdout.flush()?;
     }
     Ok(())
+}
+
+/// Writes a result to `out` as an Arrow IPC stream; returns its rows.
+fn write_result(out: &str, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<usize> {
+    let mut writer = StreamWriter::try_new(std::fs::File::create(out)?, schema)?;
+    for batch in batches {
+        writer.write(batch)?;
+    }
+    writer.finish()?;
+    Ok(batches.iter().map(|b| b.num_rows()).sum())
 }
