@@ -225,7 +225,7 @@ class Engine:
 def in_process_engine(binary: str, lake: str) -> Engine:
     """sanso embedded (`examples/sql_in_process.rs`): it times each query itself."""
     harness = subprocess.Popen([binary, lake], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    result = os.path.join(tempfile.mkdtemp(), "result.arrow")
+    result = os.path.join(tempfile.mkdtemp(), "result.arrows")
 
     def run(sql):
         harness.stdin.write(json.dumps({"sql": sql, "out": result}) + "\n")

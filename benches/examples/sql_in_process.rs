@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Each line of standard input is one request, a JSON object
-//! `{"sql": "...", "out": "/path/result.arrow"}`. The query runs through `Lake::sql`
+//! `{"sql": "...", "out": "/path/result.arrows"}`. The query runs through `Lake::sql`
 //! (planning, running, collecting every batch); its result goes to `out` as an Arrow
 //! IPC stream, after the clocks stop. A stream, not an IPC file: a result's dictionary
 //! columns (`category`, `zone`, ...) may change their dictionary from batch to batch,
