@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("sanso: {err:#}");
+            eprintln!("sanso: {}", report(&err));
             if err.downcast_ref::<ConfigError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -59,6 +59,21 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `err` and its causes, each said once. Many errors repeat their cause in their own
+/// message (DataFusion's do, at every level), and anyhow's `{:#}` would print it again
+/// for each: a misspelt column listed the table's columns three times.
+fn report(err: &anyhow::Error) -> String {
+    let mut report = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !report.contains(&cause) {
+            report.push_str(": ");
+            report.push_str(&cause);
+        }
+    }
+    report
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {

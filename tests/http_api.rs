@@ -72,7 +72,13 @@ fn the_sql_api_answers_authenticated_read_only_queries() {
         let (status, body) = server.http_post("/api/sql", Some(TOKEN), &query(statement, "json"));
         let body = String::from_utf8(body).unwrap();
         assert_eq!(status, 400, "{statement}: {body}");
-        assert!(body.contains("\"error\""), "{body}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            error["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("SQL over the lake is read-only")),
+            "{body}"
+        );
     }
     assert!(!std::path::Path::new("/tmp/sanso-api-copy.csv").exists());
     let (status, _) = server.http_post("/api/sql", Some(TOKEN), "not json");

@@ -76,34 +76,31 @@ fn every_statement_that_is_not_a_query_is_refused_over_http_and_flight_sql() {
         })
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/etc/passwd".to_owned());
+    const READ_ONLY: &str = "SQL over the lake is read-only";
     let statements: Vec<(String, &str)> = vec![
         // DDL: nothing may be created, dropped or altered.
-        ("CREATE VIEW v AS SELECT 1".into(), "DDL not supported"),
-        ("CREATE SCHEMA s".into(), "DDL not supported"),
-        ("CREATE DATABASE d".into(), "DDL not supported"),
-        (
-            "CREATE FUNCTION f() RETURNS INT RETURN 1".into(),
-            "DDL not supported",
-        ),
-        ("DROP VIEW auth".into(), "DDL not supported"),
-        ("DROP SCHEMA public CASCADE".into(), "DDL not supported"),
-        (
-            "ALTER TABLE auth RENAME TO gone".into(),
-            "Unsupported SQL statement",
-        ),
+        ("CREATE VIEW v AS SELECT 1".into(), READ_ONLY),
+        ("CREATE SCHEMA s".into(), READ_ONLY),
+        ("CREATE DATABASE d".into(), READ_ONLY),
+        ("CREATE FUNCTION f() RETURNS INT RETURN 1".into(), READ_ONLY),
+        ("DROP VIEW auth".into(), READ_ONLY),
+        ("DROP SCHEMA public CASCADE".into(), READ_ONLY),
+        ("ALTER TABLE auth RENAME TO gone".into(), READ_ONLY),
+        // A query that would store its result is a write too.
+        ("SELECT * INTO copied FROM auth".into(), READ_ONLY),
         // DML: the lake is evidence; nothing in it changes through SQL.
-        ("DELETE FROM auth".into(), "DML not supported"),
-        ("UPDATE auth SET user = 'x'".into(), "DML not supported"),
-        ("TRUNCATE TABLE auth".into(), "DML not supported"),
-        // COPY would write a file anywhere the server may write.
-        (copy_to("auth"), "not supported"),
+        ("DELETE FROM auth".into(), READ_ONLY),
+        ("UPDATE auth SET user = 'x'".into(), READ_ONLY),
+        ("TRUNCATE TABLE auth".into(), READ_ONLY),
+        // COPY would write a file anywhere the server may write, even under EXPLAIN
+        // ANALYZE, which runs what it explains.
+        (copy_to("auth"), READ_ONLY),
+        (format!("EXPLAIN ANALYZE {}", copy_to("auth")), READ_ONLY),
         // Session state is shared by every client of the server.
-        (
-            "SET datafusion.execution.batch_size = 1".into(),
-            "Statement not supported",
-        ),
-        ("PREPARE p AS SELECT 1".into(), "Statement not supported"),
-        ("EXECUTE p".into(), "Statement not supported"),
+        ("SET datafusion.execution.batch_size = 1".into(), READ_ONLY),
+        ("RESET datafusion.execution.batch_size".into(), READ_ONLY),
+        ("PREPARE p AS SELECT 1".into(), READ_ONLY),
+        ("EXECUTE p".into(), READ_ONLY),
         // A second statement must not ride on an accepted first one.
         (
             "SELECT 1; DROP TABLE auth".into(),
@@ -148,7 +145,7 @@ fn every_statement_that_is_not_a_query_is_refused_over_http_and_flight_sql() {
     for table in ["auth", "network", "unparsed"] {
         assert!(tables.contains(&format!("\"{table}\"")), "{tables}");
     }
-    for created in ["\"v\"", "\"gone\"", "\"s\""] {
+    for created in ["\"v\"", "\"gone\"", "\"s\"", "\"copied\""] {
         assert!(!tables.contains(created), "{tables}");
     }
     assert!(!copied.exists(), "COPY wrote {}", copied.display());

@@ -211,21 +211,32 @@ fn every_output_format_renders_every_column_type() {
     );
 }
 
+/// Each refused or failed query exits 1 and says why exactly once.
 #[test]
-fn sql_surface_refuses_writes() {
+fn sql_refuses_writes_and_says_why_a_query_failed_once() {
+    const READ_ONLY: &str = "refused: SQL over the lake is read-only";
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("lake");
-    for statement in [
-        "CREATE TABLE x AS SELECT 1",
-        "DROP TABLE network",
-        "INSERT INTO network SELECT * FROM network",
-        "COPY (SELECT 1) TO '/tmp/x.csv'",
+    for (statement, reason) in [
+        ("CREATE TABLE x AS SELECT 1", READ_ONLY),
+        ("DROP TABLE network", READ_ONLY),
+        ("INSERT INTO network SELECT * FROM network", READ_ONLY),
+        ("COPY (SELECT 1) TO '/tmp/x.csv'", READ_ONLY),
+        // DataFusion's errors repeat their causes; the columns were listed three times.
+        ("SELECT usr FROM auth", "No field named usr"),
+        (
+            "SELEC 1",
+            "SQL syntax: Expected: an SQL statement, found: SELEC",
+        ),
+        ("SELECT 1 / 0", "Divide by zero"),
     ] {
         let output = support::sanso()
             .args(["--data", data.to_str().unwrap(), "sql", statement])
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(1), "{statement} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches(reason).count(), 1, "{statement}: {stderr}");
     }
 }
 

@@ -92,8 +92,18 @@ pub enum QueryError {
     #[error(transparent)]
     Lake(#[from] LakeError),
     /// DataFusion rejected or failed the query; its message says why.
-    #[error("{0}")]
+    #[error(transparent)]
     DataFusion(#[from] datafusion::error::DataFusionError),
+    /// The text is not one SQL statement.
+    #[error("SQL syntax: {0}")]
+    Syntax(String),
+    /// The statement would change something (the lake, a file, the session) rather than
+    /// only read.
+    #[error(
+        "refused: SQL over the lake is read-only; only SELECT, WITH, VALUES, EXPLAIN, \
+         DESCRIBE and SHOW run"
+    )]
+    ReadOnly,
     /// The query ran past its time limit and was cancelled.
     #[error("query cancelled: it ran longer than the {}s limit", limit.as_secs_f64())]
     Timeout {
@@ -117,10 +127,27 @@ pub enum QueryFailure {
 }
 
 impl QueryError {
+    /// Sorts an error from parsing SQL: a syntax error is reported with the parser's
+    /// own words, without DataFusion's wrapping around them.
+    pub(crate) fn from_parse(err: datafusion::error::DataFusionError) -> Self {
+        use datafusion::error::DataFusionError as E;
+        use datafusion::sql::sqlparser::parser::ParserError;
+        match err {
+            E::SQL(parse, _) => QueryError::Syntax(match *parse {
+                ParserError::TokenizerError(message) | ParserError::ParserError(message) => message,
+                ParserError::RecursionLimitExceeded => {
+                    "the statement nests deeper than the parser allows".to_owned()
+                }
+            }),
+            other => QueryError::DataFusion(other),
+        }
+    }
+
     /// Whose fault this error is.
     pub fn failure(&self) -> QueryFailure {
         use datafusion::error::DataFusionError as E;
         match self {
+            QueryError::Syntax(_) | QueryError::ReadOnly => QueryFailure::Rejected,
             QueryError::Timeout { .. } => QueryFailure::Timeout,
             QueryError::Lake(_) => QueryFailure::Server,
             QueryError::DataFusion(err) => match err.find_root() {

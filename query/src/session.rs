@@ -37,6 +37,8 @@ use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use futures::TryStreamExt;
 use sanso_ingest::schema::{Table, col};
 use sanso_ingest::zones::ZoneMap;
@@ -144,6 +146,42 @@ const PARTITIONS_PER_CORE: usize = 4;
 /// cores as DataFusion does for its own default.
 fn partitions() -> usize {
     get_available_parallelism() * PARTITIONS_PER_CORE
+}
+
+/// Whether `statement` only reads: a query, or a look at a query's plan, a table's
+/// columns, the catalogue or a setting. Anything else is refused before it is planned.
+fn only_reads(statement: &DFStatement) -> bool {
+    match statement {
+        DFStatement::Statement(statement) => sql_only_reads(statement),
+        DFStatement::Explain(explain) => only_reads(&explain.statement),
+        DFStatement::CreateExternalTable(_) | DFStatement::CopyTo(_) | DFStatement::Reset(_) => {
+            false
+        }
+    }
+}
+
+/// [`only_reads`] for the statements of standard SQL.
+fn sql_only_reads(statement: &SqlStatement) -> bool {
+    match statement {
+        SqlStatement::Explain { statement, .. } => sql_only_reads(statement),
+        SqlStatement::Query(_)
+        | SqlStatement::ExplainTable { .. }
+        | SqlStatement::ShowTables { .. }
+        | SqlStatement::ShowColumns { .. }
+        | SqlStatement::ShowFunctions { .. }
+        | SqlStatement::ShowCreate { .. }
+        | SqlStatement::ShowVariable { .. }
+        | SqlStatement::ShowVariables { .. }
+        | SqlStatement::ShowSchemas { .. }
+        | SqlStatement::ShowDatabases { .. }
+        | SqlStatement::ShowCatalogs { .. }
+        | SqlStatement::ShowViews { .. }
+        | SqlStatement::ShowObjects(_)
+        | SqlStatement::ShowStatus { .. }
+        | SqlStatement::ShowCollation { .. }
+        | SqlStatement::ShowCharset(_) => true,
+        _ => false,
+    }
 }
 
 /// An opened lake: a DataFusion session with every table registered.
@@ -308,14 +346,28 @@ impl Lake {
     /// with and one for the frame; each copies every function registry, about 3 % of a
     /// query over an empty table. A read-only query needs neither DDL nor statements
     /// handled, so one copy does both.
+    ///
+    /// Two checks keep the surface read-only. The statement as parsed must be one that
+    /// only reads ([`only_reads`]), so that a statement DataFusion learns to plan later
+    /// is refused until it is known to read; and the plan must hold no DDL, DML or
+    /// session statement, which catches a query that plans into a write
+    /// (`SELECT … INTO`).
     async fn plan_read_only(&self, query: &str) -> Result<DataFrame, QueryError> {
-        let options = SQLOptions::new()
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let statement = state
+            .sql_to_statement(query, &dialect)
+            .map_err(QueryError::from_parse)?;
+        if !only_reads(&statement) {
+            return Err(QueryError::ReadOnly);
+        }
+        let plan = state.statement_to_plan(statement).await?;
+        SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
-            .with_allow_statements(false);
-        let state = self.ctx.state();
-        let plan = state.create_logical_plan(query).await?;
-        options.verify_plan(&plan)?;
+            .with_allow_statements(false)
+            .verify_plan(&plan)
+            .map_err(|_| QueryError::ReadOnly)?;
         Ok(DataFrame::new(state, plan))
     }
 

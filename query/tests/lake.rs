@@ -8,7 +8,7 @@ use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{AuthEvent, Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
-use sanso_query::{Lake, LakeWriter};
+use sanso_query::{Lake, LakeWriter, QueryError, QueryFailure};
 
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
@@ -315,22 +315,80 @@ async fn auth_rows_keep_their_columns() {
 }
 
 #[tokio::test]
-async fn writes_are_refused() {
+async fn statements_that_do_not_only_read_are_refused_before_planning() {
     let dir = tempfile::tempdir().unwrap();
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    let copied = dir.path().join("copied.csv");
+    let copy = format!("COPY (SELECT 1) TO '{}'", copied.display());
     for statement in [
         "CREATE TABLE t AS SELECT 1",
         "DROP TABLE network",
+        "ALTER TABLE network RENAME TO gone",
         "CREATE EXTERNAL TABLE t STORED AS PARQUET LOCATION '/etc/'",
         "INSERT INTO alerts SELECT * FROM alerts",
-        "COPY (SELECT 1) TO '/tmp/sanso-copy.csv'",
+        "DELETE FROM auth",
+        &copy,
+        &format!("EXPLAIN ANALYZE {copy}"),
+        "EXPLAIN ANALYZE INSERT INTO alerts SELECT * FROM alerts",
+        // A query that plans into a write is caught in its plan.
+        "SELECT 1 AS one INTO kept",
         "SET datafusion.execution.batch_size = 1",
+        "RESET datafusion.execution.batch_size",
     ] {
+        match lake.sql(statement).await {
+            Err(err @ QueryError::ReadOnly) => {
+                assert_eq!(err.failure(), QueryFailure::Rejected);
+                assert!(err.to_string().contains("read-only"), "{err}");
+            }
+            other => panic!("{statement}: {other:?}"),
+        }
+    }
+    assert!(!copied.exists(), "COPY wrote {}", copied.display());
+    for table in ["t", "gone", "kept"] {
         assert!(
-            lake.sql(statement).await.is_err(),
-            "{statement} was accepted"
+            lake.sql(&format!("SELECT * FROM {table}")).await.is_err(),
+            "{table} was created"
         );
     }
+}
+
+#[tokio::test]
+async fn every_kind_of_read_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    for statement in [
+        "SELECT count(*) FROM auth",
+        "WITH failures AS (SELECT * FROM auth WHERE outcome = 'failure') SELECT count(*) FROM failures",
+        "VALUES (1), (2)",
+        "EXPLAIN SELECT count(*) FROM auth",
+        "EXPLAIN ANALYZE SELECT count(*) FROM auth",
+        "DESCRIBE auth",
+        "SHOW TABLES",
+        "SHOW COLUMNS FROM auth",
+        "SHOW datafusion.execution.batch_size",
+    ] {
+        let (_, batches) = lake
+            .sql(statement)
+            .await
+            .unwrap_or_else(|err| panic!("{statement}: {err}"));
+        assert!(
+            batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0,
+            "{statement} answered nothing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_reported_in_the_parsers_words_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    let err = lake.sql("SELEC 1").await.unwrap_err();
+    assert!(matches!(err, QueryError::Syntax(_)), "{err:?}");
+    assert_eq!(err.failure(), QueryFailure::Rejected);
+    assert_eq!(
+        err.to_string(),
+        "SQL syntax: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
+    );
 }
 
 #[tokio::test]
