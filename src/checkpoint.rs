@@ -29,6 +29,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::causes::Causes;
+
 /// The folder under the lake's root that holds sanso's own state.
 pub const STATE_DIR: &str = "_sanso";
 
@@ -292,7 +294,7 @@ pub fn pending_lake_files(data: &Path) -> std::io::Result<Vec<PathBuf>> {
         }
         match read_state(&path) {
             Ok(state) => files.extend(state.map(|s| s.lake_files).unwrap_or_default()),
-            Err(err) => return Err(std::io::Error::other(format!("{err:#}"))),
+            Err(err) => return Err(std::io::Error::other(Causes(&err).to_string())),
         }
     }
     Ok(files)

@@ -8,6 +8,7 @@ use anyhow::Context;
 use sanso_query::lake::{CompactPolicy, CompactStats, compact_lake};
 use tokio::task::JoinHandle;
 
+use crate::causes::Causes;
 use crate::checkpoint;
 use crate::cli::CompactArgs;
 use crate::config::Config;
@@ -69,7 +70,7 @@ pub fn background(data: PathBuf, policy: CompactPolicy) -> JoinHandle<()> {
                     tracing::info!(?stats, "compacted the lake");
                 }
                 Ok(Ok(_)) => {}
-                Ok(Err(err)) => tracing::error!("compaction failed; will retry: {err:#}"),
+                Ok(Err(err)) => tracing::error!("compaction failed; will retry: {}", Causes(&err)),
                 Err(err) => tracing::error!(%err, "compaction panicked"),
             }
         }

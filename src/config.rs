@@ -951,6 +951,7 @@ fn encoding<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Encoding, D::Err
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::causes::Causes;
 
     #[test]
     fn embedded_default_config_is_valid() {
@@ -1011,7 +1012,7 @@ topic = "alerts"
     /// The error as `sanso` prints it: the message and its causes.
     fn error_of(text: &str) -> String {
         let err = Config::parse(text, Path::new("city.toml")).unwrap_err();
-        format!("{:#}", anyhow::Error::from(err))
+        Causes(&anyhow::Error::from(err)).to_string()
     }
 
     #[test]

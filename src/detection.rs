@@ -188,6 +188,7 @@ pub fn test_rules(dir: Option<&Path>, config: &DetectionConfig) -> anyhow::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::causes::Causes;
 
     fn default_detection() -> DetectionConfig {
         Config::parse(DEFAULT_CONFIG, Path::new("default"))
@@ -249,7 +250,7 @@ mod tests {
     }
 
     fn engine_error(config: &DetectionConfig) -> String {
-        format!("{:#}", engine(config, &Metrics::new()).unwrap_err())
+        Causes(&engine(config, &Metrics::new()).unwrap_err()).to_string()
     }
 
     #[test]

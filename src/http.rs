@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use sanso_query::{Lake, QueryFailure};
 use serde::Deserialize;
 
+use crate::causes::Causes;
 use crate::cli::OutputFormat;
 use crate::incident::IncidentGauges;
 use crate::incident_api;
@@ -119,7 +120,7 @@ async fn sql(
         ResultFormat::Arrow => arrow_stream(&mut body, &schema, &batches),
     };
     if let Err(err) = written {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{err:#}"));
+        return error(StatusCode::INTERNAL_SERVER_ERROR, &Causes(&err).to_string());
     }
     let content_type = match request.format {
         ResultFormat::Json => "application/json",

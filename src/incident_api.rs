@@ -24,6 +24,7 @@ use sanso_query::incidents::{
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::causes::Causes;
 use crate::http::{ApiState, error, refusal};
 use crate::incident::{missing_alerts, parse_time};
 
@@ -142,7 +143,9 @@ pub async fn open(
 
 /// A request's optional `at`, as the caller's error message when it is not RFC 3339.
 fn optional_time(at: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
-    at.map(parse_time).transpose().map_err(|e| format!("{e:#}"))
+    at.map(parse_time)
+        .transpose()
+        .map_err(|e| Causes(&e).to_string())
 }
 
 /// `POST /api/incidents/{id}/events`.

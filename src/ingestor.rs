@@ -35,6 +35,7 @@ use sanso_query::LakeWriter;
 use sanso_query::lake::LakeLocation;
 use sanso_query::lake::{FlushStats, PreparedFlush};
 
+use crate::causes::Causes;
 use crate::checkpoint::{Checkpoints, FilePosition};
 use crate::metrics::{BatchMetrics, Metrics};
 use crate::run_state::RunState;
@@ -236,11 +237,12 @@ impl Ingestor {
         stop: &AtomicBool,
     ) -> anyhow::Result<()> {
         tracing::error!(
-            "writing to the lake failed; ingest is paused and the write retried every {}s: {err:#}",
-            RETRY.as_secs()
+            "writing to the lake failed; ingest is paused and the write retried every {}s: {}",
+            RETRY.as_secs(),
+            Causes(&err)
         );
         loop {
-            self.metrics.set_lake_error(Some(format!("{err:#}")));
+            self.metrics.set_lake_error(Some(Causes(&err).to_string()));
             if stop.load(Ordering::Relaxed) {
                 return Err(err.context(format!(
                     "stopping with {} rows the lake did not take",
@@ -255,7 +257,7 @@ impl Ingestor {
                     return Ok(());
                 }
                 Err(next) => {
-                    tracing::debug!("writing to the lake failed again: {next:#}");
+                    tracing::debug!("writing to the lake failed again: {}", Causes(&next));
                     err = next;
                 }
             }

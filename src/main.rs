@@ -3,6 +3,7 @@
 //! place they become `anyhow` reports, and the exit code: 0 success, 1 runtime failure,
 //! 2 bad usage or bad configuration.
 
+mod causes;
 mod checkpoint;
 mod cli;
 mod compact;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+use crate::causes::Causes;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
 
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("sanso: {}", report(&err));
+            eprintln!("sanso: {}", Causes(&err));
             if err.downcast_ref::<ConfigError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -59,21 +61,6 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-/// `err` and its causes, each said once. Many errors repeat their cause in their own
-/// message (DataFusion's do, at every level), and anyhow's `{:#}` would print it again
-/// for each: a misspelt column listed the table's columns three times.
-fn report(err: &anyhow::Error) -> String {
-    let mut report = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if !report.contains(&cause) {
-            report.push_str(": ");
-            report.push_str(&cause);
-        }
-    }
-    report
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {

@@ -22,6 +22,7 @@ use sanso_query::Lake;
 use sanso_query::incidents::IncidentStore;
 use sanso_query::lake::retention::{self, Holds, RetentionPolicy, RetentionReport};
 
+use crate::causes::Causes;
 use crate::config::Config;
 use crate::metrics::Metrics;
 
@@ -267,7 +268,7 @@ pub async fn periodically(
                 }
                 metrics.record(&report);
             }
-            Err(err) => tracing::error!("retention failed; will retry: {err:#}"),
+            Err(err) => tracing::error!("retention failed; will retry: {}", Causes(&err)),
         }
     }
 }

@@ -31,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::causes::Causes;
 use crate::checkpoint::Checkpoints;
 use crate::cli::RunArgs;
 use crate::compact;
@@ -246,7 +247,7 @@ async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyh
                         .name(format!("sanso-kafka-{index}"))
                         .spawn(move || {
                             if let Err(err) = consumer.run(tx, stop) {
-                                tracing::error!("Kafka source stopped: {err:#}");
+                                tracing::error!("Kafka source stopped: {}", Causes(&err));
                             }
                         })
                         .context("starting a Kafka consumer")?,
@@ -449,7 +450,7 @@ fn ingest_loop(
     let mut source = String::new();
     while let Some(message) = rx.blocking_recv() {
         if let Message::Flush(done) = message {
-            let result = ingestor.flush().map_err(|err| format!("{err:#}"));
+            let result = ingestor.flush().map_err(|err| Causes(&err).to_string());
             let _ = done.send(result);
             continue;
         }

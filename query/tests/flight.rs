@@ -243,7 +243,7 @@ async fn writes_are_refused_with_the_reason() {
             .expect_err(statement)
             .to_string();
         assert!(
-            err.contains("not supported") || err.contains("not allowed"),
+            err.contains("SQL over the lake is read-only"),
             "{statement}: {err}"
         );
         let err = client
@@ -252,7 +252,7 @@ async fn writes_are_refused_with_the_reason() {
             .expect_err(statement)
             .to_string();
         assert!(
-            err.contains("not supported") || err.contains("not allowed"),
+            err.contains("SQL over the lake is read-only"),
             "{statement}: {err}"
         );
     }

@@ -55,6 +55,7 @@ use rdkafka::types::RDKafkaRespErr;
 use sanso_query::lake::offsets::{FlushMarker, Ledger, OffsetRanges};
 
 use super::{Chunk, Message, Sender};
+use crate::causes::Causes;
 use crate::config::KafkaSource;
 use crate::metrics::Metrics;
 
@@ -448,12 +449,16 @@ impl Context {
                 Ok(next) => break next,
                 Err(err) if !self.stop.load(Ordering::Relaxed) => {
                     tracing::error!(
-                        "reading Kafka offsets from the lake failed; retrying: {err:#}"
+                        "reading Kafka offsets from the lake failed; retrying: {}",
+                        Causes(&err)
                     );
                     std::thread::sleep(RETRY);
                 }
                 Err(err) => {
-                    tracing::error!("reading Kafka offsets from the lake failed: {err:#}");
+                    tracing::error!(
+                        "reading Kafka offsets from the lake failed: {}",
+                        Causes(&err)
+                    );
                     return;
                 }
             }
