@@ -7,6 +7,7 @@
 
 mod support;
 
+use sanso_query::QueryError;
 use support::{Server, TOKEN, adbc};
 
 #[test]
@@ -55,7 +56,7 @@ fn adbc_clients_query_the_lake_over_flight_sql() {
         assert!(!ok, "{statement} was accepted");
         assert!(
             stderr.contains("INVALID_ARGUMENT")
-                && stderr.contains("SQL over the lake is read-only"),
+                && stderr.contains(&QueryError::ReadOnly.to_string()),
             "{statement}: {stderr}"
         );
     }

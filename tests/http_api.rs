@@ -2,6 +2,7 @@
 
 mod support;
 
+use sanso_query::QueryError;
 use support::{Server, TOKEN};
 
 fn query(sql: &str, format: &str) -> String {
@@ -76,7 +77,7 @@ fn the_sql_api_answers_authenticated_read_only_queries() {
         assert!(
             error["error"]
                 .as_str()
-                .is_some_and(|e| e.contains("SQL over the lake is read-only")),
+                .is_some_and(|e| e == QueryError::ReadOnly.to_string()),
             "{body}"
         );
     }

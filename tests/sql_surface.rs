@@ -17,6 +17,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use sanso_query::QueryError;
 use support::{Server, TOKEN, adbc};
 
 /// Limits small enough to reach in a test, large enough for every ordinary query here.
@@ -76,31 +77,32 @@ fn every_statement_that_is_not_a_query_is_refused_over_http_and_flight_sql() {
         })
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/etc/passwd".to_owned());
-    const READ_ONLY: &str = "SQL over the lake is read-only";
+    let read_only = QueryError::ReadOnly.to_string();
+    let read_only = read_only.as_str();
     let statements: Vec<(String, &str)> = vec![
         // DDL: nothing may be created, dropped or altered.
-        ("CREATE VIEW v AS SELECT 1".into(), READ_ONLY),
-        ("CREATE SCHEMA s".into(), READ_ONLY),
-        ("CREATE DATABASE d".into(), READ_ONLY),
-        ("CREATE FUNCTION f() RETURNS INT RETURN 1".into(), READ_ONLY),
-        ("DROP VIEW auth".into(), READ_ONLY),
-        ("DROP SCHEMA public CASCADE".into(), READ_ONLY),
-        ("ALTER TABLE auth RENAME TO gone".into(), READ_ONLY),
+        ("CREATE VIEW v AS SELECT 1".into(), read_only),
+        ("CREATE SCHEMA s".into(), read_only),
+        ("CREATE DATABASE d".into(), read_only),
+        ("CREATE FUNCTION f() RETURNS INT RETURN 1".into(), read_only),
+        ("DROP VIEW auth".into(), read_only),
+        ("DROP SCHEMA public CASCADE".into(), read_only),
+        ("ALTER TABLE auth RENAME TO gone".into(), read_only),
         // A query that would store its result is a write too.
-        ("SELECT * INTO copied FROM auth".into(), READ_ONLY),
+        ("SELECT * INTO copied FROM auth".into(), read_only),
         // DML: the lake is evidence; nothing in it changes through SQL.
-        ("DELETE FROM auth".into(), READ_ONLY),
-        ("UPDATE auth SET user = 'x'".into(), READ_ONLY),
-        ("TRUNCATE TABLE auth".into(), READ_ONLY),
+        ("DELETE FROM auth".into(), read_only),
+        ("UPDATE auth SET user = 'x'".into(), read_only),
+        ("TRUNCATE TABLE auth".into(), read_only),
         // COPY would write a file anywhere the server may write, even under EXPLAIN
         // ANALYZE, which runs what it explains.
-        (copy_to("auth"), READ_ONLY),
-        (format!("EXPLAIN ANALYZE {}", copy_to("auth")), READ_ONLY),
+        (copy_to("auth"), read_only),
+        (format!("EXPLAIN ANALYZE {}", copy_to("auth")), read_only),
         // Session state is shared by every client of the server.
-        ("SET datafusion.execution.batch_size = 1".into(), READ_ONLY),
-        ("RESET datafusion.execution.batch_size".into(), READ_ONLY),
-        ("PREPARE p AS SELECT 1".into(), READ_ONLY),
-        ("EXECUTE p".into(), READ_ONLY),
+        ("SET datafusion.execution.batch_size = 1".into(), read_only),
+        ("RESET datafusion.execution.batch_size".into(), read_only),
+        ("PREPARE p AS SELECT 1".into(), read_only),
+        ("EXECUTE p".into(), read_only),
         // A second statement must not ride on an accepted first one.
         (
             "SELECT 1; DROP TABLE auth".into(),

@@ -7,6 +7,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 use rustls::pki_types::{CertificateDer, ServerName};
+use sanso_query::QueryError;
 use support::{Server, free_port, sanso_ok, sql_count, sql_rows};
 
 const FAILED: &str = "<38>Nov 20 09:00:01 srv-core01 sshd[11]: Failed password for root from 10.20.1.5 port 40000 ssh2";
@@ -214,14 +215,15 @@ fn every_output_format_renders_every_column_type() {
 /// Each refused or failed query exits 1 and says why exactly once.
 #[test]
 fn sql_refuses_writes_and_says_why_a_query_failed_once() {
-    const READ_ONLY: &str = "refused: SQL over the lake is read-only";
+    let read_only = QueryError::ReadOnly.to_string();
+    let read_only = read_only.as_str();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("lake");
     for (statement, reason) in [
-        ("CREATE TABLE x AS SELECT 1", READ_ONLY),
-        ("DROP TABLE network", READ_ONLY),
-        ("INSERT INTO network SELECT * FROM network", READ_ONLY),
-        ("COPY (SELECT 1) TO '/tmp/x.csv'", READ_ONLY),
+        ("CREATE TABLE x AS SELECT 1", read_only),
+        ("DROP TABLE network", read_only),
+        ("INSERT INTO network SELECT * FROM network", read_only),
+        ("COPY (SELECT 1) TO '/tmp/x.csv'", read_only),
         // DataFusion's errors repeat their causes; the columns were listed three times.
         ("SELECT usr FROM auth", "No field named usr"),
         (

@@ -15,7 +15,7 @@ use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
-use sanso_query::{Lake, LakeWriter, flight};
+use sanso_query::{Lake, LakeWriter, QueryError, flight};
 use tonic::transport::Channel;
 
 const TOKEN: &str = "flight-test-token";
@@ -243,7 +243,7 @@ async fn writes_are_refused_with_the_reason() {
             .expect_err(statement)
             .to_string();
         assert!(
-            err.contains("SQL over the lake is read-only"),
+            err.contains(&QueryError::ReadOnly.to_string()),
             "{statement}: {err}"
         );
         let err = client
@@ -252,7 +252,7 @@ async fn writes_are_refused_with_the_reason() {
             .expect_err(statement)
             .to_string();
         assert!(
-            err.contains("SQL over the lake is read-only"),
+            err.contains(&QueryError::ReadOnly.to_string()),
             "{statement}: {err}"
         );
     }
