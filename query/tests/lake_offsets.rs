@@ -1,9 +1,10 @@
 //! Kafka offsets recorded in the lake's footers: a consumer resumes from complete flushes
-//! only, a flush cut short by a crash is found and removed, and compaction keeps both
-//! answers as they were.
+//! only, a flush cut short by a crash is found and removed, and neither compaction nor
+//! retention changes either answer.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arrow::array::RecordBatch;
@@ -13,11 +14,16 @@ use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::LakeWriter;
 use sanso_query::lake::offsets::{FlushMarker, Ledger, OffsetRanges};
+use sanso_query::lake::retention::{Holds, Keep, RetentionPolicy, enforce};
 use sanso_query::lake::{CompactPolicy, compact_lake};
 
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
 const MESSAGES_PER_FLUSH: i64 = 20;
+
+/// Numbers every flush the tests write, so that a flush of the same offsets written
+/// again is a flush of its own, as it is when a consumer reads them again.
+static FLUSH_IDS: AtomicU64 = AtomicU64::new(0);
 
 fn zones() -> Arc<ZoneMap> {
     let core = ZoneConfig {
@@ -27,12 +33,12 @@ fn zones() -> Arc<ZoneMap> {
     Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap())
 }
 
-/// The rows of offsets `first..first + MESSAGES_PER_FLUSH`, alternating between two
-/// days, so that one flush writes two files.
-fn rows(first: i64) -> RecordBatch {
+/// The rows of offsets `first..first + MESSAGES_PER_FLUSH`, alternating between the
+/// days `day` and `day + 1` after `T0`, so that one flush writes two files.
+fn rows(first: i64, day: i64) -> RecordBatch {
     let mut batches = Batches::new(zones());
     for offset in first..first + MESSAGES_PER_FLUSH {
-        let time = T0 + (offset % 2) * DAY + offset;
+        let time = T0 + (day + offset % 2) * DAY + offset;
         let raw = format!("message {offset}");
         let source = format!("kafka:fw/0@{offset}");
         let common = Common {
@@ -55,15 +61,23 @@ fn rows(first: i64) -> RecordBatch {
 }
 
 /// Writes flush number `flush` (offsets of topic `fw`, partition 0) with its marker and
-/// returns the files it wrote.
+/// returns the files it wrote, in date order: one for each of the first two days after
+/// `T0`.
 fn flush(writer: &mut LakeWriter, flush: i64) -> Vec<PathBuf> {
+    flush_on(writer, flush, 0)
+}
+
+/// [`flush`] with rows on the days `day` and `day + 1` after `T0`.
+fn flush_on(writer: &mut LakeWriter, flush: i64, day: i64) -> Vec<PathBuf> {
     let first = flush * MESSAGES_PER_FLUSH;
-    writer.append(Table::Network, &rows(first)).unwrap();
+    writer.append(Table::Network, &rows(first, day)).unwrap();
     let mut offsets = OffsetRanges::default();
     offsets.insert("fw", 0, first, first + MESSAGES_PER_FLUSH - 1);
-    let marker = FlushMarker::new(format!("test-{flush}"), writer.pending_files(), offsets);
+    let id = format!("test-{}", FLUSH_IDS.fetch_add(1, Ordering::Relaxed));
+    let marker = FlushMarker::new(id, writer.pending_files(), offsets);
     let prepared = writer.prepare_all_with(&[marker.key_value()]).unwrap();
-    let paths: Vec<PathBuf> = prepared.paths().map(Path::to_owned).collect();
+    let mut paths: Vec<PathBuf> = prepared.paths().map(Path::to_owned).collect();
+    paths.sort();
     prepared.commit().unwrap();
     assert_eq!(paths.len(), 2, "every flush spans two days");
     paths
@@ -147,4 +161,66 @@ fn compaction_keeps_offsets_and_leaves_half_flushes_alone() {
         })
         .count();
     assert!(merged > 0, "the complete flushes were merged");
+}
+
+#[test]
+fn flushes_that_retention_took_a_day_from_stay_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    let spanning: Vec<Vec<PathBuf>> = (0..3).map(|n| flush(&mut writer, n)).collect();
+    for n in 3..5 {
+        flush_on(&mut writer, n, 1);
+    }
+    let before = resume(dir.path());
+    assert_eq!(before, Some(5 * MESSAGES_PER_FLUSH));
+
+    // Keeping three days on the third day after T0 expires the first day, which every
+    // flush that spans the first two days wrote a file to.
+    let today = chrono::DateTime::from_timestamp_micros(T0 + 3 * DAY)
+        .unwrap()
+        .date_naive();
+    let policy = RetentionPolicy {
+        default: Keep::Days(3),
+        rules: Vec::new(),
+    };
+    let report = enforce(dir.path(), &policy, today, &Holds::default(), false).unwrap();
+    assert_eq!(report.deleted.len(), 1, "{report:?}");
+    assert!(spanning.iter().all(|files| !files[0].exists()));
+
+    let ledger = Ledger::scan(dir.path()).unwrap();
+    let unfinished: Vec<&Path> = ledger.incomplete().map(|(path, _)| path).collect();
+    assert!(
+        unfinished.is_empty(),
+        "files of flushes that finished are not taken for a crash's leftovers: {unfinished:?}"
+    );
+    assert_eq!(
+        ledger.resume_offsets().get(&("fw".to_owned(), 0)).copied(),
+        before
+    );
+    assert!(
+        spanning.iter().all(|files| ledger.mergeable(&files[1])),
+        "compaction may merge what retention left of finished flushes"
+    );
+
+    // A crash after the first file of the latest flush still leaves it unfinished.
+    let half = flush_on(&mut writer, 5, 1);
+    std::fs::remove_file(&half[1]).unwrap();
+    let ledger = Ledger::scan(dir.path()).unwrap();
+    let unfinished: Vec<&Path> = ledger.incomplete().map(|(path, _)| path).collect();
+    assert_eq!(unfinished, vec![half[0].as_path()]);
+}
+
+#[test]
+fn an_unfinished_flush_whose_offsets_a_finished_one_holds_is_not_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    let half = flush(&mut writer, 0);
+    std::fs::remove_file(&half[1]).unwrap();
+    // Another instance read the same messages again, and more, before the leftover
+    // was removed: the leftover is a duplicate, not a flush retention trimmed.
+    flush(&mut writer, 0);
+    flush(&mut writer, 1);
+    let ledger = Ledger::scan(dir.path()).unwrap();
+    let unfinished: Vec<&Path> = ledger.incomplete().map(|(path, _)| path).collect();
+    assert_eq!(unfinished, vec![half[0].as_path()]);
 }

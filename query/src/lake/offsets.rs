@@ -15,6 +15,14 @@
 //! Compaction merges only files whose flushes are complete, and the merged file's marker
 //! is the union of its inputs' ([`FlushMarker::absorb`]): it still names every flush it
 //! holds a piece of, so those flushes stay complete, and its ranges still reach as far.
+//!
+//! Retention also takes files away from flushes, long after they finished: it deletes
+//! whole date and zone partitions, so a flush that held rows of two zones with different
+//! retention, or of two days, loses some of its files. Such a flush is *superseded*:
+//! complete flushes reach past every partition it covers, and none of them holds its
+//! offsets. A flush cut short by a crash cannot be superseded, since every later flush
+//! of its partitions starts no further than where it started; so a superseded flush
+//! counts as finished, and its remaining files stay.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File};
@@ -80,11 +88,35 @@ impl OffsetRanges {
         })
     }
 
+    /// The highest offset of `topic` and `partition` recorded, if any.
+    pub fn highest_of(&self, topic: &str, partition: i32) -> Option<i64> {
+        let ranges = self.0.get(topic)?.get(&partition)?;
+        ranges.last().map(|r| r[1])
+    }
+
     /// Whether any offset of `topic` and `partition` is recorded.
     pub fn covers(&self, topic: &str, partition: i32) -> bool {
         self.0
             .get(topic)
             .is_some_and(|partitions| partitions.contains_key(&partition))
+    }
+
+    /// Whether some offset is recorded in both `self` and `other`.
+    pub fn overlaps(&self, other: &OffsetRanges) -> bool {
+        self.0.iter().any(|(topic, partitions)| {
+            let Some(theirs) = other.0.get(topic) else {
+                return false;
+            };
+            partitions.iter().any(|(partition, ranges)| {
+                theirs.get(partition).is_some_and(|their_ranges| {
+                    ranges.iter().any(|&[first, last]| {
+                        their_ranges
+                            .iter()
+                            .any(|&[start, end]| first <= end && start <= last)
+                    })
+                })
+            })
+        })
     }
 }
 
@@ -164,6 +196,8 @@ pub struct Ledger {
     unmarked: HashSet<PathBuf>,
     /// Per flush id: files seen naming it, files it wrote.
     flushes: HashMap<String, (u32, u32)>,
+    /// The offsets of the files whose flushes are all complete.
+    complete_offsets: OffsetRanges,
 }
 
 impl Ledger {
@@ -184,6 +218,13 @@ impl Ledger {
                 entry.0 += 1;
             }
         }
+        let mut complete_offsets = OffsetRanges::default();
+        for marker in ledger.marked.values() {
+            if ledger.all_complete(marker) {
+                complete_offsets.union(&marker.offsets);
+            }
+        }
+        ledger.complete_offsets = complete_offsets;
         Ok(ledger)
     }
 
@@ -229,24 +270,37 @@ impl Ledger {
             .is_some_and(|&(seen, wrote)| seen >= wrote)
     }
 
-    fn settled(&self, marker: &FlushMarker) -> bool {
+    fn all_complete(&self, marker: &FlushMarker) -> bool {
         marker.flushes.keys().all(|id| self.complete(id))
+    }
+
+    /// Whether the flushes of `marker` finished: all complete, or superseded (see the
+    /// [module docs](self)).
+    fn settled(&self, marker: &FlushMarker) -> bool {
+        self.all_complete(marker) || self.superseded(marker)
+    }
+
+    fn superseded(&self, marker: &FlushMarker) -> bool {
+        !marker.offsets.is_empty()
+            && !marker.offsets.overlaps(&self.complete_offsets)
+            && marker.offsets.highest().all(|(topic, partition, last)| {
+                self.complete_offsets
+                    .highest_of(topic, partition)
+                    .is_some_and(|reached| reached > last)
+            })
     }
 
     /// The next offset to read of every partition the lake holds complete flushes of:
     /// one past the highest offset they cover.
     pub fn resume_offsets(&self) -> BTreeMap<(String, i32), i64> {
-        let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for marker in self.marked.values().filter(|m| self.settled(m)) {
-            for (topic, partition, last) in marker.offsets.highest() {
-                let entry = next.entry((topic.to_owned(), partition)).or_insert(0);
-                *entry = (*entry).max(last + 1);
-            }
-        }
-        next
+        self.complete_offsets
+            .highest()
+            .map(|(topic, partition, last)| ((topic.to_owned(), partition), last + 1))
+            .collect()
     }
 
-    /// Files of flushes that did not finish, with their markers.
+    /// Files of flushes that did not finish, with their markers: those a crash cut short,
+    /// not those retention has since taken files from.
     pub fn incomplete(&self) -> impl Iterator<Item = (&Path, &FlushMarker)> {
         self.marked
             .iter()
