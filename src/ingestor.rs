@@ -91,8 +91,9 @@ pub struct Ingestor {
     checkpoints: Option<Checkpoints>,
     detection: Option<Engine>,
     positions: BTreeMap<PathBuf, FilePosition>,
-    /// Files written for a flush whose checkpoint could not be staged, with what they
-    /// cover: they hold the only copy of their rows, so they wait for the next try.
+    /// Files written for a flush that could not be staged or made visible in full, with
+    /// what they cover: they hold the only copy of their rows, so they wait for the next
+    /// try.
     unstaged: Option<(PreparedFlush, Covered)>,
     /// What the flush being encoded in the background covers.
     in_flight: Option<Covered>,
@@ -380,7 +381,11 @@ impl Ingestor {
     }
 
     /// Stages the checkpoint of prepared files, makes them visible and promotes it.
-    fn publish(&mut self, prepared: PreparedFlush, covered: Covered) -> anyhow::Result<()> {
+    ///
+    /// A flush that could not be staged or made visible in full is kept, and the next
+    /// flush tries it again first: none may become visible before it, or its Kafka
+    /// offsets would be passed over and the rows it could not write lost.
+    fn publish(&mut self, mut prepared: PreparedFlush, covered: Covered) -> anyhow::Result<()> {
         let started = Instant::now();
         if let Some(checkpoints) = &self.checkpoints
             && let Err(err) = checkpoints.stage(&covered.positions, prepared.paths())
@@ -388,7 +393,13 @@ impl Ingestor {
             self.unstaged = Some((prepared, covered));
             return Err(err);
         }
-        let stats = prepared.commit()?;
+        let stats = match prepared.commit() {
+            Ok(stats) => stats,
+            Err(err) => {
+                self.unstaged = Some((prepared, covered));
+                return Err(err.into());
+            }
+        };
         if let Some(checkpoints) = &mut self.checkpoints {
             checkpoints.promote(&covered.positions)?;
         }
@@ -490,5 +501,125 @@ impl Ingestor {
     fn record(&self, stats: &FlushStats) {
         self.metrics.lake_files.inc_by(stats.files);
         self.metrics.lake_bytes.inc_by(stats.bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use parquet::file::metadata::ParquetMetaDataReader;
+    use sanso_ingest::zones::{Zone, ZoneConfig};
+    use sanso_query::lake::offsets::Ledger;
+
+    use super::*;
+    use crate::sources::kafka::LakeOffsets;
+
+    const DAY: Micros = 86_400_000_000;
+    const T0: Micros = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
+
+    /// The files under `dir` whose names start with a dot (`hidden`) or do not.
+    fn files(dir: &Path, hidden: bool) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                found.extend(files(&path, hidden));
+            } else if path.file_name().unwrap().to_string_lossy().starts_with('.') == hidden {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn a_flush_made_visible_in_part_is_finished_before_any_other() {
+        let lake = tempfile::tempdir().unwrap();
+        let core = ZoneConfig::default();
+        let zones = Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap());
+        let policy = FlushPolicy {
+            rows: usize::MAX,
+            interval: Duration::from_secs(3600),
+            max_write_rate: None,
+        };
+        let mut ingestor = Ingestor::new(
+            &LakeLocation::from(lake.path()),
+            policy,
+            zones,
+            Metrics::new(),
+            None,
+            None,
+        )
+        .unwrap();
+        ingestor.record_kafka(FlushOffsets::new(Arc::new(LakeOffsets::default())));
+        let ingest = |ingestor: &mut Ingestor, offset: i64| {
+            let source = format!("kafka:fw/0@{offset}");
+            let raw = format!("message {offset}");
+            let common = Common {
+                time: T0 + (offset % 2) * DAY,
+                received_at: T0,
+                zone: Some(Zone::Core),
+                device: Some("fw"),
+                format: None,
+                source: &source,
+                raw: &raw,
+                raw_bytes: None,
+            };
+            ingestor.ingest_unparsed(&common, "test line");
+            ingestor.consumed("fw", 0, offset, offset);
+        };
+        for offset in 0..10 {
+            ingest(&mut ingestor, offset);
+        }
+
+        // The flush writes one file per day. Block the final name of the second day's
+        // file, so that its rename fails after the first day's has succeeded.
+        ingestor.flush_in_background().unwrap();
+        let mut hidden = Vec::new();
+        while hidden.len() < 2 {
+            std::thread::yield_now();
+            hidden = files(lake.path(), true);
+        }
+        hidden.sort();
+        let blocked = hidden[1].with_file_name(
+            hidden[1].file_name().unwrap().to_string_lossy()[1..].trim_end_matches(".tmp"),
+        );
+        fs::create_dir(&blocked).unwrap();
+        assert!(ingestor.flush().is_err(), "the second rename fails");
+
+        // Messages that came after wait behind the flush cut short.
+        for offset in 10..14 {
+            ingest(&mut ingestor, offset);
+        }
+        assert!(ingestor.flush().is_err(), "still blocked");
+        assert_eq!(files(lake.path(), false).len(), 1, "the first day's file");
+        assert_eq!(
+            files(lake.path(), true),
+            hidden[1..],
+            "the second day's file waits, and nothing was written after it"
+        );
+
+        fs::remove_dir(&blocked).unwrap();
+        ingestor.flush().unwrap();
+        let ledger = Ledger::scan(lake.path()).unwrap();
+        assert_eq!(ledger.incomplete().count(), 0);
+        assert_eq!(
+            ledger.resume_offsets().get(&("fw".to_owned(), 0)).copied(),
+            Some(14),
+            "every message is in the lake"
+        );
+        let left = files(lake.path(), true);
+        assert!(left.is_empty(), "no temporary file is left: {left:?}");
+        let rows: i64 = files(lake.path(), false)
+            .iter()
+            .map(|path| {
+                let file = fs::File::open(path).unwrap();
+                let metadata = ParquetMetaDataReader::new()
+                    .parse_and_finish(&file)
+                    .unwrap();
+                metadata.file_metadata().num_rows()
+            })
+            .sum();
+        assert_eq!(rows, 14, "every message has its row, once");
     }
 }

@@ -396,7 +396,7 @@ async fn prepared_files_appear_only_on_commit() {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = LakeWriter::new(dir.path()).unwrap();
     writer.append(Table::Network, &network_batch()).unwrap();
-    let prepared = writer.prepare_all().unwrap();
+    let mut prepared = writer.prepare_all().unwrap();
     assert_eq!(writer.pending_rows(), 0);
     let paths: Vec<_> = prepared.paths().map(|p| p.to_owned()).collect();
     assert_eq!(paths.len(), 4);

@@ -75,7 +75,7 @@ fn flush_on(writer: &mut LakeWriter, flush: i64, day: i64) -> Vec<PathBuf> {
     offsets.insert("fw", 0, first, first + MESSAGES_PER_FLUSH - 1);
     let id = format!("test-{}", FLUSH_IDS.fetch_add(1, Ordering::Relaxed));
     let marker = FlushMarker::new(id, writer.pending_files(), offsets);
-    let prepared = writer.prepare_all_with(&[marker.key_value()]).unwrap();
+    let mut prepared = writer.prepare_all_with(&[marker.key_value()]).unwrap();
     let mut paths: Vec<PathBuf> = prepared.paths().map(Path::to_owned).collect();
     paths.sort();
     prepared.commit().unwrap();

@@ -359,7 +359,10 @@ impl FileMaker {
                 }
                 let bytes = fs::metadata(&tmp).map(|m| m.len()).unwrap_or_default();
                 return Ok(PreparedFile {
-                    target: Target::File { tmp },
+                    target: Target::File {
+                        tmp,
+                        renamed: false,
+                    },
                     path: dir.join(&name),
                     rows: row_count,
                     bytes,
@@ -406,8 +409,9 @@ struct PreparedFile {
 /// Where a prepared file waits for its commit.
 #[derive(Debug)]
 enum Target {
-    /// Written and synced under this hidden name beside its final one.
-    File { tmp: PathBuf },
+    /// Written and synced under the hidden name `tmp` beside its final one; `renamed`
+    /// once it has its final name, whose folder is then still to be synced.
+    File { tmp: PathBuf, renamed: bool },
     /// Encoded, to be sent to `path` in one PUT.
     Object {
         io: Arc<ObjectIo>,
@@ -435,38 +439,53 @@ impl PreparedFlush {
 
     /// Renames every file to its final name and syncs the folders, or uploads every
     /// file of an object-store lake, making the rows visible to readers.
-    pub fn commit(mut self) -> Result<FlushStats, LakeError> {
-        let mut stats = FlushStats::default();
+    ///
+    /// A commit that fails part-way keeps what it has not finished, and calling it
+    /// again goes on from there: the flush is then visible in part, as after a crash
+    /// between two renames, until a later call succeeds. Giving up on it instead
+    /// (dropping it) would lose the rows of the files not yet visible.
+    pub fn commit(&mut self) -> Result<FlushStats, LakeError> {
         let mut uploads: Option<(Arc<ObjectIo>, Vec<Upload>)> = None;
-        for file in std::mem::take(&mut self.files) {
-            match file.target {
-                Target::File { tmp } => {
-                    fs::rename(&tmp, &file.path).map_err(LakeError::io(&file.path))?;
+        for file in &mut self.files {
+            match &mut file.target {
+                Target::File { tmp, renamed } => {
+                    if !*renamed {
+                        fs::rename(&*tmp, &file.path).map_err(LakeError::io(&file.path))?;
+                        *renamed = true;
+                    }
                     sync_dir(file.path.parent().unwrap_or(Path::new(".")))?;
                 }
+                // A PUT sent again writes the same bytes to the same name.
                 Target::Object { io, path, data } => {
                     uploads
-                        .get_or_insert_with(|| (io, Vec::new()))
+                        .get_or_insert_with(|| (Arc::clone(io), Vec::new()))
                         .1
-                        .push((path, data));
+                        .push((path.clone(), data.clone()));
                 }
             }
+        }
+        if let Some((io, files)) = uploads {
+            io.put_all(files)?;
+        }
+        let mut stats = FlushStats::default();
+        for file in self.files.drain(..) {
             stats.add(FlushStats {
                 files: 1,
                 rows: file.rows,
                 bytes: file.bytes,
             });
         }
-        if let Some((io, files)) = uploads {
-            io.put_all(files)?;
-        }
         Ok(stats)
     }
 
     fn abandon(&mut self) {
         for file in self.files.drain(..) {
-            // Encoded objects were never sent: there is nothing to take back.
-            if let Target::File { tmp } = file.target {
+            // What is visible already stays, as after a crash: objects sent, files renamed.
+            if let Target::File {
+                tmp,
+                renamed: false,
+            } = file.target
+            {
                 let _ = fs::remove_file(&tmp);
             }
         }
