@@ -6,13 +6,14 @@
 mod kafka_support;
 mod support;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use kafka_support::{Broker, SMALL_FLUSHES, start_instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use support::{peak_rss_kib, sql_count, sql_rows, wait_until};
+use support::{Server, peak_rss_kib, sql_count, sql_rows, wait_until};
 
 const PARTITIONS: i32 = 4;
 
@@ -165,6 +166,18 @@ fn kill_9_at_random_points_loses_and_repeats_nothing() {
     assert_exactly_once(&data, "fw", MESSAGES as u64);
 }
 
+/// The partitions `instance` exports a consumer lag for.
+fn lagging_partitions(instance: &Server) -> Option<BTreeSet<String>> {
+    let body = instance.http_get("/metrics")?;
+    Some(
+        body.lines()
+            .filter_map(|line| line.strip_prefix("sanso_kafka_consumer_lag{partition=\""))
+            .filter_map(|rest| rest.split_once('"'))
+            .map(|(partition, _)| partition.to_owned())
+            .collect(),
+    )
+}
+
 #[test]
 fn two_instances_split_partitions_through_a_rebalance() {
     const MESSAGES: usize = 30_000;
@@ -202,6 +215,15 @@ fn two_instances_split_partitions_through_a_rebalance() {
             second
                 .http_get("/metrics")
                 .is_some_and(|body| body.contains("sanso_kafka_consumer_lag{"))
+        });
+        // Each partition's lag is exported by the instance that owns it, and by no
+        // other: the first drops the lag of the partitions it gave up.
+        wait_until("each partition's lag exported by one instance", || {
+            let (Some(a), Some(b)) = (lagging_partitions(&first), lagging_partitions(&second))
+            else {
+                return false;
+            };
+            a.is_disjoint(&b) && a.len() + b.len() == PARTITIONS as usize
         });
         joined.send(()).unwrap();
         wait_until("the second instance's first message", || {

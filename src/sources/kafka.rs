@@ -246,6 +246,7 @@ impl Consumer {
             metrics,
             inputs: topics.iter().map(|t| (*t).to_owned()).zip(inputs).collect(),
             buffer: Mutex::new(Buffer::default()),
+            assigned: Mutex::default(),
             stop: stop.clone(),
         };
         let mut config = ClientConfig::new();
@@ -351,6 +352,9 @@ struct Context {
     /// The input index of each topic.
     inputs: HashMap<String, usize>,
     buffer: Mutex<Buffer>,
+    /// The partitions assigned here, whose lag this instance exports: librdkafka goes on
+    /// reporting a lag for partitions it gave up.
+    assigned: Mutex<HashSet<(String, i32)>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -484,6 +488,27 @@ impl Context {
         }
         tracing::info!(partitions = ?assigned, resume = ?next, "Kafka partitions assigned");
     }
+
+    /// Makes `partitions` (none when revoked) the ones whose lag this instance exports,
+    /// and drops the lag of every partition it no longer owns.
+    fn assign_lag(&self, partitions: Option<&TopicPartitionList>) {
+        let now: HashSet<(String, i32)> = partitions
+            .map(|list| {
+                list.elements()
+                    .iter()
+                    .map(|e| (e.topic().to_owned(), e.partition()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut assigned = self.assigned.lock().expect("kafka assignment lock");
+        for (topic, partition) in assigned.difference(&now) {
+            let _ = self
+                .metrics
+                .lag
+                .remove_label_values(&[topic, &partition.to_string()]);
+        }
+        *assigned = now;
+    }
 }
 
 /// The resume offsets of the lake at `data`, after deleting the files of unfinished
@@ -510,17 +535,25 @@ fn read_resume_offsets(
 
 impl ClientContext for Context {
     fn stats(&self, statistics: Statistics) {
+        let assigned = self.assigned.lock().expect("kafka assignment lock");
         for (name, topic) in &statistics.topics {
             for (&partition, stats) in &topic.partitions {
-                // -1 is librdkafka's internal unassigned partition; a negative lag means
-                // unknown (nothing committed yet).
-                if partition < 0 || stats.consumer_lag < 0 {
+                // -1 is librdkafka's internal unassigned partition.
+                if partition < 0 {
                     continue;
                 }
-                self.metrics
-                    .lag
-                    .with_label_values(&[name.as_str(), &partition.to_string()])
-                    .set(stats.consumer_lag);
+                let labels = [name.as_str(), &partition.to_string()];
+                // A negative lag means unknown (nothing committed yet). The lag of a
+                // partition another instance owns is that instance's to report: a value
+                // left here would be counted twice on the dashboards, and never change.
+                if stats.consumer_lag < 0 || !assigned.contains(&(name.clone(), partition)) {
+                    let _ = self.metrics.lag.remove_label_values(&labels);
+                } else {
+                    self.metrics
+                        .lag
+                        .with_label_values(&labels)
+                        .set(stats.consumer_lag);
+                }
             }
         }
     }
@@ -536,6 +569,7 @@ impl ConsumerContext for Context {
         let result = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 self.resume(partitions);
+                self.assign_lag(Some(partitions));
                 consumer.assign(partitions)
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
@@ -543,11 +577,13 @@ impl ConsumerContext for Context {
                 self.buffer.lock().expect("kafka buffer lock").next.clear();
                 self.flush_lake();
                 commit(consumer, CommitMode::Sync);
+                self.assign_lag(None);
                 tracing::info!(partitions = partitions.count(), "Kafka partitions revoked");
                 consumer.unassign()
             }
             other => {
                 tracing::error!(?other, "Kafka rebalance failed");
+                self.assign_lag(None);
                 self.buffer.lock().expect("kafka buffer lock").next.clear();
                 consumer.unassign()
             }
