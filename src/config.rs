@@ -5,7 +5,7 @@
 //! the field deserializers raise). Without `--config` the embedded example
 //! (`src/default-config.toml`) applies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -302,7 +302,7 @@ pub struct HttpConfig {
     #[serde(default = "default_http_listen")]
     pub listen: SocketAddr,
     /// Bearer tokens accepted by `/api/sql`; none keeps the API closed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tokens")]
     pub tokens: Vec<String>,
 }
 
@@ -636,6 +636,12 @@ impl SourceConfig {
             .clone()
             .filter(|t| !t.is_empty())
             .ok_or("a kafka source needs `topics`, a list of one or more topic names")?;
+        for (n, name) in names.iter().enumerate() {
+            check_topic_name(name)?;
+            if names[..n].contains(name) {
+                return Err(format!("`topics` names `{name}` twice"));
+            }
+        }
         let overrides = self.per_topic.clone().unwrap_or_default();
         if let Some(unknown) = overrides.keys().find(|t| !names.contains(t)) {
             return Err(format!(
@@ -790,15 +796,29 @@ impl Config {
             source: Box::new(source),
         })?;
         let auth = config.auth.policy();
+        // The lake records Kafka offsets by topic name, so two sources reading topics of
+        // one name (on two clusters, or in two groups) would share, and spoil, them.
+        let mut kafka_topics: HashMap<String, usize> = HashMap::new();
         for raw in &config.raw_sources {
-            let source = raw
-                .get_ref()
-                .check(config.timezone, &auth)
-                .map_err(|message| ConfigError::Source {
-                    path: origin.to_owned(),
-                    line: line_of(text, raw.span().start),
-                    message,
-                })?;
+            let line = line_of(text, raw.span().start);
+            let error = |message| ConfigError::Source {
+                path: origin.to_owned(),
+                line,
+                message,
+            };
+            let source = raw.get_ref().check(config.timezone, &auth).map_err(error)?;
+            if let Source::Kafka(kafka) = &source {
+                for topic in &kafka.topics {
+                    if let Some(first) = kafka_topics.insert(topic.name.clone(), line) {
+                        return Err(error(format!(
+                            "topic `{}` is read by the kafka source at line {first} too; the \
+                             lake keeps Kafka offsets by topic name, so each topic name may \
+                             be read by one source only",
+                            topic.name
+                        )));
+                    }
+                }
+            }
             config.sources.push(source);
         }
         Ok(config)
@@ -810,6 +830,31 @@ impl Config {
         ZoneMap::new(self.zones.iter().map(|(zone, config)| (*zone, config)))
             .expect("CIDRs are validated when the configuration is read")
     }
+}
+
+/// Checks a Kafka topic name against the broker's own rules (at most 249 of ASCII
+/// letters, digits, `.`, `_` and `-`). A name starting with `^` would make librdkafka
+/// subscribe to every topic the pattern matches, whose messages no source expects.
+fn check_topic_name(name: &str) -> Result<(), String> {
+    if name.starts_with('^') {
+        return Err(format!(
+            "`topics`: `{name}` is a pattern; name each topic, since format, zone and \
+             offsets are kept per topic"
+        ));
+    }
+    let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty()
+        || name.len() > 249
+        || !name.chars().all(legal)
+        || name == "."
+        || name == ".."
+    {
+        return Err(format!(
+            "`topics`: `{name}` is not a Kafka topic name (1 to 249 of ASCII letters, \
+             digits, `.`, `_` and `-`)"
+        ));
+    }
+    Ok(())
 }
 
 /// The dotted key whose name or value covers byte `offset` of a TOML document, for
@@ -921,6 +966,17 @@ fn timezone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
     })
 }
 
+fn tokens<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let tokens = Vec::<String>::deserialize(d)?;
+    // Flight SQL's basic authentication would take an empty password for it.
+    if tokens.iter().any(|t| t.trim().is_empty()) {
+        return Err(serde::de::Error::custom(
+            "a token is empty or blank, which would let anyone in; use a long random string",
+        ));
+    }
+    Ok(tokens)
+}
+
 fn format<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
     let name = String::deserialize(d)?;
     if name == "auto" {
@@ -1007,6 +1063,61 @@ topic = "alerts"
         let foreign = "[[sources]]\nkind = \"file\"\npath = \"/x\"\ntopics = [\"a\"]\n";
         let err = error_of(foreign);
         assert!(err.contains("`topics` does not apply"), "{err}");
+    }
+
+    #[test]
+    fn kafka_topics_are_plain_names_read_by_one_source() {
+        let source = |line: &str| {
+            format!("[[sources]]\nkind = \"kafka\"\nbrokers = \"k:1\"\ngroup = \"g\"\n{line}\n")
+        };
+        let refused = [
+            (
+                source("topics = [\"^fw-.*\"]"),
+                "city.toml: line 1: `topics`: `^fw-.*` is a pattern",
+            ),
+            (
+                source("topics = [\"fw proxy\"]"),
+                "`fw proxy` is not a Kafka topic name",
+            ),
+            (source("topics = [\"\"]"), "`` is not a Kafka topic name"),
+            (
+                source("topics = [\"fw\", \"fw\"]"),
+                "`topics` names `fw` twice",
+            ),
+            (
+                format!(
+                    "{}\n{}",
+                    source("topics = [\"fw\"]"),
+                    source("topics = [\"proxy\", \"fw\"]")
+                ),
+                "city.toml: line 7: topic `fw` is read by the kafka source at line 1 too",
+            ),
+        ];
+        for (text, expected) in refused {
+            let err = error_of(&text);
+            assert!(err.contains(expected), "{text}\n{err}");
+        }
+        let ok = format!(
+            "{}\n{}",
+            source("topics = [\"fw.core_1\"]"),
+            source("topics = [\"proxy\"]")
+        );
+        assert_eq!(
+            Config::parse(&ok, Path::new("city.toml"))
+                .unwrap()
+                .sources
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn an_empty_token_is_refused() {
+        for tokens in [r#"[""]"#, r#"["s3cret-token", "  "]"#] {
+            let err = error_of(&format!("[http]\ntokens = {tokens}\n"));
+            assert!(err.contains("key `http.tokens`"), "{err}");
+            assert!(err.contains("a token is empty or blank"), "{err}");
+        }
     }
 
     /// The error as `sanso` prints it: the message and its causes.
