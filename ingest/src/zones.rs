@@ -99,11 +99,18 @@ pub enum ZoneError {
 /// An address range (`10.0.0.0/8`, `fd00::/8`, or a single address) as inclusive integer
 /// bounds. IPv4 is mapped into IPv6 space, so one pair of comparisons serves both
 /// families and a range check costs no allocation.
+///
+/// The families stay apart all the same: an IPv4 address is only in a range of IPv4
+/// addresses, whether written as such or in the mapped block (`::ffff:10.0.0.0/104`),
+/// and never in a wider IPv6 range such as `::/0`. An address logged in mapped form
+/// (`::ffff:10.1.2.3`) is the IPv4 address it maps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cidr {
     first: u128,
     last: u128,
     prefix: u8,
+    /// Whether the range lies inside the mapped IPv4 block, `::ffff:0:0/96`.
+    ipv4: bool,
 }
 
 impl Cidr {
@@ -130,17 +137,19 @@ impl Cidr {
             u128::MAX << host_bits
         };
         let first = ip_key(addr) & mask;
+        let last = first | !mask;
         Some(Cidr {
             first,
-            last: first | !mask,
+            last,
             prefix,
+            ipv4: is_mapped_ipv4(first) && is_mapped_ipv4(last),
         })
     }
 
-    /// Whether the range holds `ip`.
+    /// Whether the range holds `ip`; see the [type docs](Self) on the two families.
     pub fn contains(&self, ip: IpAddr) -> bool {
         let key = ip_key(ip);
-        self.first <= key && key <= self.last
+        self.first <= key && key <= self.last && (self.ipv4 || !is_mapped_ipv4(key))
     }
 
     /// The first and last address of the range as [`ip_key`]s, for callers that merge
@@ -247,10 +256,15 @@ pub fn ip_key(ip: IpAddr) -> u128 {
     }
 }
 
+/// Whether `key` (see [`ip_key`]) is an IPv4 address, in the mapped block `::ffff:0:0/96`.
+pub fn is_mapped_ipv4(key: u128) -> bool {
+    key >> 32 == 0xffff
+}
+
 /// Whether an address is routable on the internet. `Ipv4Addr::is_global` is unstable, so
 /// the special-purpose blocks that matter for logs are listed here.
 fn is_global(ip: IpAddr) -> bool {
-    match ip {
+    match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
             !(v4.is_private()
@@ -326,6 +340,18 @@ mod tests {
         assert!(!v4.contains("::a0a:1".parse().unwrap()));
         let v6 = Cidr::parse("fd00::/8").unwrap();
         assert!(v6.contains("fd12::1".parse().unwrap()));
+        // The families stay apart: `::/0` is every IPv6 address and no IPv4 one, while
+        // an address logged in mapped form is the IPv4 address it maps.
+        let all_v6 = Cidr::parse("::/0").unwrap();
+        assert!(all_v6.contains("2001:db8::1".parse().unwrap()));
+        assert!(!all_v6.contains("10.10.0.1".parse().unwrap()));
+        assert!(!all_v6.contains("::ffff:10.10.0.1".parse().unwrap()));
+        assert!(v4.contains("::ffff:10.10.0.1".parse().unwrap()));
+        assert!(
+            Cidr::parse("::ffff:10.10.0.0/112")
+                .unwrap()
+                .contains("10.10.3.4".parse().unwrap())
+        );
         assert!(
             Cidr::parse("0.0.0.0/0")
                 .unwrap()

@@ -52,6 +52,9 @@ async fn cidr_contains_matches_ranges_of_both_families() {
         ("'10.11.0.0', '10.10.0.0/16'", "false"),
         ("'fd00::1', 'fd00::/8'", "true"),
         ("'10.10.3.4', 'fd00::/8'", "false"),
+        ("'10.10.3.4', '::/0'", "false"),
+        ("'2001:db8::1', '::/0'", "true"),
+        ("'::ffff:10.10.3.4', '10.10.0.0/16'", "true"),
         ("'-', '10.0.0.0/8'", ""),
         ("NULL, '10.0.0.0/8'", ""),
     ];
@@ -66,16 +69,19 @@ async fn cidr_contains_matches_ranges_of_both_families() {
 #[tokio::test]
 async fn zone_of_answers_from_the_configuration() {
     let result = query(
-        "SELECT zone_of(ip) AS zone FROM (VALUES ('10.10.1.1'), ('10.20.1.1'), ('8.8.8.8'), ('192.168.1.1'), ('x')) AS t(ip)",
+        "SELECT zone_of(ip) AS zone FROM (VALUES ('10.10.1.1'), ('10.20.1.1'), ('8.8.8.8'), ('192.168.1.1'), ('x'), ('::ffff:8.8.8.8'), ('::ffff:10.10.1.1')) AS t(ip)",
     )
     .await;
     let zones: Vec<&str> = result
         .lines()
         .skip(3)
-        .take(5)
+        .take(7)
         .map(|l| l.trim_matches(|c| c == '|' || c == ' '))
         .collect();
-    assert_eq!(zones, ["core", "lgwan", "external", "", ""]);
+    assert_eq!(
+        zones,
+        ["core", "lgwan", "external", "", "", "external", "core"]
+    );
 }
 
 #[tokio::test]

@@ -90,9 +90,28 @@ pub const V4_MAPPED: IpRange = IpRange {
 };
 
 impl CidrRanges {
-    /// Sorts and merges `ranges`, and derives the IPv4 view.
+    /// Sorts and merges `ranges`, and derives the IPv4 view. An IPv6 range that spans
+    /// the IPv4-mapped block keeps only its parts outside it (see [`IpRange`]).
     pub fn new(ranges: &[IpRange]) -> CidrRanges {
-        let wide = merge_ranges(ranges);
+        let pieces: Vec<IpRange> = ranges
+            .iter()
+            .flat_map(|&r| {
+                if r.is_ipv4() {
+                    return [Some(r), None];
+                }
+                let below = (r.first < V4_MAPPED.first).then(|| IpRange {
+                    first: r.first,
+                    last: r.last.min(V4_MAPPED.first - 1),
+                });
+                let above = (r.last > V4_MAPPED.last).then(|| IpRange {
+                    first: r.first.max(V4_MAPPED.last + 1),
+                    last: r.last,
+                });
+                [below, above]
+            })
+            .flatten()
+            .collect();
+        let wide = merge_ranges(&pieces);
         let v4 = wide
             .iter()
             .filter_map(|r| {
@@ -340,7 +359,11 @@ fn merge_ranges(ranges: &[IpRange]) -> Vec<IpRange> {
     let mut out: Vec<IpRange> = Vec::with_capacity(sorted.len());
     for r in sorted {
         match out.last_mut() {
-            Some(last) if r.first <= last.last.saturating_add(1) => {
+            // An IPv4 range that touches an IPv6 one stays apart from it, so that each
+            // merged range is of one family, as `IpRange::contains` reads it.
+            Some(last)
+                if r.first <= last.last.saturating_add(1) && r.is_ipv4() == last.is_ipv4() =>
+            {
                 last.last = last.last.max(r.last)
             }
             _ => out.push(r),
@@ -409,8 +432,25 @@ filter: {dst_port: 22, action: [deny, drop]}\n  condition: not filter and sel\n"
             IpRange::parse("10.0.0.0/8").unwrap(),
             IpRange::parse("::/0").unwrap(),
         ]);
-        assert_eq!(ranges.wide, [IpRange::parse("::/0").unwrap()]);
-        assert_eq!(ranges.v4, [(0, u32::MAX)]);
+        let ten = IpRange::parse("10.0.0.0/8").unwrap();
+        assert_eq!(
+            ranges.wide,
+            [
+                IpRange {
+                    first: 0,
+                    last: V4_MAPPED.first - 1
+                },
+                ten,
+                IpRange {
+                    first: V4_MAPPED.last + 1,
+                    last: u128::MAX
+                },
+            ],
+            "`::/0` holds every IPv6 address and no IPv4 one"
+        );
+        assert_eq!(ranges.v4, [(0x0a00_0000, 0x00ff_ffff)]);
+        let all_v4 = CidrRanges::new(&[IpRange::parse("0.0.0.0/0").unwrap()]);
+        assert_eq!(all_v4.v4, [(0, u32::MAX)]);
         let ranges = CidrRanges::new(&[
             IpRange::parse("10.1.0.0/16").unwrap(),
             IpRange::parse("fd00::/8").unwrap(),

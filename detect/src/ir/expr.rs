@@ -22,7 +22,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use sanso_ingest::zones::Cidr;
+use sanso_ingest::zones::{Cidr, is_mapped_ipv4};
 
 use super::derived::Derived;
 pub use sanso_ingest::zones::ip_key;
@@ -194,7 +194,9 @@ impl Number {
 }
 
 /// An inclusive address range; IPv4 addresses live in the IPv4-mapped IPv6 space
-/// (`::ffff:a.b.c.d`), so one integer comparison serves both families.
+/// (`::ffff:a.b.c.d`), so one integer comparison serves both families. As in the zone
+/// map's [`Cidr`], an IPv4 address is only in a range of IPv4 addresses, never in a
+/// wider IPv6 range such as `::/0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IpRange {
     /// First address.
@@ -212,7 +214,12 @@ impl IpRange {
 
     /// Whether the address key is inside.
     pub fn contains(&self, key: u128) -> bool {
-        self.first <= key && key <= self.last
+        self.first <= key && key <= self.last && (self.is_ipv4() || !is_mapped_ipv4(key))
+    }
+
+    /// Whether the range holds IPv4 addresses only.
+    pub fn is_ipv4(&self) -> bool {
+        is_mapped_ipv4(self.first) && is_mapped_ipv4(self.last)
     }
 }
 
@@ -235,6 +242,12 @@ mod tests {
         assert!(!r.contains(parse_ip_key("10.0.0.1").unwrap()));
         let all = IpRange::parse("::/0").unwrap();
         assert!(all.contains(0) && all.contains(u128::MAX));
+        assert!(
+            !all.contains(parse_ip_key("10.0.0.1").unwrap()),
+            "an IPv6 range holds no IPv4 address"
+        );
+        let mapped = IpRange::parse("::ffff:10.0.0.0/104").unwrap();
+        assert!(mapped.contains(parse_ip_key("10.0.0.1").unwrap()));
         assert_eq!(
             IpRange::parse("192.168.1.7").unwrap().first,
             parse_ip_key("192.168.1.7").unwrap()
