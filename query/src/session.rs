@@ -31,6 +31,7 @@ use datafusion::datasource::listing::{
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
@@ -385,19 +386,22 @@ impl Lake {
     }
 
     /// Runs one read-only SQL query and collects its result, within the time limit.
+    ///
+    /// The collected result counts against the memory limit like the query's own work,
+    /// so that `SELECT *` over a year of the lake fails with the limit's error instead of
+    /// growing the process until the kernel ends it, and ingest with it.
     pub async fn sql(&self, query: &str) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
         let run = async {
             let frame = self.plan_read_only(query).await?;
             let schema = plain_schema(frame.schema().as_arrow());
-            let batches = self
-                .execute(frame)
-                .await?
-                .try_collect::<Vec<_>>()
-                .await?
-                .into_iter()
-                .map(plain_batch)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(DataFusionError::from)?;
+            let result = MemoryConsumer::new("query result").register(self.task.memory_pool());
+            let mut stream = self.execute(frame).await?;
+            let mut batches = Vec::new();
+            while let Some(batch) = stream.try_next().await? {
+                let batch = plain_batch(batch).map_err(DataFusionError::from)?;
+                result.try_grow(batch.get_array_memory_size())?;
+                batches.push(batch);
+            }
             Ok((schema, batches))
         };
         // Dropping the query's future cancels its streams, and with them its work.

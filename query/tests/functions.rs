@@ -167,3 +167,27 @@ async fn queries_over_their_limits_are_stopped() {
         .to_string();
     assert!(err.to_lowercase().contains("resources exhausted"), "{err}");
 }
+
+#[tokio::test]
+async fn a_result_larger_than_the_memory_limit_is_refused_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = sanso_query::QueryLimits {
+        memory_bytes: 16 << 20,
+        ..Default::default()
+    };
+    let lake = sanso_query::Lake::open_with_limits(dir.path(), zones(), limits)
+        .await
+        .unwrap();
+    // About 100 MB of rows that no operator holds: only the collected result is large.
+    let wide = "SELECT value, repeat('x', 1000) AS padding FROM generate_series(1, 100000)";
+    let err = lake.sql(wide).await.unwrap_err();
+    assert_eq!(
+        err.failure(),
+        sanso_query::QueryFailure::OutOfMemory,
+        "{err}"
+    );
+    assert!(err.to_string().contains("query result"), "{err}");
+    let (_, batches) = lake.sql(&format!("{wide} LIMIT 1000")).await.unwrap();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 1000, "a result within the limit is answered");
+}
