@@ -3,7 +3,8 @@
 //! Statements end with `;` and may span lines; history is kept in `~/.sanso_history`.
 //! Backslash commands: `\d` lists the tables, `\d TABLE` describes one, `\format FORMAT`
 //! switches the output (table, csv, json), `\?` shows help and `\q` quits. Ctrl-C drops
-//! the statement being typed; Ctrl-D quits.
+//! the statement being typed, or cancels the query running; Ctrl-D quits. Each statement
+//! is added to the history file as it runs, so a session that ends abruptly keeps it.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,10 +80,21 @@ pub fn shell(data: &LakeLocation, zones: Arc<ZoneMap>, limits: QueryLimits) -> a
         statement.push('\n');
         if trimmed.ends_with(';') {
             let _ = editor.add_history_entry(statement.trim());
+            if let Some(path) = &history {
+                let _ = editor.save_history(path);
+            }
             let sql = statement.trim().trim_end_matches(';');
-            match runtime.block_on(lake.sql(sql)) {
-                Ok((schema, batches)) => write_result(&mut out, format, schema, &batches)?,
-                Err(err) => writeln!(out, "error: {err}")?,
+            let answer = runtime.block_on(async {
+                tokio::select! {
+                    answer = lake.sql(sql) => Some(answer),
+                    // Dropping the query's future cancels it and frees what it held.
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+            });
+            match answer {
+                Some(Ok((schema, batches))) => write_result(&mut out, format, schema, &batches)?,
+                Some(Err(err)) => writeln!(out, "error: {err}")?,
+                None => writeln!(out, "query cancelled")?,
             }
             statement.clear();
         }
@@ -104,7 +116,7 @@ fn command(
     format: &mut OutputFormat,
     out: &mut impl Write,
 ) -> anyhow::Result<Flow> {
-    let mut words = input.split_whitespace();
+    let mut words = input.trim_end_matches(';').split_whitespace();
     match (words.next(), words.next()) {
         (Some("\\q"), _) => return Ok(Flow::Quit),
         (Some("\\?"), _) => writeln!(out, "{HELP}")?,

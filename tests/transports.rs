@@ -243,6 +243,53 @@ fn sql_refuses_writes_and_says_why_a_query_failed_once() {
 }
 
 #[test]
+fn ctrl_c_cancels_the_shells_query_and_the_session_goes_on() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("lake");
+    let mut child = support::sanso()
+        .args(["--data", data.to_str().unwrap(), "shell"])
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"SELECT count(*) FROM generate_series(1, 1000000000000);\n")
+        .unwrap();
+    // The query runs once the shell catches SIGINT (bit 2 of SigCgt): before, Ctrl-C
+    // would end the process as it does any other.
+    let status = format!("/proc/{}/status", child.id());
+    support::wait_until("the shell to catch Ctrl-C while the query runs", || {
+        std::fs::read_to_string(&status)
+            .ok()
+            .and_then(|s| {
+                let mask = s.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
+                u64::from_str_radix(mask.trim(), 16).ok()
+            })
+            .is_some_and(|mask| mask & (1 << 1) != 0)
+    });
+    let history = std::fs::read_to_string(dir.path().join(".sanso_history")).unwrap();
+    assert!(
+        history.contains("generate_series(1, 1000000000000)"),
+        "the statement is in the history before it ends: {history}"
+    );
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    stdin.write_all(b"SELECT 40 + 2 AS answer;\n\\q\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{}\n{text}", output.status);
+    assert!(text.contains("query cancelled"), "{text}");
+    assert!(text.contains("| 42     |"), "{text}");
+}
+
+#[test]
 fn the_shell_runs_statements_across_lines_and_describes_tables() {
     use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
@@ -258,7 +305,7 @@ fn the_shell_runs_statements_across_lines_and_describes_tables() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"\\d\n\\d auth\nSELECT 40 +\n 2 AS answer;\nDROP TABLE auth;\n\\format csv\nSELECT count(*) AS n FROM network;\n\\q\n")
+        .write_all(b"\\d\n\\d auth;\nSELECT 40 +\n 2 AS answer;\nDROP TABLE auth;\n\\format csv\nSELECT count(*) AS n FROM network;\n\\q\n")
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
