@@ -127,11 +127,21 @@ async fn japan_time_functions_use_utc_plus_nine() {
         ),
         "2026-11-21T00:30:00+09:00"
     );
+    // Weeks start on Mondays: 2026-11-21 in Japan is a Saturday.
+    assert_eq!(
+        value(&query(&format!("SELECT jst_bucket('7 days', {ts}) AS v")).await),
+        "2026-11-16T00:00:00+09:00"
+    );
     let err = query_err(&format!("SELECT jst_bucket(INTERVAL '1 month', {ts})")).await;
     assert!(
         err.contains("months and years have no fixed length"),
         "{err}"
     );
+    let err = query_err(&format!(
+        "SELECT jst_bucket(INTERVAL '2000000000 days', {ts})"
+    ))
+    .await;
+    assert!(err.contains("longer than timestamps reach"), "{err}");
 }
 
 #[tokio::test]

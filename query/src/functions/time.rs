@@ -139,7 +139,8 @@ impl ScalarUDFImpl for JstHour {
 }
 
 /// `jst_bucket(interval, ts)`: the start of the bucket of width `interval` (an interval
-/// or text such as `'15 minutes'`) holding `ts`, with buckets aligned to midnight in Japan.
+/// or text such as `'15 minutes'`) holding `ts`, with buckets aligned to midnight in Japan
+/// and counted from a Monday, so that buckets of whole weeks start on Mondays.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct JstBucket {
     signature: Signature,
@@ -169,12 +170,22 @@ fn bucket_width(interval: &ScalarValue) -> Result<i64> {
     if months != 0 {
         return exec_err!("jst_bucket: months and years have no fixed length; use days");
     }
-    let width = i64::from(days) * MICROS_PER_DAY + nanoseconds / 1_000;
+    let Some(width) = i64::from(days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|days| days.checked_add(nanoseconds / 1_000))
+    else {
+        return exec_err!("jst_bucket: the interval is longer than timestamps reach");
+    };
     if width <= 0 {
         return exec_err!("jst_bucket: the interval must be positive");
     }
     Ok(width)
 }
+
+/// Where buckets are counted from, in Japan's local time: Monday 1970-01-05, midnight.
+/// The Unix epoch fell on a Thursday, and weekly buckets counted from it would start on
+/// Thursdays.
+const BUCKET_ORIGIN: i64 = 4 * MICROS_PER_DAY;
 
 impl ScalarUDFImpl for JstBucket {
     fn name(&self) -> &str {
@@ -204,9 +215,11 @@ impl ScalarUDFImpl for JstBucket {
         };
         let width = bucket_width(interval)?;
         let utc = micros(&args.args[1], args.number_rows)?;
-        let starts: TimestampMicrosecondArray = utc
-            .as_primitive::<TimestampMicrosecondType>()
-            .unary(|t| (t + JST_OFFSET).div_euclid(width) * width - JST_OFFSET);
+        let starts: TimestampMicrosecondArray =
+            utc.as_primitive::<TimestampMicrosecondType>().unary(|t| {
+                let local = t + JST_OFFSET - BUCKET_ORIGIN;
+                local.div_euclid(width) * width + BUCKET_ORIGIN - JST_OFFSET
+            });
         Ok(ColumnarValue::Array(Arc::new(starts.with_timezone(JST))))
     }
 }
