@@ -15,7 +15,7 @@ use sanso_ingest::batch::{Batches, Common};
 use sanso_ingest::event::{Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
-use sanso_query::{Lake, LakeWriter, QueryError, flight};
+use sanso_query::{Lake, LakeWriter, QueryError, QueryLimits, flight};
 use tonic::transport::Channel;
 
 const TOKEN: &str = "flight-test-token";
@@ -60,10 +60,17 @@ fn write_flows(dir: &std::path::Path, ips: &[&str]) {
 
 /// A lake of three network rows, served on a free loopback port.
 async fn server() -> (tempfile::TempDir, SocketAddr) {
+    server_with_limits(QueryLimits::default()).await
+}
+
+/// [`server`] with `limits` on its queries.
+async fn server_with_limits(limits: QueryLimits) -> (tempfile::TempDir, SocketAddr) {
     let dir = tempfile::tempdir().unwrap();
     write_flows(dir.path(), &["10.10.0.1", "10.10.0.2", "10.10.0.1"]);
 
-    let lake = Lake::open(dir.path(), zones()).await.unwrap();
+    let lake = Lake::open_with_limits(dir.path(), zones(), limits)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(flight::serve(
@@ -282,4 +289,33 @@ async fn calls_without_a_configured_token_are_refused() {
         .await
         .unwrap();
     assert!(pretty(&fetch(&mut basic, info).await).contains("| 1   |"));
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_gets_no_rows_past_the_time_limit() {
+    let limits = QueryLimits {
+        timeout: std::time::Duration::from_secs(1),
+        ..QueryLimits::default()
+    };
+    let (_dir, addr) = server_with_limits(limits).await;
+    let mut client = client(addr, Some(TOKEN)).await;
+    // About 500 MB of rows, produced faster than the time limit if read at once.
+    const ROWS: usize = 500_000;
+    let sql = format!("SELECT value, repeat('x', 1000) AS padding FROM generate_series(1, {ROWS})");
+    let info = client.execute(sql, None).await.unwrap();
+    let ticket = info.endpoint[0].ticket.clone().unwrap();
+    let mut stream = client.do_get(ticket).await.unwrap();
+    let mut rows = stream.try_next().await.unwrap().unwrap().num_rows();
+
+    // The client stops reading past the limit, then reads on.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let error = loop {
+        match stream.try_next().await {
+            Ok(Some(batch)) => rows += batch.num_rows(),
+            Ok(None) => panic!("all {rows} rows came, though the limit had passed"),
+            Err(err) => break err.to_string(),
+        }
+    };
+    assert!(error.contains("ran longer than the 1s limit"), "{error}");
+    assert!(rows < ROWS / 4, "{rows} rows came after the limit");
 }
