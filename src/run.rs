@@ -9,8 +9,10 @@
 //! ```
 //!
 //! Network I/O runs on a small tokio runtime; parsing and Parquet encoding run on a
-//! dedicated thread, so CPU-bound work never stalls the sockets. On Ctrl-C or SIGTERM
-//! the listeners stop, the channel drains, and every buffered row is written before exit.
+//! dedicated thread, and analysts' queries (HTTP and Flight SQL) on a runtime of their
+//! own, so CPU-bound work never stalls the sockets: a query over months of the lake
+//! keeps its own threads busy, not the ones that read syslog. On Ctrl-C or SIGTERM the
+//! listeners stop, the channel drains, and every buffered row is written before exit.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -71,10 +73,39 @@ pub fn run(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyhow::Resu
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_async(config, data, args))
+    let queries = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(QUERY_THREADS)
+        .enable_all()
+        .build()
+        .context("starting the query runtime")?;
+    let result = runtime.block_on(run_async(config, data, args, queries.handle()));
+    // A query still running has nothing left to answer to.
+    queries.shutdown_background();
+    result
 }
 
-async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyhow::Result<()> {
+/// The name of the threads that run analysts' queries.
+const QUERY_THREADS: &str = "sanso-query";
+
+/// Binds a listener for a server that the query runtime runs: bound here, so that a
+/// taken port fails the start, and handed over as a standard listener, since a tokio
+/// one belongs to the runtime that made it.
+fn bind_for_queries(listen: SocketAddr, what: &str) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("binding {what} on {listen}"))?;
+    listener
+        .set_nonblocking(true)
+        .with_context(|| format!("setting up {what} on {listen}"))?;
+    Ok(listener)
+}
+
+async fn run_async(
+    config: &Config,
+    data: &LakeLocation,
+    args: &RunArgs,
+    queries: &tokio::runtime::Handle,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let metrics = Metrics::new();
     let zones = Arc::new(config.zone_map());
@@ -294,9 +325,7 @@ async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyh
         }
     }));
 
-    let http = TcpListener::bind(config.http.listen)
-        .await
-        .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
+    let http = bind_for_queries(config.http.listen, "HTTP")?;
     tracing::info!(listen = %config.http.listen, "serving /metrics, /health and /api/sql");
     let lake =
         Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
@@ -336,20 +365,29 @@ async fn run_async(config: &Config, data: &LakeLocation, args: &RunArgs) -> anyh
         incident_gauges,
     });
     let app = http::router(metrics, api);
-    tasks.push(tokio::spawn(async move {
-        if let Err(err) = axum::serve(http, app).await {
+    tasks.push(queries.spawn(async move {
+        let served = match TcpListener::from_std(http) {
+            Ok(http) => axum::serve(http, app).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = served {
             tracing::error!(%err, "HTTP server stopped");
         }
     }));
 
-    let flight = TcpListener::bind(config.flight.listen)
-        .await
-        .with_context(|| format!("binding Arrow Flight SQL on {}", config.flight.listen))?;
+    let flight = bind_for_queries(config.flight.listen, "Arrow Flight SQL")?;
     tracing::info!(listen = %config.flight.listen, "serving Arrow Flight SQL");
     let flight_lake =
         Lake::open_with_limits(data, Arc::new(config.zone_map()), config.query.limits()).await?;
     let tokens = config.http.tokens.clone();
-    tasks.push(tokio::spawn(async move {
+    tasks.push(queries.spawn(async move {
+        let flight = match TcpListener::from_std(flight) {
+            Ok(flight) => flight,
+            Err(err) => {
+                tracing::error!(%err, "Arrow Flight SQL server stopped");
+                return;
+            }
+        };
         let shutdown = std::future::pending();
         if let Err(err) = flight::serve(flight, Arc::new(flight_lake), tokens, shutdown).await {
             tracing::error!(%err, "Arrow Flight SQL server stopped");

@@ -30,6 +30,33 @@ const ENDLESS: &str = "SELECT count(*) FROM generate_series(1, 1000000000000)";
 const GREEDY: &str = "SELECT count(*) FROM generate_series(1, 4000000) a \
     JOIN generate_series(1, 4000000) b ON a.value = b.value";
 
+/// CPU time, in clock ticks, of the threads of process `pid` named `name`.
+fn thread_cpu_ticks(pid: u32, name: &str) -> u64 {
+    let mut ticks = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = task.unwrap().path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // After the name in parentheses: state is field 3; utime and stime are 14 and 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        ticks += fields
+            .get(11)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+        ticks += fields
+            .get(12)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    ticks
+}
+
 fn sql_request(sql: &str) -> String {
     serde_json::json!({ "sql": sql, "format": "json" }).to_string()
 }
@@ -212,9 +239,21 @@ fn queries_over_their_limits_are_cancelled_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let server = server_with_a_row(dir.path(), LIMITS);
 
-    // Over the time limit: cancelled at the limit, with the limit in the reason.
+    // Over the time limit: cancelled at the limit, with the limit in the reason. While
+    // it runs, it keeps the query threads busy, not the threads that read syslog.
     let started = Instant::now();
-    let (status, body) = server.http_post("/api/sql", Some(TOKEN), &sql_request(ENDLESS));
+    let (status, body, query_cpu) = std::thread::scope(|scope| {
+        let answer =
+            scope.spawn(|| server.http_post("/api/sql", Some(TOKEN), &sql_request(ENDLESS)));
+        std::thread::sleep(Duration::from_secs(4));
+        let query_cpu = thread_cpu_ticks(server.child.id(), "sanso-query");
+        let (status, body) = answer.join().unwrap();
+        (status, body, query_cpu)
+    });
+    assert!(
+        query_cpu >= 100,
+        "the query ran on the query threads: {query_cpu} ticks of CPU there in 4 s"
+    );
     let body = String::from_utf8_lossy(&body);
     // Not the statement's fault: the statuses gRPC's DEADLINE_EXCEEDED and
     // RESOURCE_EXHAUSTED map to, as Flight SQL reports them.
