@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use arrow::error::ArrowError;
 use sanso_ingest::schema::Table;
 
 /// Writing to or reading from the lake failed.
@@ -152,9 +153,21 @@ impl QueryError {
             QueryError::Lake(_) => QueryFailure::Server,
             QueryError::DataFusion(err) => match err.find_root() {
                 E::ResourcesExhausted(_) => QueryFailure::OutOfMemory,
-                E::IoError(_) | E::ObjectStore(_) | E::ParquetError(_) | E::Internal(_) => {
-                    QueryFailure::Server
-                }
+                E::IoError(_)
+                | E::ObjectStore(_)
+                | E::ParquetError(_)
+                | E::Internal(_)
+                | E::ExecutionJoin(_)
+                | E::External(_) => QueryFailure::Server,
+                // Arrow fails on the statement's values (a cast, a division by zero),
+                // or on reading what the lake holds.
+                E::ArrowError(arrow, _) => match **arrow {
+                    ArrowError::IoError(..)
+                    | ArrowError::IpcError(_)
+                    | ArrowError::ParquetError(_)
+                    | ArrowError::ExternalError(_) => QueryFailure::Server,
+                    _ => QueryFailure::Rejected,
+                },
                 _ => QueryFailure::Rejected,
             },
         }
@@ -184,6 +197,24 @@ mod tests {
             (
                 wrapped(DataFusionError::IoError(unreadable)),
                 QueryFailure::Server,
+            ),
+            (
+                wrapped(DataFusionError::External("a store timed out".into())),
+                QueryFailure::Server,
+            ),
+            (
+                wrapped(DataFusionError::ArrowError(
+                    Box::new(ArrowError::ParquetError("corrupt page".into())),
+                    None,
+                )),
+                QueryFailure::Server,
+            ),
+            (
+                wrapped(DataFusionError::ArrowError(
+                    Box::new(ArrowError::DivideByZero),
+                    None,
+                )),
+                QueryFailure::Rejected,
             ),
             (
                 QueryError::Timeout {
