@@ -263,12 +263,7 @@ async fn run_async(
                     source: settings.clone(),
                     inputs: topic_inputs,
                     // Resuming reads the offsets in the lake's own files.
-                    data: data
-                        .local_root()
-                        .with_context(|| {
-                            format!("Kafka sources need a local lake so far, and {data} is not")
-                        })?
-                        .to_owned(),
+                    data: data.clone(),
                     lake: lake_offsets.clone(),
                     metrics: kafka_metrics.clone().context("Kafka metrics registered")?,
                 };

@@ -6,6 +6,8 @@
 //! input, row for row; two processes must be able to fill one lake at the same time; and
 //! every object in the lake must be a whole Parquet file, never a partial one.
 
+#[path = "support/kafka.rs"]
+mod kafka_support;
 mod support;
 
 use std::io::{Read, Write};
@@ -14,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{free_port, sanso};
+use kafka_support::{Broker, SMALL_FLUSHES, kafka_source};
+use support::{Server, free_port, sanso, wait_until};
 
 const START: &str = "2026-11-20T01:00:00Z";
 
@@ -122,19 +125,24 @@ impl Moto {
         body
     }
 
-    /// `sanso` with the standard AWS variables pointing at this server.
-    fn sanso(&self) -> Command {
-        let mut command = sanso();
-        command
-            .env(
+    /// The standard AWS variables, pointing at this server.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
                 "AWS_ENDPOINT_URL",
                 format!("http://127.0.0.1:{}", self.port),
-            )
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ALLOW_HTTP", "true")
-            .env("RUST_LOG", "warn");
+            ),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_ALLOW_HTTP", "true".to_owned()),
+        ]
+    }
+
+    /// `sanso` with [`Moto::env`].
+    fn sanso(&self) -> Command {
+        let mut command = sanso();
+        command.envs(self.env()).env("RUST_LOG", "warn");
         command
     }
 
@@ -463,4 +471,115 @@ fn a_lake_that_cannot_be_reached_fails_loudly() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported scheme `gs://`"), "{stderr}");
+}
+
+#[test]
+fn kafka_instances_share_a_bucket_and_resume_from_its_footers() {
+    const MESSAGES: usize = 6_000;
+    const PARTITIONS: i32 = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start();
+    moto.create_bucket("stream");
+    let lake = "s3://stream/lake";
+    let broker = Broker::start();
+    broker.create_topic("fw", PARTITIONS as u32);
+    // Two days, so that every flush writes two objects to the `auth` table.
+    let line = |i: usize| {
+        format!(
+            "<38>Nov {} 09:{:02}:{:02} srv-core01 sshd[{}]: Failed password for user{} from 10.20.1.{} port {} ssh2",
+            20 + i % 2,
+            (i / 60) % 60,
+            i % 60,
+            1000 + i % 5000,
+            i % 97,
+            1 + i % 200,
+            20000 + i % 40000
+        )
+    };
+    let env = moto.env();
+    let member = |name: &str, group: &str| {
+        let dir = dir.path().join(name);
+        let state = dir.join("state");
+        Server::start_with_env(
+            &dir,
+            Path::new(lake),
+            &kafka_source(&broker, "fw", group, ""),
+            &["--state-dir", state.to_str().unwrap()],
+            SMALL_FLUSHES,
+            &env,
+        )
+    };
+    let state = dir.path().join("reader");
+    let rows = || -> u64 {
+        let csv = moto.sql(lake, &state, "SELECT count(*) FROM auth");
+        csv.lines().nth(1).unwrap().trim().parse().unwrap()
+    };
+    let wait_for_rows = |n: u64| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut now = 0;
+        while now < n {
+            assert!(
+                Instant::now() < deadline,
+                "{now} of {n} messages reached the bucket"
+            );
+            std::thread::sleep(Duration::from_millis(300));
+            now = rows();
+        }
+    };
+
+    // Two instances split the partitions, one leaves, and the other reads the rest.
+    broker.produce("fw", PARTITIONS, MESSAGES / 2, 1_000, line);
+    let first = member("first", "sanso");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rows() == 0 {
+        assert!(Instant::now() < deadline, "nothing reached the bucket");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let second = member("second", "sanso");
+    wait_until("the second instance's partitions", || {
+        second
+            .http_get("/metrics")
+            .is_some_and(|body| body.contains("sanso_kafka_consumer_lag{"))
+    });
+    first.stop();
+    wait_for_rows(MESSAGES as u64 / 2);
+    second.stop();
+
+    // A crash between the PUTs of one flush leaves it in the bucket in part: take the
+    // newest object away (object names start with their time). The next instance must
+    // find the rest of that flush by its footers, delete it, and read its messages
+    // again.
+    let name = |key: &String| key.rsplit('/').next().unwrap_or_default().to_owned();
+    let newest = moto
+        .keys("stream", "lake/auth/")
+        .into_iter()
+        .filter(|key| key.ends_with(".parquet"))
+        .max_by_key(name)
+        .expect("the bucket holds auth objects");
+    let (status, _) = moto
+        .request("DELETE", &format!("/stream/{newest}"), &[])
+        .unwrap();
+    assert_eq!(status, 204, "DELETE {newest}");
+    assert!(rows() < MESSAGES as u64 / 2, "a flush is gone in part");
+
+    // The group's committed offsets already cover that flush, which a crash during it
+    // would not have let happen; so the instance that comes back joins a group of its
+    // own, and the lake alone says where each partition resumes.
+    broker.produce("fw", PARTITIONS, MESSAGES / 2, 1_000, |i| {
+        line(i + MESSAGES / 2)
+    });
+    let third = member("third", "sanso-after-the-crash");
+    wait_for_rows(MESSAGES as u64);
+    third.stop();
+    let csv = moto.sql(
+        lake,
+        &state,
+        "SELECT count(*), count(DISTINCT source) FROM auth",
+    );
+    assert_eq!(
+        csv.lines().nth(1).unwrap().trim(),
+        format!("{MESSAGES},{MESSAGES}"),
+        "every message once"
+    );
+    assert!(assert_whole_parquet_objects(&moto, "stream", "lake/") > 0);
 }

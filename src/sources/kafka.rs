@@ -37,7 +37,7 @@
 //! logged, so that a hole in the evidence is never silent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,6 +52,7 @@ use rdkafka::message::{BorrowedMessage, Message as _};
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
+use sanso_query::lake::LakeLocation;
 use sanso_query::lake::offsets::{FlushMarker, Ledger, OffsetRanges};
 
 use super::{Chunk, Message, Sender};
@@ -219,8 +220,8 @@ pub struct Consumer {
     pub source: KafkaSource,
     /// The input index of each topic, in topic order.
     pub inputs: Vec<usize>,
-    /// The lake's root folder, whose footers say where to resume.
-    pub data: PathBuf,
+    /// The lake (a folder or an object-store prefix), whose footers say where to resume.
+    pub data: LakeLocation,
     /// Offsets the lake holds, filled by the ingest thread.
     pub lake: Arc<LakeOffsets>,
     /// The Kafka metrics.
@@ -345,7 +346,7 @@ impl NextOffsets {
 }
 
 struct Context {
-    data: PathBuf,
+    data: LakeLocation,
     tx: Sender,
     lake: Arc<LakeOffsets>,
     metrics: KafkaMetrics,
@@ -514,17 +515,17 @@ impl Context {
 /// The resume offsets of the lake at `data`, after deleting the files of unfinished
 /// flushes that cover any of `assigned`.
 fn read_resume_offsets(
-    data: &Path,
+    data: &LakeLocation,
     assigned: &HashSet<(String, i32)>,
 ) -> anyhow::Result<BTreeMap<(String, i32), i64>> {
-    let ledger = Ledger::scan(data)?;
+    let ledger = Ledger::scan_lake(data)?;
     let dead: Vec<&Path> = ledger
         .incomplete()
         .filter(|(_, marker)| assigned.iter().any(|(t, p)| marker.offsets.covers(t, *p)))
         .map(|(path, _)| path)
         .collect();
     if !dead.is_empty() {
-        let removed = Ledger::remove(dead)?;
+        let removed = Ledger::remove_from(data, dead)?;
         tracing::warn!(
             removed,
             "removed the files of an unfinished flush; their messages are read again"

@@ -202,7 +202,14 @@ pub fn start_instance(
     extra: &str,
     edits: &[(&str, &str)],
 ) -> Server {
-    let source = format!(
+    let source = kafka_source(broker, topic, group, extra);
+    Server::start_on_lake(dir, data, &source, &[], edits)
+}
+
+/// The configuration of a Kafka source reading `topic` in consumer group `group`, with
+/// `extra` after it.
+pub fn kafka_source(broker: &Broker, topic: &str, group: &str, extra: &str) -> String {
+    format!(
         r#"
 [[sources]]
 kind = "kafka"
@@ -215,8 +222,7 @@ kafka_options = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500
 {extra}
 "#,
         brokers = broker.address(),
-    );
-    Server::start_on_lake(dir, data, &source, &[], edits)
+    )
 }
 
 /// Every message of `topic` (one partition) from the beginning, as (key, value), once

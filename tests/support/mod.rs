@@ -97,6 +97,19 @@ impl Server {
         run_args: &[&str],
         edits: &[(&str, &str)],
     ) -> Server {
+        Server::start_with_env(dir, data, extra_sources, run_args, edits, &[])
+    }
+
+    /// [`Server::start_on_lake`] with the variables of `env` set, such as an object
+    /// store's credentials.
+    pub fn start_with_env(
+        dir: &Path,
+        data: &Path,
+        extra_sources: &str,
+        run_args: &[&str],
+        edits: &[(&str, &str)],
+        env: &[(&str, String)],
+    ) -> Server {
         std::fs::create_dir_all(dir).unwrap();
         let syslog_port = free_port();
         let http_port = free_port();
@@ -134,6 +147,7 @@ impl Server {
         });
         std::fs::write(&config, format!("{example}\n{extra_sources}\n")).unwrap();
         let child = sanso()
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .env(
                 "RUST_LOG",
                 std::env::var("SANSO_TEST_LOG").unwrap_or_else(|_| "warn".into()),

@@ -28,11 +28,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use parquet::file::metadata::{KeyValue, ParquetMetaDataReader};
+use futures::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use parquet::errors::ParquetError;
+use parquet::file::FOOTER_SIZE;
+use parquet::file::metadata::{FooterTail, KeyValue, ParquetMetaDataReader};
 use sanso_ingest::schema::Table;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{FILE_EXTENSION, sync_dir, table_partitions};
+use super::store::LakeLocation;
 use crate::error::LakeError;
 
 /// The key-value metadata key of a file's [`FlushMarker`].
@@ -212,20 +218,25 @@ impl Ledger {
                 ledger.scan_partition(&dir)?;
             }
         }
-        for marker in ledger.marked.values() {
+        ledger.count_flushes();
+        Ok(ledger)
+    }
+
+    /// Counts the files naming each flush, and gathers the offsets of the complete ones.
+    fn count_flushes(&mut self) {
+        for marker in self.marked.values() {
             for (id, &files) in &marker.flushes {
-                let entry = ledger.flushes.entry(id.clone()).or_insert((0, files));
+                let entry = self.flushes.entry(id.clone()).or_insert((0, files));
                 entry.0 += 1;
             }
         }
         let mut complete_offsets = OffsetRanges::default();
-        for marker in ledger.marked.values() {
-            if ledger.all_complete(marker) {
+        for marker in self.marked.values() {
+            if self.all_complete(marker) {
                 complete_offsets.union(&marker.offsets);
             }
         }
-        ledger.complete_offsets = complete_offsets;
-        Ok(ledger)
+        self.complete_offsets = complete_offsets;
     }
 
     fn scan_partition(&mut self, dir: &Path) -> Result<(), LakeError> {
@@ -319,6 +330,91 @@ impl Ledger {
         self.marked.get(path)
     }
 
+    /// Reads the footer of every data file of the lake at `location`: a folder, as
+    /// [`Ledger::scan`] does, or an object-store prefix, whose files it names by their
+    /// object paths (`prefix/<table>/date=…/zone=…/part-….parquet`).
+    pub fn scan_lake(location: &LakeLocation) -> Result<Ledger, LakeError> {
+        let remote = match location {
+            LakeLocation::Local(root) => return Ledger::scan(root),
+            LakeLocation::ObjectStore(remote) => remote,
+        };
+        let store = remote.connect()?;
+        let failed = |source| LakeError::ObjectStore {
+            location: remote.url(),
+            source,
+        };
+        let scan = async {
+            let mut ledger = Ledger::default();
+            for table in Table::ALL {
+                let prefix = remote.object_path(Path::new(table.name()));
+                let objects: Vec<ObjectMeta> = store
+                    .list(Some(&prefix))
+                    .try_collect()
+                    .await
+                    .map_err(failed)?;
+                for object in objects {
+                    let name = object.location.filename().unwrap_or_default();
+                    if name.starts_with('.') || !name.ends_with(FILE_EXTENSION) {
+                        continue;
+                    }
+                    let path = PathBuf::from(object.location.as_ref());
+                    match read_object_marker(store.as_ref(), &object, &path).await {
+                        Ok(Some(marker)) => {
+                            ledger.marked.insert(path, marker);
+                        }
+                        Ok(None) => {
+                            ledger.unmarked.insert(path);
+                        }
+                        // Deleted since it was listed.
+                        Err(LakeError::ObjectStore {
+                            source: object_store::Error::NotFound { .. },
+                            ..
+                        }) => {}
+                        Err(err) => return Err(err),
+                    }
+                }
+            }
+            Ok(ledger)
+        };
+        let mut ledger = block_on_own_runtime(scan)??;
+        ledger.count_flushes();
+        Ok(ledger)
+    }
+
+    /// [`Ledger::remove`] for the lake at `location`, whose files a [`Ledger::scan_lake`]
+    /// of it named.
+    pub fn remove_from<'a>(
+        location: &LakeLocation,
+        files: impl IntoIterator<Item = &'a Path>,
+    ) -> Result<usize, LakeError> {
+        let remote = match location {
+            LakeLocation::Local(_) => return Ledger::remove(files),
+            LakeLocation::ObjectStore(remote) => remote,
+        };
+        let store = remote.connect()?;
+        let objects: Vec<ObjectPath> = files
+            .into_iter()
+            .map(|path| ObjectPath::from(path.to_string_lossy().as_ref()))
+            .collect();
+        let remove = async {
+            let mut removed = 0;
+            for object in &objects {
+                match store.delete(object).await {
+                    Ok(()) => removed += 1,
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(source) => {
+                        return Err(LakeError::ObjectStore {
+                            location: remote.url(),
+                            source,
+                        });
+                    }
+                }
+            }
+            Ok(removed)
+        };
+        block_on_own_runtime(remove)?
+    }
+
     /// Deletes `files` (incomplete flushes' pieces, whose messages will be read again)
     /// and syncs their folders.
     pub fn remove<'a>(files: impl IntoIterator<Item = &'a Path>) -> Result<usize, LakeError> {
@@ -338,6 +434,66 @@ impl Ledger {
         }
         Ok(removed)
     }
+}
+
+/// The [`FlushMarker`] in the footer of `object`, read with two ranged GETs: the
+/// footer's length, then the footer.
+async fn read_object_marker(
+    store: &dyn ObjectStore,
+    object: &ObjectMeta,
+    path: &Path,
+) -> Result<Option<FlushMarker>, LakeError> {
+    let failed = |source| LakeError::ObjectStore {
+        location: path.display().to_string(),
+        source,
+    };
+    let not_parquet = |source| LakeError::Parquet {
+        path: path.to_owned(),
+        source,
+    };
+    let size = object.size;
+    let tail = size.checked_sub(FOOTER_SIZE as u64).ok_or_else(|| {
+        not_parquet(ParquetError::General(format!(
+            "{size} bytes are too few for a Parquet file"
+        )))
+    })?;
+    let tail_bytes = store
+        .get_range(&object.location, tail..size)
+        .await
+        .map_err(failed)?;
+    let tail_bytes: &[u8; FOOTER_SIZE] = tail_bytes
+        .as_ref()
+        .try_into()
+        .map_err(|_| not_parquet(ParquetError::General("the footer was cut short".to_owned())))?;
+    let footer = FooterTail::try_new(tail_bytes).map_err(not_parquet)?;
+    let start = tail
+        .checked_sub(footer.metadata_length() as u64)
+        .ok_or_else(|| {
+            not_parquet(ParquetError::General(
+                "the footer is longer than the file".to_owned(),
+            ))
+        })?;
+    let metadata = store
+        .get_range(&object.location, start..tail)
+        .await
+        .map_err(failed)?;
+    let metadata = ParquetMetaDataReader::decode_metadata(&metadata).map_err(not_parquet)?;
+    FlushMarker::from_key_values(path, metadata.file_metadata().key_value_metadata())
+}
+
+/// Runs `work` to completion on a runtime of its own, on a thread outside any other
+/// runtime: the Kafka consumer thread calls from none, a test from inside one.
+fn block_on_own_runtime<T: Send>(work: impl Future<Output = T> + Send) -> Result<T, LakeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LakeError::io(Path::new("the lake's I/O runtime")))?;
+    Ok(std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(work))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }))
 }
 
 #[cfg(test)]
