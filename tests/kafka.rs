@@ -10,24 +10,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kafka_support::{Broker, SMALL_FLUSHES, start_instance};
+use kafka_support::{Broker, SMALL_FLUSHES, sshd_line, start_instance};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use support::{Server, peak_rss_kib, sql_count, sql_rows, wait_until};
 
 const PARTITIONS: i32 = 4;
 
-/// One sshd line per message; `i` makes every line distinct.
+/// One sshd line per message, all of one day; `i` makes every line distinct.
 fn line(i: usize) -> String {
-    format!(
-        "<38>Nov 20 09:{:02}:{:02} srv-core01 sshd[{}]: Failed password for user{} from 10.20.1.{} port {} ssh2",
-        (i / 60) % 60,
-        i % 60,
-        1000 + i % 5000,
-        i % 97,
-        1 + i % 200,
-        20000 + i % 40000
-    )
+    sshd_line(i, 1)
 }
 
 /// Waits until the lake's `auth` table holds at least `n` rows of `topic`; on a

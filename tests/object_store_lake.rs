@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use kafka_support::{Broker, SMALL_FLUSHES, kafka_source};
+use kafka_support::{Broker, SMALL_FLUSHES, kafka_source, sshd_line};
 use support::{Server, free_port, sanso, wait_until};
 
 const START: &str = "2026-11-20T01:00:00Z";
@@ -484,18 +484,7 @@ fn kafka_instances_share_a_bucket_and_resume_from_its_footers() {
     let broker = Broker::start();
     broker.create_topic("fw", PARTITIONS as u32);
     // Two days, so that every flush writes two objects to the `auth` table.
-    let line = |i: usize| {
-        format!(
-            "<38>Nov {} 09:{:02}:{:02} srv-core01 sshd[{}]: Failed password for user{} from 10.20.1.{} port {} ssh2",
-            20 + i % 2,
-            (i / 60) % 60,
-            i % 60,
-            1000 + i % 5000,
-            i % 97,
-            1 + i % 200,
-            20000 + i % 40000
-        )
-    };
+    let line = |i: usize| sshd_line(i, 2);
     let env = moto.env();
     let member = |name: &str, group: &str| {
         let dir = dir.path().join(name);

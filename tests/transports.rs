@@ -242,18 +242,23 @@ fn sql_refuses_writes_and_says_why_a_query_failed_once() {
     }
 }
 
+/// `sanso shell` on an empty lake in `dir`, which is also its home (for the history),
+/// reading its input from a pipe.
+fn shell(dir: &std::path::Path) -> std::process::Child {
+    support::sanso()
+        .args(["--data", dir.join("lake").to_str().unwrap(), "shell"])
+        .env("HOME", dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn ctrl_c_cancels_the_shells_query_and_the_session_goes_on() {
     use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("lake");
-    let mut child = support::sanso()
-        .args(["--data", data.to_str().unwrap(), "shell"])
-        .env("HOME", dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = shell(dir.path());
     let mut stdin = child.stdin.take().unwrap();
     stdin
         .write_all(b"SELECT count(*) FROM generate_series(1, 1000000000000);\n")
@@ -293,14 +298,7 @@ fn ctrl_c_cancels_the_shells_query_and_the_session_goes_on() {
 fn the_shell_runs_statements_across_lines_and_describes_tables() {
     use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("lake");
-    let mut child = support::sanso()
-        .args(["--data", data.to_str().unwrap(), "shell"])
-        .env("HOME", dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = shell(dir.path());
     child
         .stdin
         .take()

@@ -206,6 +206,21 @@ pub fn start_instance(
     Server::start_on_lake(dir, data, &source, &[], edits)
 }
 
+/// One sshd line per message, dated Nov 20 and a day more for each of `days` past the
+/// first; `i` makes every line distinct.
+pub fn sshd_line(i: usize, days: usize) -> String {
+    format!(
+        "<38>Nov {} 09:{:02}:{:02} srv-core01 sshd[{}]: Failed password for user{} from 10.20.1.{} port {} ssh2",
+        20 + i % days,
+        (i / 60) % 60,
+        i % 60,
+        1000 + i % 5000,
+        i % 97,
+        1 + i % 200,
+        20000 + i % 40000
+    )
+}
+
 /// The configuration of a Kafka source reading `topic` in consumer group `group`, with
 /// `extra` after it.
 pub fn kafka_source(broker: &Broker, topic: &str, group: &str, extra: &str) -> String {
