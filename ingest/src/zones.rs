@@ -109,8 +109,6 @@ pub struct Cidr {
     first: u128,
     last: u128,
     prefix: u8,
-    /// Whether the range lies inside the mapped IPv4 block, `::ffff:0:0/96`.
-    ipv4: bool,
 }
 
 impl Cidr {
@@ -137,19 +135,16 @@ impl Cidr {
             u128::MAX << host_bits
         };
         let first = ip_key(addr) & mask;
-        let last = first | !mask;
         Some(Cidr {
             first,
-            last,
+            last: first | !mask,
             prefix,
-            ipv4: is_mapped_ipv4(first) && is_mapped_ipv4(last),
         })
     }
 
     /// Whether the range holds `ip`; see the [type docs](Self) on the two families.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let key = ip_key(ip);
-        self.first <= key && key <= self.last && (self.ipv4 || !is_mapped_ipv4(key))
+        range_holds(self.first, self.last, ip_key(ip))
     }
 
     /// The first and last address of the range as [`ip_key`]s, for callers that merge
@@ -254,6 +249,13 @@ pub fn ip_key(ip: IpAddr) -> u128 {
         IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
         IpAddr::V6(v6) => u128::from(v6),
     }
+}
+
+/// Whether the range of [`ip_key`]s `first..=last` holds `key`, the families kept apart
+/// as [`Cidr`] describes: an IPv4 key only in a range that lies in the mapped block.
+pub fn range_holds(first: u128, last: u128, key: u128) -> bool {
+    let ipv4_range = is_mapped_ipv4(first) && is_mapped_ipv4(last);
+    first <= key && key <= last && (ipv4_range || !is_mapped_ipv4(key))
 }
 
 /// Whether `key` (see [`ip_key`]) is an IPv4 address, in the mapped block `::ffff:0:0/96`.

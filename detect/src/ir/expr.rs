@@ -22,7 +22,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use sanso_ingest::zones::{Cidr, is_mapped_ipv4};
+use sanso_ingest::zones::{Cidr, is_mapped_ipv4, range_holds};
 
 use super::derived::Derived;
 pub use sanso_ingest::zones::ip_key;
@@ -214,7 +214,7 @@ impl IpRange {
 
     /// Whether the address key is inside.
     pub fn contains(&self, key: u128) -> bool {
-        self.first <= key && key <= self.last && (self.is_ipv4() || !is_mapped_ipv4(key))
+        range_holds(self.first, self.last, key)
     }
 
     /// Whether the range holds IPv4 addresses only.

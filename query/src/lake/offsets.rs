@@ -38,7 +38,7 @@ use sanso_ingest::schema::Table;
 use serde::{Deserialize, Serialize};
 
 use super::layout::{FILE_EXTENSION, sync_dir, table_partitions};
-use super::store::LakeLocation;
+use super::store::{LakeLocation, block_on};
 use crate::error::LakeError;
 
 /// The key-value metadata key of a file's [`FlushMarker`].
@@ -481,19 +481,14 @@ async fn read_object_marker(
     FlushMarker::from_key_values(path, metadata.file_metadata().key_value_metadata())
 }
 
-/// Runs `work` to completion on a runtime of its own, on a thread outside any other
-/// runtime: the Kafka consumer thread calls from none, a test from inside one.
+/// Runs `work` to completion on a runtime of its own: the Kafka consumer thread calls
+/// from none, a test from inside one.
 fn block_on_own_runtime<T: Send>(work: impl Future<Output = T> + Send) -> Result<T, LakeError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(LakeError::io(Path::new("the lake's I/O runtime")))?;
-    Ok(std::thread::scope(|scope| {
-        scope
-            .spawn(|| runtime.block_on(work))
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    }))
+    Ok(block_on(&runtime, work))
 }
 
 #[cfg(test)]

@@ -222,6 +222,24 @@ impl RemoteLake {
     }
 }
 
+/// Runs `work` to completion on `runtime`. A runtime cannot be blocked on from inside
+/// another one (a caller in `spawn_blocking`, a test's runtime), so from there it waits
+/// on a thread that is outside both.
+pub(crate) fn block_on<T: Send>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl Future<Output = T> + Send,
+) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(work);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(work))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,7 +46,7 @@ use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
 use super::layout::{FILE_EXTENSION, PART_PREFIX, Partition, WRITING_SUFFIX, sync_dir};
-use super::store::{LakeLocation, RemoteLake};
+use super::store::{LakeLocation, RemoteLake, block_on};
 use super::time_order::TimeOrderedRows;
 use crate::error::LakeError;
 
@@ -586,19 +586,7 @@ impl ObjectIo {
         let Some(runtime) = &self.runtime else {
             unreachable!("the runtime is only taken when the connection is dropped");
         };
-        let result = if tokio::runtime::Handle::try_current().is_ok() {
-            // A runtime cannot be blocked on from inside another one (a caller in
-            // `spawn_blocking`, a test's runtime): wait on a thread that is outside both.
-            std::thread::scope(|scope| {
-                scope
-                    .spawn(|| runtime.block_on(upload))
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-        } else {
-            runtime.block_on(upload)
-        };
-        result.map_err(|source| LakeError::ObjectStore {
+        block_on(runtime, upload).map_err(|source| LakeError::ObjectStore {
             location: self.remote.url(),
             source,
         })
