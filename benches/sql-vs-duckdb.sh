@@ -59,7 +59,7 @@ sed -e 's/^flush_rows = .*/flush_rows = 4000000/' \
 
 # A lake is reused while it holds as many events and was written with the same file
 # layout: bump `layout` whenever the lake writer changes how it encodes files.
-layout=2
+layout=3
 marker="$events events, layout $layout"
 if [ "$(cat "$lake/.bench-events" 2>/dev/null)" != "$marker" ]; then
     echo "sql-vs-duckdb: building a lake of $events demo events in $lake"

@@ -45,6 +45,10 @@ pub mod col {
     pub const USER: &str = "user";
     /// Outcome of an action (allow / deny / block ...).
     pub const ACTION: &str = "action";
+    /// Outcome of an authentication (success / failure ...).
+    pub const OUTCOME: &str = "outcome";
+    /// What a mail gateway did with a message (delivered / rejected / quarantined ...).
+    pub const DISPOSITION: &str = "disposition";
     /// Fields the device logged that have no column of their own, as a map.
     pub const EXTRA: &str = "extra";
 }
@@ -260,7 +264,7 @@ static AUTH: LazyLock<SchemaRef> = LazyLock::new(|| {
         dict("protocol"),
         dict("logon_type"),
         dict("activity"),
-        dict("outcome"),
+        dict(col::OUTCOME),
         text("reason"),
         Field::new("event_code", DataType::Int32, true),
         Field::new("is_mfa", DataType::Boolean, true),
@@ -281,7 +285,7 @@ static MAIL: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("attachments", text_list_type(), true),
         text("message_id"),
         dict("rule"),
-        dict("disposition"),
+        dict(col::DISPOSITION),
         extra(),
     ])
 });

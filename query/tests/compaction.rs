@@ -51,6 +51,7 @@ fn flush_batch(day_start: i64, flush: usize) -> RecordBatch {
         let event = NetworkEvent {
             src_ip: Some(&src),
             dst_ip: Some("8.8.8.8"),
+            action: Some(if i % 5 == 0 { "deny" } else { "allow" }),
             ..Default::default()
         };
         batches.push(&common, &Event::Network(event));
@@ -168,26 +169,39 @@ async fn merging_keeps_every_row_once_and_sorts_by_time() {
     assert!(names(&partition, MANIFEST_EXTENSION).is_empty());
     assert_eq!(all_rows(dir.path()).await, before);
 
-    // The merged file is sorted by time.
+    // The merged file holds the allowed flows, then the denied ones, each in time order.
     let merged = std::fs::File::open(&parquet_files(&partition)[0]).unwrap();
     let reader = ParquetRecordBatchReaderBuilder::try_new(merged)
         .unwrap()
         .build()
         .unwrap();
-    let mut times = Vec::new();
+    let mut rows = Vec::new();
     for batch in reader {
         let batch = batch.unwrap();
-        times.extend(
-            batch
-                .column(0)
-                .as_primitive::<TimestampMicrosecondType>()
-                .values()
-                .iter()
-                .copied(),
+        let times = batch
+            .column_by_name("time")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>();
+        let actions =
+            arrow::compute::cast(batch.column_by_name("action").unwrap(), &DataType::Utf8).unwrap();
+        let actions = actions.as_string::<i32>();
+        rows.extend(
+            (0..batch.num_rows()).map(|row| (actions.value(row).to_owned(), times.value(row))),
         );
     }
-    assert_eq!(times.len(), FLUSHES * ROWS_PER_FLUSH);
-    assert!(times.is_sorted());
+    assert_eq!(rows.len(), FLUSHES * ROWS_PER_FLUSH);
+    let denied = FLUSHES * ROWS_PER_FLUSH / 5;
+    assert!(
+        rows[..rows.len() - denied]
+            .iter()
+            .all(|(action, _)| action == "allow")
+    );
+    assert!(
+        rows[rows.len() - denied..]
+            .iter()
+            .all(|(action, _)| action == "deny")
+    );
+    assert!(rows.is_sorted());
 }
 
 #[tokio::test]

@@ -565,9 +565,33 @@ fn device_batch(device: &str, first: i64, step: i64, rows: usize) -> RecordBatch
     batches.finish().remove(0).1
 }
 
-/// Every row of the one Parquet file under `dir`, as (time, device, action, raw), in
-/// file order; and the column the file says it is sorted by.
-fn read_file_rows(dir: &std::path::Path) -> (Vec<(i64, String, String, String)>, String) {
+/// The columns a Parquet file says its rows are sorted by.
+fn sorted_by(
+    builder: &parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>,
+) -> Vec<String> {
+    builder
+        .metadata()
+        .row_group(0)
+        .sorting_columns()
+        .unwrap()
+        .iter()
+        .map(|sorted| {
+            assert!(!sorted.descending && !sorted.nulls_first, "{sorted:?}");
+            builder
+                .schema()
+                .field(sorted.column_idx as usize)
+                .name()
+                .clone()
+        })
+        .collect()
+}
+
+/// A row of a network file: time, device, action, raw line.
+type FileRow = (i64, String, Option<String>, String);
+
+/// Every row of the one Parquet file under `dir`, in file order; and the columns the
+/// file says it is sorted by.
+fn read_file_rows(dir: &std::path::Path) -> (Vec<FileRow>, Vec<String>) {
     use arrow::datatypes::{Int32Type, TimestampMicrosecondType};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -578,19 +602,15 @@ fn read_file_rows(dir: &std::path::Path) -> (Vec<(i64, String, String, String)>,
     assert_eq!(files.len(), 1, "{files:?}");
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&files[0]).unwrap()).unwrap();
-    let sorted_column = builder.metadata().row_group(0).sorting_columns().unwrap()[0].column_idx;
-    let sorted_by = builder
-        .schema()
-        .field(sorted_column as usize)
-        .name()
-        .clone();
+    let sorted_by = sorted_by(&builder);
     let text = |batch: &RecordBatch, name: &str, row: usize| {
         let column = batch
             .column_by_name(name)
             .unwrap()
             .as_dictionary::<Int32Type>();
         let values = column.values().as_string::<i32>();
-        values.value(column.keys().value(row) as usize).to_owned()
+        arrow::array::Array::is_valid(column.keys(), row)
+            .then(|| values.value(column.keys().value(row) as usize).to_owned())
     };
     let mut rows = Vec::new();
     for batch in builder.build().unwrap() {
@@ -603,7 +623,7 @@ fn read_file_rows(dir: &std::path::Path) -> (Vec<(i64, String, String, String)>,
         for row in 0..batch.num_rows() {
             rows.push((
                 time.value(row),
-                text(&batch, "device", row),
+                text(&batch, "device", row).unwrap(),
                 text(&batch, "action", row),
                 raw.value(row).to_owned(),
             ));
@@ -613,10 +633,10 @@ fn read_file_rows(dir: &std::path::Path) -> (Vec<(i64, String, String, String)>,
 }
 
 /// Rows of one file come from many batches, each with its own dictionaries and with
-/// times that interleave; the file holds each row once, in time order, with its own
-/// dictionary values, and says it is sorted by time.
+/// times that interleave; the file holds each row once, grouped by verdict and in time
+/// order within each, with its own dictionary values, and says it is sorted so.
 #[test]
-fn rows_from_interleaved_batches_are_written_once_each_in_time_order() {
+fn rows_from_interleaved_batches_are_written_once_each_by_verdict_and_time() {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = LakeWriter::new(dir.path()).unwrap();
     // More rows than one chunk of the encoder, from three devices whose times interleave.
@@ -631,7 +651,7 @@ fn rows_from_interleaved_batches_are_written_once_each_in_time_order() {
             expected.push((
                 time,
                 device.to_string(),
-                action.to_string(),
+                Some(action.to_string()),
                 format!("{device} {i}"),
             ));
         }
@@ -646,21 +666,80 @@ fn rows_from_interleaved_batches_are_written_once_each_in_time_order() {
         expected.push((
             T0 + 3 * i as i64,
             "fw-d".into(),
-            action.into(),
+            Some(action.into()),
             format!("fw-d {i}"),
         ));
     }
     writer.flush_all().unwrap();
 
     let (rows, sorted_by) = read_file_rows(dir.path());
-    assert_eq!(sorted_by, "time");
+    assert_eq!(sorted_by, ["action", "time"]);
     let mut in_order = expected.clone();
-    in_order.sort_by_key(|r| r.0);
+    in_order.sort_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
     assert_eq!(rows, in_order);
 }
 
-/// Alert files are in time order too, and say so: their first column is the alert id,
-/// which orders nothing an analyst asks for.
+/// Verdicts are ordered by their text, whatever order each batch's dictionary holds
+/// them in, and rows without a verdict come last; each verdict's rows are in time order.
+#[test]
+fn verdicts_are_ordered_by_text_across_dictionaries_and_missing_ones_last() {
+    let batch = |rows: &[(i64, Option<&str>)]| {
+        let mut batches = Batches::new(zones());
+        for (time, action) in rows {
+            let raw = format!("{time} {action:?}");
+            let event = NetworkEvent {
+                src_ip: Some("10.10.0.1"),
+                action: *action,
+                ..Default::default()
+            };
+            batches.push(
+                &common(T0 + time, Some(Zone::Core), &raw),
+                &Event::Network(event),
+            );
+        }
+        batches.finish().remove(0).1
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = LakeWriter::new(dir.path()).unwrap();
+    let first = [
+        (6, Some("drop")),
+        (1, None),
+        (4, Some("allow")),
+        (2, Some("drop")),
+    ];
+    let second = [
+        (5, Some("allow")),
+        (3, Some("deny")),
+        (0, None),
+        (7, Some("drop")),
+    ];
+    writer.append(Table::Network, &batch(&first)).unwrap();
+    writer.append(Table::Network, &batch(&second)).unwrap();
+    writer.flush_all().unwrap();
+
+    let (rows, sorted_by) = read_file_rows(dir.path());
+    assert_eq!(sorted_by, ["action", "time"]);
+    let order: Vec<_> = rows
+        .iter()
+        .map(|(time, _, action, _)| (time - T0, action.as_deref()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (4, Some("allow")),
+            (5, Some("allow")),
+            (3, Some("deny")),
+            (2, Some("drop")),
+            (6, Some("drop")),
+            (7, Some("drop")),
+            (0, None),
+            (1, None),
+        ]
+    );
+}
+
+/// Alert files are in time order alone, and say so: alerts have no verdict, and their
+/// first column is the alert id, which orders nothing an analyst asks for.
 #[test]
 fn alert_files_are_sorted_by_time() {
     use arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray, UInt64Array};
@@ -703,11 +782,7 @@ fn alert_files_are_sorted_by_time() {
         .unwrap();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap()).unwrap();
-    let sorted_column = builder.metadata().row_group(0).sorting_columns().unwrap()[0].column_idx;
-    assert_eq!(
-        builder.schema().field(sorted_column as usize).name(),
-        "time"
-    );
+    assert_eq!(sorted_by(&builder), ["time"]);
     let read = builder.build().unwrap().next().unwrap().unwrap();
     let ids: Vec<_> = read
         .column_by_name("alert_id")
@@ -779,7 +854,7 @@ async fn a_failed_background_flush_buffers_its_rows_again() {
     assert_eq!((stats.files, stats.rows), (1, 130));
     let (rows, _) = read_file_rows(dir.path());
     assert_eq!(rows.len(), 130);
-    assert!(rows.is_sorted_by_key(|r| r.0));
+    assert!(rows.is_sorted_by(|a, b| (&a.2, a.0) <= (&b.2, b.0)));
     let lake = Lake::open(dir.path(), zones()).await.unwrap();
     assert_eq!(
         count(&lake, "SELECT count(DISTINCT raw) FROM network").await,

@@ -65,9 +65,9 @@ use object_store::{
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sanso_ingest::schema::Table;
 
+use super::file_order::FileRows;
 use super::layout::{FILE_EXTENSION, PART_PREFIX, WRITING_SUFFIX, sync_dir, table_partitions};
 use super::offsets::{FlushMarker, Ledger};
-use super::time_order::TimeOrderedRows;
 use super::writer::write_parquet;
 use crate::error::LakeError;
 
@@ -397,7 +397,7 @@ fn conform(batch: RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, String
 /// replaces them. Returns the rows written.
 fn merge(dir: &Path, table: Table, inputs: &[OsString], ledger: &Ledger) -> Result<u64, LakeError> {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let mut merged = TimeOrderedRows::new(table);
+    let mut merged = FileRows::new(table);
     let schema = Arc::clone(merged.schema());
     let mut marker = FlushMarker::default();
     for name in inputs {

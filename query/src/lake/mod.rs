@@ -1,12 +1,12 @@
 //! The Parquet lake: where it lives, its folder layout, and the writer that fills it.
 
 pub mod compact;
+mod file_order;
 mod layout;
 mod local_store;
 pub mod offsets;
 pub mod retention;
 pub mod store;
-mod time_order;
 mod writer;
 
 pub use compact::{CompactPolicy, CompactStats, CompactionAwareStore, compact_lake};

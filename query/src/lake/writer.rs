@@ -2,8 +2,8 @@
 //!
 //! Rows are grouped by [`Partition`] as they arrive and held until the owner flushes;
 //! when to flush (by rows, by age, together with a checkpoint) is the owner's policy. A
-//! flush writes one file per partition, its rows in event-time order (so row-group
-//! statistics on `time` prune well; see [`super::time_order`]):
+//! flush writes one file per partition, its rows grouped by verdict and in event-time
+//! order within each (so the page index prunes on both; see [`super::file_order`]):
 //!
 //! 1. write to a hidden `.part-….parquet.tmp` in the partition folder;
 //! 2. `fsync` the file;
@@ -45,9 +45,9 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
+use super::file_order::FileRows;
 use super::layout::{FILE_EXTENSION, PART_PREFIX, Partition, WRITING_SUFFIX, sync_dir};
 use super::store::{LakeLocation, RemoteLake, block_on};
-use super::time_order::TimeOrderedRows;
 use crate::error::LakeError;
 
 /// Files of one flush uploaded to an object store at the same time.
@@ -97,7 +97,7 @@ impl FlushStats {
 }
 
 /// Rows buffered per partition, waiting for a flush.
-type Buffered = HashMap<Partition, TimeOrderedRows>;
+type Buffered = HashMap<Partition, FileRows>;
 
 /// Writes record batches into the lake, one atomic file per partition per flush (see
 /// `lake/writer.rs` for the steps).
@@ -186,7 +186,7 @@ impl LakeWriter {
 
     /// Rows buffered and not yet written, nor being written.
     pub fn pending_rows(&self) -> usize {
-        self.pending.values().map(TimeOrderedRows::len).sum()
+        self.pending.values().map(FileRows::len).sum()
     }
 
     /// When the oldest buffered rows arrived, if any are buffered.
@@ -201,7 +201,7 @@ impl LakeWriter {
         for (partition, at) in partitions {
             self.pending
                 .entry(partition)
-                .or_insert_with(|| TimeOrderedRows::new(table))
+                .or_insert_with(|| FileRows::new(table))
                 .push(rows.clone(), at.as_deref())?;
             self.oldest.get_or_insert_with(Instant::now);
         }
@@ -333,7 +333,7 @@ impl FileMaker {
     fn prepare_file(
         &self,
         partition: &Partition,
-        rows: &mut TimeOrderedRows,
+        rows: &mut FileRows,
         metadata: &[KeyValue],
     ) -> Result<PreparedFile, LakeError> {
         let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
@@ -500,7 +500,7 @@ impl Drop for PreparedFlush {
 
 pub(super) fn write_parquet(
     path: &Path,
-    rows: &mut TimeOrderedRows,
+    rows: &mut FileRows,
     metadata: &[KeyValue],
 ) -> Result<(), LakeError> {
     let io = |source| LakeError::Io {
@@ -523,10 +523,10 @@ pub(super) fn write_parquet(
 /// are applied, whether it goes to a folder or to an object store.
 fn encode_parquet<W: Write + Send>(
     sink: W,
-    rows: &mut TimeOrderedRows,
+    rows: &mut FileRows,
     metadata: &[KeyValue],
 ) -> Result<W, ParquetError> {
-    let properties = properties(rows.schema(), rows.time_column());
+    let properties = properties(rows.schema(), rows.sorting_columns());
     let mut writer = ArrowWriter::try_new(sink, Arc::clone(rows.schema()), Some(properties))?;
     for entry in metadata {
         writer.append_key_value_metadata(entry.clone());
@@ -609,23 +609,19 @@ impl Drop for ObjectIo {
 /// keys, bit-packed), and zstd saves little more there, while they are the ones queries
 /// filter and group on: the Parquet reader creates a zstd context pair for every
 /// compressed column chunk it reads, and on a virtual machine each creation traps to the
-/// hypervisor (zstd asks the CPU for BMI2 with `cpuid`). Timestamps are sorted within a
-/// file, so they are delta-encoded rather than put in a dictionary: a few bits per row,
-/// smaller than zstd made the dictionary.
+/// hypervisor (zstd asks the CPU for BMI2 with `cpuid`). Timestamps are in order within
+/// each verdict of a file, so they are delta-encoded rather than put in a dictionary: a
+/// few bits per row, smaller than zstd made the dictionary.
 ///
 /// The leaves of nested columns (the vendor fields' keys and values, mail's recipient
 /// lists) get no statistics. DataFusion prunes on top-level columns only: a filter on
 /// `extra['devname']` or `array_has(recipients, …)` never reads them. Yet min/max over
 /// the twenty to forty vendor fields of every firewall row took a sixth of the encoder's
 /// time. `benches/RESULTS.md` has the sizes and times.
-fn properties(schema: &Schema, time_column: usize) -> WriterProperties {
+fn properties(schema: &Schema, sorting_columns: Vec<SortingColumn>) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: time_column as i32,
-            descending: false,
-            nulls_first: false,
-        }]));
+        .set_sorting_columns(Some(sorting_columns));
     for field in schema.fields() {
         let name = field.name().as_str();
         let path = || ColumnPath::from(name);

@@ -1,23 +1,34 @@
-//! Rows of one table gathered from many record batches, written out in event-time order.
+//! Rows of one table gathered from many record batches, written out grouped by verdict
+//! and in event-time order within each verdict.
 //!
 //! A file's rows arrive scattered over the batches that held them: a batch of a syslog
 //! stream or a Kafka fetch mixes every zone and day, and a compaction reads one batch
-//! after another from files whose times overlap. [`TimeOrderedRows`] only notes where
-//! each row is. Writing copies every row once, in time order, straight into the chunks
-//! handed to the Parquet encoder. Taking each partition's rows out of its batches,
-//! concatenating them and sorting the result copied every row three times, and held two
-//! full copies of a flush at once: gathering once took a third off the peak memory of an
-//! import.
+//! after another from files whose times overlap. [`FileRows`] only notes where each row
+//! is. Writing copies every row once, in file order, straight into the chunks handed to
+//! the Parquet encoder. Taking each partition's rows out of its batches, concatenating
+//! them and sorting the result copied every row three times, and held two full copies
+//! of a flush at once: gathering once took a third off the peak memory of an import.
+//!
+//! The file order is the table's verdict column ([`verdict_column`]: what the firewall,
+//! proxy or logon decided), then event time. Investigations mostly look at the rare
+//! verdicts, the blocks, denials and failures; grouped, they lie in a few pages that the
+//! page index finds, instead of a row here and there on every page of every column.
+//! Within each verdict the rows are in time order, so the page index still narrows a
+//! time range to a few pages per verdict. `benches/RESULTS.md` has the figures.
 
 use std::io::Write;
+use std::ops::Range;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, DictionaryArray, Int32Array, RecordBatch};
+use arrow::array::{
+    Array, ArrayRef, AsArray, DictionaryArray, Int32Array, RecordBatch, StringArray,
+};
 use arrow::compute::{concat, interleave};
 use arrow::datatypes::{DataType, Int32Type, SchemaRef, TimestampMicrosecondType};
 use arrow::error::ArrowError;
 use parquet::arrow::ArrowWriter;
 use parquet::errors::ParquetError;
+use parquet::file::metadata::SortingColumn;
 use sanso_ingest::schema::{Table, col};
 
 use crate::error::LakeError;
@@ -34,28 +45,47 @@ struct RowRef {
     row: u32,
 }
 
+/// The column a table's files are grouped by before time: the device's verdict on the
+/// event. Tables without one (alerts, unparsed lines) are in time order alone.
+pub(super) fn verdict_column(table: Table) -> Option<&'static str> {
+    match table {
+        Table::Network | Table::Http => Some(col::ACTION),
+        Table::Auth => Some(col::OUTCOME),
+        Table::Mail => Some(col::DISPOSITION),
+        Table::Unparsed | Table::Alerts => None,
+    }
+}
+
 /// Rows of one table, referenced in the batches that hold them; see the
 /// [module docs](self).
 #[derive(Debug)]
-pub(super) struct TimeOrderedRows {
+pub(super) struct FileRows {
     table: Table,
     schema: SchemaRef,
     time_column: usize,
+    /// Index of the [`verdict_column`] in `schema`, if the table has one.
+    verdict_column: Option<usize>,
     sources: Vec<RecordBatch>,
     rows: Vec<RowRef>,
 }
 
-impl TimeOrderedRows {
+impl FileRows {
     /// No rows yet, for files of `table` (its [`Table::file_schema`]).
     pub(super) fn new(table: Table) -> Self {
         let schema = table.file_schema();
         let time_column = schema
             .index_of(col::TIME)
             .expect("every table has an event time");
-        TimeOrderedRows {
+        let verdict_column = verdict_column(table).map(|name| {
+            schema
+                .index_of(name)
+                .expect("the verdict column is in the table's schema")
+        });
+        FileRows {
             table,
             schema,
             time_column,
+            verdict_column,
             sources: Vec::new(),
             rows: Vec::new(),
         }
@@ -66,9 +96,18 @@ impl TimeOrderedRows {
         &self.schema
     }
 
-    /// Which column the rows are ordered by.
-    pub(super) fn time_column(&self) -> usize {
-        self.time_column
+    /// The columns the rows are ordered by, for the file's metadata.
+    pub(super) fn sorting_columns(&self) -> Vec<SortingColumn> {
+        let ascending = |column: usize| SortingColumn {
+            column_idx: i32::try_from(column).expect("fewer than 2^31 columns"),
+            descending: false,
+            nulls_first: false,
+        };
+        self.verdict_column
+            .into_iter()
+            .chain([self.time_column])
+            .map(ascending)
+            .collect()
     }
 
     /// Rows added so far.
@@ -107,7 +146,7 @@ impl TimeOrderedRows {
     }
 
     /// Adds every row of `later`, which must be of the same table, after these.
-    pub(super) fn append(&mut self, later: TimeOrderedRows) {
+    pub(super) fn append(&mut self, later: FileRows) {
         debug_assert_eq!(self.table, later.table);
         let shift = u32::try_from(self.sources.len()).expect("fewer than 2^32 batches per file");
         self.rows.extend(later.rows.into_iter().map(|r| RowRef {
@@ -117,8 +156,9 @@ impl TimeOrderedRows {
         self.sources.extend(later.sources);
     }
 
-    /// Writes every row to `writer` in event-time order; rows of equal time keep the
-    /// order they were added in. The rows stay, so a failed write can be tried again.
+    /// Writes every row to `writer` by verdict, then event time; rows of equal verdict
+    /// and time keep the order they were added in. The rows stay, so a failed write can
+    /// be tried again.
     pub(super) fn write_to<W: Write + Send>(
         &mut self,
         writer: &mut ArrowWriter<W>,
@@ -126,10 +166,13 @@ impl TimeOrderedRows {
         if self.rows.is_empty() {
             return Ok(());
         }
-        // Most input is nearly in order already, and the check is one pass.
-        if !self.rows.is_sorted_by_key(|r| r.time) {
-            self.rows
-                .sort_unstable_by_key(|r| (r.time, r.source, r.row));
+        match self.verdict_column {
+            Some(column) => {
+                for group in self.group_by_verdict(column) {
+                    order_by_time(&mut self.rows[group]);
+                }
+            }
+            None => order_by_time(&mut self.rows),
         }
         let columns = self
             .schema
@@ -150,6 +193,81 @@ impl TimeOrderedRows {
         }
         Ok(())
     }
+
+    /// Puts the rows in the order of their verdicts' text, rows without one last, each
+    /// verdict's rows in the order they were in; returns where each verdict's rows are.
+    /// A counting sort: the verdicts are few, and the rows many.
+    fn group_by_verdict(&mut self, column: usize) -> Vec<Range<usize>> {
+        let verdicts: Vec<&DictionaryArray<Int32Type>> = self
+            .sources
+            .iter()
+            .map(|batch| batch.column(column).as_dictionary::<Int32Type>())
+            .collect();
+        let mut distinct: Vec<&str> = verdicts
+            .iter()
+            .flat_map(|verdict| verdict_texts(verdict).iter().flatten())
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let without_verdict = distinct.len();
+        // Each source's dictionary keys, mapped to their verdict's rank.
+        let ranks: Vec<Vec<usize>> = verdicts
+            .iter()
+            .map(|verdict| {
+                verdict_texts(verdict)
+                    .iter()
+                    .map(|text| match text {
+                        Some(text) => distinct
+                            .binary_search(&text)
+                            .expect("every verdict was collected"),
+                        None => without_verdict,
+                    })
+                    .collect()
+            })
+            .collect();
+        let rank_of = |r: &RowRef| {
+            let keys = verdicts[r.source as usize].keys();
+            let row = r.row as usize;
+            if keys.is_valid(row) {
+                ranks[r.source as usize][keys.value(row) as usize]
+            } else {
+                without_verdict
+            }
+        };
+        let mut starts = vec![0; without_verdict + 2];
+        for row in &self.rows {
+            starts[rank_of(row) + 1] += 1;
+        }
+        for rank in 1..starts.len() {
+            starts[rank] += starts[rank - 1];
+        }
+        let mut next = starts.clone();
+        let mut grouped = self.rows.clone();
+        for row in &self.rows {
+            let slot = &mut next[rank_of(row)];
+            grouped[*slot] = *row;
+            *slot += 1;
+        }
+        self.rows = grouped;
+        starts
+            .windows(2)
+            .map(|bounds| bounds[0]..bounds[1])
+            .filter(|group| !group.is_empty())
+            .collect()
+    }
+}
+
+/// Puts `rows` in time order; rows of equal time keep the order they were added in.
+fn order_by_time(rows: &mut [RowRef]) {
+    // Most input is nearly in order already, and the check is one pass.
+    if !rows.is_sorted_by_key(|r| r.time) {
+        rows.sort_unstable_by_key(|r| (r.time, r.source, r.row));
+    }
+}
+
+/// The text of each of a verdict column's dictionary values.
+fn verdict_texts(verdict: &DictionaryArray<Int32Type>) -> &StringArray {
+    verdict.values().as_string::<i32>()
 }
 
 /// One column across every source batch, ready to gather rows from.
