@@ -31,6 +31,27 @@ fn zones() -> Arc<ZoneMap> {
     Arc::new(ZoneMap::new([(Zone::Core, &core)]).unwrap())
 }
 
+/// Appends one core firewall flow from `src` to 8.8.8.8.
+fn push_flow(batches: &mut Batches, time: i64, raw: &str, src: &str, action: Option<&str>) {
+    let common = Common {
+        time,
+        received_at: time,
+        zone: Some(Zone::Core),
+        device: Some("fw"),
+        format: Some("iptables"),
+        source: "test",
+        raw,
+        raw_bytes: None,
+    };
+    let event = NetworkEvent {
+        src_ip: Some(src),
+        dst_ip: Some("8.8.8.8"),
+        action,
+        ..Default::default()
+    };
+    batches.push(&common, &Event::Network(event));
+}
+
 /// A month of core traffic, several files a day; every file's `src_ip` values run from
 /// 10.10.0.x to 10.10.250.x, so min/max statistics alone cannot rule the needle out.
 fn month_lake(root: &std::path::Path) {
@@ -50,22 +71,7 @@ fn month_lake(root: &std::path::Path) {
                     )
                 };
                 let raw = format!("flow {day} {file} {i}");
-                let common = Common {
-                    time,
-                    received_at: time,
-                    zone: Some(Zone::Core),
-                    device: Some("fw"),
-                    format: Some("iptables"),
-                    source: "test",
-                    raw: &raw,
-                    raw_bytes: None,
-                };
-                let event = NetworkEvent {
-                    src_ip: Some(&src),
-                    dst_ip: Some("8.8.8.8"),
-                    ..Default::default()
-                };
-                batches.push(&common, &Event::Network(event));
+                push_flow(&mut batches, time, &raw, &src, None);
             }
             writer
                 .append(Table::Network, &batches.finish().remove(0).1)
@@ -230,23 +236,8 @@ async fn denied_flows_are_read_from_their_own_pages() {
         let time = T0 + i as i64 * 500_000;
         let raw = format!("flow {i}");
         let src = format!("10.{}.{}.{}", 10 + i / 65_536, i / 256 % 256, i % 256);
-        let common = Common {
-            time,
-            received_at: time,
-            zone: Some(Zone::Core),
-            device: Some("fw"),
-            format: Some("iptables"),
-            source: "test",
-            raw: &raw,
-            raw_bytes: None,
-        };
-        let event = NetworkEvent {
-            src_ip: Some(&src),
-            dst_ip: Some("8.8.8.8"),
-            action: Some(if i % 100 == 7 { "deny" } else { "allow" }),
-            ..Default::default()
-        };
-        batches.push(&common, &Event::Network(event));
+        let action = if i % 100 == 7 { "deny" } else { "allow" };
+        push_flow(&mut batches, time, &raw, &src, Some(action));
     }
     for (table, batch) in batches.finish() {
         writer.append(table, &batch).unwrap();
