@@ -489,7 +489,7 @@ fn kafka_instances_share_a_bucket_and_resume_from_its_footers() {
     let member = |name: &str, group: &str| {
         let dir = dir.path().join(name);
         let state = dir.join("state");
-        Server::start_with_env(
+        Server::start_on_lake(
             &dir,
             Path::new(lake),
             &kafka_source(&broker, "fw", group, ""),

@@ -10,13 +10,16 @@ use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use sanso_ingest::batch::{Batches, Common};
+use sanso_ingest::batch::Batches;
 use sanso_ingest::event::{Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::lake::compact::{ABANDONED_AFTER, MANIFEST_EXTENSION};
 use sanso_query::lake::{CompactPolicy, CompactStats, compact_lake};
 use sanso_query::{Lake, LakeWriter};
+
+mod support;
+use support::firewall_line;
 
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
 const FLUSHES: usize = 6;
@@ -38,16 +41,7 @@ fn flush_batch(day_start: i64, flush: usize) -> RecordBatch {
         let time = day_start + ((i * FLUSHES + (FLUSHES - flush)) as i64) * 1_000_000;
         let raw = format!("flush {flush} row {i}");
         let src = format!("10.10.{flush}.{i}");
-        let common = Common {
-            time,
-            received_at: time,
-            zone: Some(Zone::Core),
-            device: Some("fw"),
-            format: Some("iptables"),
-            source: "test",
-            raw: &raw,
-            raw_bytes: None,
-        };
+        let common = firewall_line(time, Some(Zone::Core), &raw);
         let event = NetworkEvent {
             src_ip: Some(&src),
             dst_ip: Some("8.8.8.8"),

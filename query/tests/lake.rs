@@ -10,6 +10,9 @@ use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::{Lake, LakeWriter, QueryError, QueryFailure};
 
+mod support;
+use support::firewall_line;
+
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
 
@@ -23,19 +26,6 @@ fn zones() -> Arc<ZoneMap> {
         ..Default::default()
     };
     Arc::new(ZoneMap::new([(Zone::Core, &core), (Zone::Lgwan, &lgwan)]).unwrap())
-}
-
-fn common(time: i64, zone: Option<Zone>, raw: &str) -> Common<'_> {
-    Common {
-        time,
-        received_at: time,
-        zone,
-        device: Some("fw"),
-        format: Some("iptables"),
-        source: "test",
-        raw,
-        raw_bytes: None,
-    }
 }
 
 /// Network rows over two days and two zones, deliberately out of time order.
@@ -61,7 +51,7 @@ fn network_batch() -> RecordBatch {
             extra,
             ..Default::default()
         };
-        batches.push(&common(time, zone, &raw), &Event::Network(event));
+        batches.push(&firewall_line(time, zone, &raw), &Event::Network(event));
     }
     batches.finish().remove(0).1
 }
@@ -294,7 +284,10 @@ async fn auth_rows_keep_their_columns() {
         protocol: Some("ssh"),
         ..Default::default()
     };
-    batches.push(&common(T0, Some(Zone::Core), "raw"), &Event::Auth(event));
+    batches.push(
+        &firewall_line(T0, Some(Zone::Core), "raw"),
+        &Event::Auth(event),
+    );
     let mut writer = LakeWriter::new(dir.path()).unwrap();
     for (table, batch) in batches.finish() {
         writer.append(table, &batch).unwrap();
@@ -553,7 +546,7 @@ fn device_batch(device: &str, first: i64, step: i64, rows: usize) -> RecordBatch
         let raw = format!("{device} {i}");
         let common = Common {
             device: Some(device),
-            ..common(time, Some(Zone::Core), &raw)
+            ..firewall_line(time, Some(Zone::Core), &raw)
         };
         let event = NetworkEvent {
             src_ip: Some("10.10.0.1"),
@@ -693,7 +686,7 @@ fn verdicts_are_ordered_by_text_across_dictionaries_and_missing_ones_last() {
                 ..Default::default()
             };
             batches.push(
-                &common(T0 + time, Some(Zone::Core), &raw),
+                &firewall_line(T0 + time, Some(Zone::Core), &raw),
                 &Event::Network(event),
             );
         }

@@ -17,6 +17,9 @@ use sanso_query::lake::offsets::{FlushMarker, Ledger, OffsetRanges};
 use sanso_query::lake::retention::{Holds, Keep, RetentionPolicy, enforce};
 use sanso_query::lake::{CompactPolicy, compact_lake};
 
+mod support;
+use support::firewall_line;
+
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_763_596_800_000_000; // 2025-11-20T00:00:00Z
 const MESSAGES_PER_FLUSH: i64 = 20;
@@ -42,14 +45,8 @@ fn rows(first: i64, day: i64) -> RecordBatch {
         let raw = format!("message {offset}");
         let source = format!("kafka:fw/0@{offset}");
         let common = Common {
-            time,
-            received_at: time,
-            zone: Some(Zone::Core),
-            device: Some("fw"),
-            format: Some("iptables"),
             source: &source,
-            raw: &raw,
-            raw_bytes: None,
+            ..firewall_line(time, Some(Zone::Core), &raw)
         };
         let event = NetworkEvent {
             src_ip: Some("10.10.0.1"),

@@ -9,11 +9,14 @@ use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
 use datafusion::physical_plan::metrics::{MetricValue, PruningMetrics};
 use datafusion::physical_plan::{ExecutionPlan, collect};
-use sanso_ingest::batch::{Batches, Common};
+use sanso_ingest::batch::Batches;
 use sanso_ingest::event::{Event, NetworkEvent};
 use sanso_ingest::schema::Table;
 use sanso_ingest::zones::{Zone, ZoneConfig, ZoneMap};
 use sanso_query::{Lake, LakeWriter};
+
+mod support;
+use support::firewall_line;
 
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_761_955_200_000_000; // 2025-11-01T00:00:00Z
@@ -33,16 +36,7 @@ fn zones() -> Arc<ZoneMap> {
 
 /// Appends one core firewall flow from `src` to 8.8.8.8.
 fn push_flow(batches: &mut Batches, time: i64, raw: &str, src: &str, action: Option<&str>) {
-    let common = Common {
-        time,
-        received_at: time,
-        zone: Some(Zone::Core),
-        device: Some("fw"),
-        format: Some("iptables"),
-        source: "test",
-        raw,
-        raw_bytes: None,
-    };
+    let common = firewall_line(time, Some(Zone::Core), raw);
     let event = NetworkEvent {
         src_ip: Some(src),
         dst_ip: Some("8.8.8.8"),

@@ -203,7 +203,7 @@ pub fn start_instance(
     edits: &[(&str, &str)],
 ) -> Server {
     let source = kafka_source(broker, topic, group, extra);
-    Server::start_on_lake(dir, data, &source, &[], edits)
+    Server::start_on_lake(dir, data, &source, &[], edits, &[])
 }
 
 /// One sshd line per message, dated Nov 20 and a day more for each of `days` past the

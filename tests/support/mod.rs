@@ -85,24 +85,13 @@ impl Server {
         run_args: &[&str],
         edits: &[(&str, &str)],
     ) -> Server {
-        Server::start_on_lake(dir, &dir.join("lake"), extra_sources, run_args, edits)
+        Server::start_on_lake(dir, &dir.join("lake"), extra_sources, run_args, edits, &[])
     }
 
     /// [`Server::start_configured`] on the lake at `data`, which other servers may
-    /// share; the configuration still goes to `dir`.
+    /// share, with the variables of `env` set (such as an object store's credentials);
+    /// the configuration still goes to `dir`.
     pub fn start_on_lake(
-        dir: &Path,
-        data: &Path,
-        extra_sources: &str,
-        run_args: &[&str],
-        edits: &[(&str, &str)],
-    ) -> Server {
-        Server::start_with_env(dir, data, extra_sources, run_args, edits, &[])
-    }
-
-    /// [`Server::start_on_lake`] with the variables of `env` set, such as an object
-    /// store's credentials.
-    pub fn start_with_env(
         dir: &Path,
         data: &Path,
         extra_sources: &str,
