@@ -575,8 +575,13 @@ mod tests {
         // The flush writes one file per day. Block the final name of the second day's
         // file, so that its rename fails after the first day's has succeeded.
         ingestor.flush_in_background().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let mut hidden = Vec::new();
         while hidden.len() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the background flush wrote {hidden:?}"
+            );
             std::thread::yield_now();
             hidden = files(lake.path(), true);
         }

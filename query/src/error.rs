@@ -166,6 +166,7 @@ impl QueryError {
                     | ArrowError::IpcError(_)
                     | ArrowError::ParquetError(_)
                     | ArrowError::ExternalError(_) => QueryFailure::Server,
+                    ArrowError::MemoryError(_) => QueryFailure::OutOfMemory,
                     _ => QueryFailure::Rejected,
                 },
                 _ => QueryFailure::Rejected,
@@ -215,6 +216,13 @@ mod tests {
                     None,
                 )),
                 QueryFailure::Rejected,
+            ),
+            (
+                wrapped(DataFusionError::ArrowError(
+                    Box::new(ArrowError::MemoryError("buffer of 2^40 bytes".into())),
+                    None,
+                )),
+                QueryFailure::OutOfMemory,
             ),
             (
                 QueryError::Timeout {

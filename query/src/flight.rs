@@ -16,7 +16,6 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::ipc::writer::IpcWriteOptions;
@@ -209,50 +208,47 @@ impl FlightSqlServer {
             .map_err(query_status)?;
         // The query runs in a task of its own that the deadline ends, whether or not the
         // client is reading: a client that stops reading must not keep the query, and
-        // the memory it holds, past its limit. A batch that is ready after the deadline
-        // is not sent either.
+        // the memory it holds, past its limit. A client that hangs up ends it at once. A
+        // batch that is ready after the deadline is not sent either.
         let timeout = limits.timeout;
+        let timed_out = move || {
+            FlightError::Tonic(Box::new(query_status(QueryError::Timeout {
+                limit: timeout,
+            })))
+        };
         let (sender, receiver) = tokio::sync::mpsc::channel(2);
-        let finished = Arc::new(AtomicBool::new(false));
-        let run = {
-            let finished = Arc::clone(&finished);
-            async move {
-                let mut batches = batches;
+        tokio::spawn(async move {
+            let mut batches = batches;
+            let run = async {
                 while let Some(batch) = batches.next().await {
+                    let batch =
+                        batch.map_err(|e| FlightError::Tonic(Box::new(query_status(e.into()))));
                     if sender.send(batch).await.is_err() {
                         return;
                     }
                 }
-                finished.store(true, Ordering::Release);
+            };
+            tokio::select! {
+                () = sender.closed() => {}
+                ran = tokio::time::timeout_at(deadline, run) => {
+                    if ran.is_err() {
+                        // A client that is not reading finds the limit at its next read.
+                        let _ = sender.try_send(Err(timed_out()));
+                    }
+                }
             }
-        };
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout_at(deadline, run).await;
         });
-        let timed_out = move || {
-            Err(FlightError::Tonic(Box::new(query_status(
-                QueryError::Timeout { limit: timeout },
-            ))))
-        };
-        let batches = stream::unfold(Some(receiver), move |state| {
-            let finished = Arc::clone(&finished);
-            async move {
-                let mut receiver = state?;
-                if tokio::time::Instant::now() >= deadline {
-                    return Some((timed_out(), None));
-                }
-                match receiver.recv().await {
-                    Some(Ok(batch)) => Some((
-                        plain_batch(batch).map_err(FlightError::Arrow),
-                        Some(receiver),
-                    )),
-                    Some(Err(e)) => Some((
-                        Err(FlightError::Tonic(Box::new(query_status(e.into())))),
-                        None,
-                    )),
-                    None if finished.load(Ordering::Acquire) => None,
-                    None => Some((timed_out(), None)),
-                }
+        let batches = stream::unfold(Some(receiver), move |state| async move {
+            let mut receiver = state?;
+            if tokio::time::Instant::now() >= deadline {
+                return Some((Err(timed_out()), None));
+            }
+            match receiver.recv().await? {
+                Ok(batch) => Some((
+                    plain_batch(batch).map_err(FlightError::Arrow),
+                    Some(receiver),
+                )),
+                Err(e) => Some((Err(e), None)),
             }
         });
         let flight = FlightDataEncoderBuilder::new()

@@ -539,15 +539,16 @@ impl ClientContext for Context {
         let assigned = self.assigned.lock().expect("kafka assignment lock");
         for (name, topic) in &statistics.topics {
             for (&partition, stats) in &topic.partitions {
-                // -1 is librdkafka's internal unassigned partition.
-                if partition < 0 {
+                // -1 is librdkafka's internal unassigned partition. The lag of a
+                // partition another instance owns is that instance's to report: a value
+                // here would be counted twice on the dashboards, and never change
+                // (`assign_lag` dropped it when the partition went).
+                if partition < 0 || !assigned.contains(&(name.clone(), partition)) {
                     continue;
                 }
                 let labels = [name.as_str(), &partition.to_string()];
-                // A negative lag means unknown (nothing committed yet). The lag of a
-                // partition another instance owns is that instance's to report: a value
-                // left here would be counted twice on the dashboards, and never change.
-                if stats.consumer_lag < 0 || !assigned.contains(&(name.clone(), partition)) {
+                // A negative lag means unknown (nothing committed yet).
+                if stats.consumer_lag < 0 {
                     let _ = self.metrics.lag.remove_label_values(&labels);
                 } else {
                     self.metrics

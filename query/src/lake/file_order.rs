@@ -234,19 +234,19 @@ impl FileRows {
                 without_verdict
             }
         };
+        let row_ranks: Vec<usize> = self.rows.iter().map(rank_of).collect();
         let mut starts = vec![0; without_verdict + 2];
-        for row in &self.rows {
-            starts[rank_of(row) + 1] += 1;
+        for &rank in &row_ranks {
+            starts[rank + 1] += 1;
         }
         for rank in 1..starts.len() {
             starts[rank] += starts[rank - 1];
         }
         let mut next = starts.clone();
         let mut grouped = self.rows.clone();
-        for row in &self.rows {
-            let slot = &mut next[rank_of(row)];
-            grouped[*slot] = *row;
-            *slot += 1;
+        for (row, &rank) in self.rows.iter().zip(&row_ranks) {
+            grouped[next[rank]] = *row;
+            next[rank] += 1;
         }
         self.rows = grouped;
         starts

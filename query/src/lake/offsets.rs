@@ -392,10 +392,16 @@ impl Ledger {
             LakeLocation::ObjectStore(remote) => remote,
         };
         let store = remote.connect()?;
-        let objects: Vec<ObjectPath> = files
+        // The names are the store's own, as the scan listed them: parsed, not encoded
+        // again, or a name holding `%` would name another object.
+        let objects = files
             .into_iter()
-            .map(|path| ObjectPath::from(path.to_string_lossy().as_ref()))
-            .collect();
+            .map(|path| ObjectPath::parse(path.to_string_lossy()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| LakeError::ObjectStore {
+                location: remote.url(),
+                source: source.into(),
+            })?;
         let remove = async {
             let mut removed = 0;
             for object in &objects {
