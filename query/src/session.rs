@@ -387,9 +387,11 @@ impl Lake {
 
     /// Runs one read-only SQL query and collects its result, within the time limit.
     ///
-    /// The collected result counts against the memory limit like the query's own work,
-    /// so that `SELECT *` over a year of the lake fails with the limit's error instead of
-    /// growing the process until the kernel ends it, and ingest with it.
+    /// The result counts against the memory limit while it is collected, like the
+    /// query's own work, so that `SELECT *` over a year of the lake fails with the
+    /// limit's error instead of growing the process until the kernel ends it, and ingest
+    /// with it. The reservation ends when the result is handed back: the caller's output
+    /// (the shell's table, an HTTP response) is not counted.
     pub async fn sql(&self, query: &str) -> Result<(SchemaRef, Vec<RecordBatch>), QueryError> {
         let run = async {
             let frame = self.plan_read_only(query).await?;
