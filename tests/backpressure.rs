@@ -8,16 +8,7 @@ use std::io::{BufWriter, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use support::{Server, peak_rss_kib, sql_count};
-
-fn line(n: usize) -> String {
-    format!(
-        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
-        n / 60 % 60,
-        n % 60,
-        1000 + n % 60000
-    )
-}
+use support::{Server, failed_logon_line, peak_rss_kib, sql_count};
 
 /// Lines sent over TCP; far more than the bound on sanso's memory below.
 const TCP_LINES: usize = 600_000;
@@ -47,7 +38,7 @@ fn a_slow_writer_holds_tcp_senders_back_and_udp_counts_its_drops() {
         let mut tcp =
             BufWriter::with_capacity(1 << 16, TcpStream::connect(("127.0.0.1", port)).unwrap());
         for n in 0..TCP_LINES {
-            writeln!(tcp, "{}", line(n)).unwrap();
+            writeln!(tcp, "{}", failed_logon_line(n)).unwrap();
         }
         tcp.flush().unwrap();
     });
@@ -66,8 +57,11 @@ fn a_slow_writer_holds_tcp_senders_back_and_udp_counts_its_drops() {
             "no UDP drop counted after {udp_sent} datagrams"
         );
         for _ in 0..5000 {
-            udp.send_to(line(TCP_LINES + udp_sent).as_bytes(), ("127.0.0.1", port))
-                .unwrap();
+            udp.send_to(
+                failed_logon_line(TCP_LINES + udp_sent).as_bytes(),
+                ("127.0.0.1", port),
+            )
+            .unwrap();
             udp_sent += 1;
         }
         std::thread::sleep(Duration::from_millis(200));

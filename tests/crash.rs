@@ -14,16 +14,7 @@ use std::time::{Duration, Instant};
 
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rand::{Rng, SeedableRng};
-use support::{Server, sanso, sql_count};
-
-fn line(n: usize) -> String {
-    format!(
-        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
-        n / 60 % 60,
-        n % 60,
-        1000 + n % 60000
-    )
-}
+use support::{Server, failed_logon_line, sanso, sql_count};
 
 fn append(path: &Path, range: std::ops::Range<usize>) {
     let file = OpenOptions::new()
@@ -33,7 +24,7 @@ fn append(path: &Path, range: std::ops::Range<usize>) {
         .unwrap();
     let mut out = BufWriter::new(file);
     for n in range {
-        writeln!(out, "{}", line(n)).unwrap();
+        writeln!(out, "{}", failed_logon_line(n)).unwrap();
     }
     out.flush().unwrap();
 }
@@ -245,7 +236,7 @@ fn kill_9_during_tcp_intake_is_reported_at_the_next_start() {
     let data = server.data.clone();
     let mut tcp = TcpStream::connect(("127.0.0.1", server.syslog_port)).unwrap();
     for n in 0..1000 {
-        writeln!(tcp, "{}", line(n)).unwrap();
+        writeln!(tcp, "{}", failed_logon_line(n)).unwrap();
     }
     tcp.flush().unwrap();
     server.wait_for_lines(1000);

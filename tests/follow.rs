@@ -7,16 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{Server, sql_rows, wait_until};
-
-fn line(n: usize) -> String {
-    format!(
-        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
-        n / 60 % 60,
-        n % 60,
-        1000 + n
-    )
-}
+use support::{Server, failed_logon_line, sql_rows, wait_until};
 
 fn append(path: &Path, range: std::ops::Range<usize>) {
     let mut file = OpenOptions::new()
@@ -25,7 +16,7 @@ fn append(path: &Path, range: std::ops::Range<usize>) {
         .open(path)
         .unwrap();
     for n in range {
-        writeln!(file, "{}", line(n)).unwrap();
+        writeln!(file, "{}", failed_logon_line(n)).unwrap();
     }
 }
 
@@ -107,14 +98,14 @@ fn an_overlong_line_is_cut_counted_and_the_next_one_kept() {
     let server = Server::start(dir.path(), &file_source(&log));
     // Over 1 MiB, the followed files' limit, and no newline yet: the cut happens
     // before the line ends, and its rest must not become a line of its own.
-    let long = format!("{}{}", line(0), "x".repeat(3 << 20));
+    let long = format!("{}{}", failed_logon_line(0), "x".repeat(3 << 20));
     std::fs::write(&log, &long).unwrap();
     std::thread::sleep(Duration::from_millis(500));
     OpenOptions::new()
         .append(true)
         .open(&log)
         .unwrap()
-        .write_all(format!("{}\n{}\n", "y".repeat(100), line(1)).as_bytes())
+        .write_all(format!("{}\n{}\n", "y".repeat(100), failed_logon_line(1)).as_bytes())
         .unwrap();
     wait_until("both lines", || {
         server.metric("sanso_lines_received_total") >= 2
@@ -123,7 +114,13 @@ fn an_overlong_line_is_cut_counted_and_the_next_one_kept() {
     let data = server.stop();
     assert_eq!(users_in_lake(&data), [0, 1]);
     let lengths = sql_rows(&data, "SELECT length(raw) FROM auth ORDER BY length(raw)");
-    assert_eq!(lengths, [line(1).len().to_string(), (1 << 20).to_string()]);
+    assert_eq!(
+        lengths,
+        [
+            failed_logon_line(1).len().to_string(),
+            (1 << 20).to_string()
+        ]
+    );
 }
 
 #[test]

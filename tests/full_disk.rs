@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{Server, sql_count, wait_until};
+use support::{Server, failed_logon_line, sql_count, wait_until};
 
 /// A tmpfs mounted for the test, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -60,15 +60,6 @@ fn fill(path: &Path) {
     }
 }
 
-fn line(n: usize) -> String {
-    format!(
-        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
-        n / 60 % 60,
-        n % 60,
-        1000 + n % 60000
-    )
-}
-
 /// Visible Parquet files and hidden temporary ones, under `dir`.
 fn lake_files(dir: &Path, visible: &mut Vec<PathBuf>, hidden: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -99,7 +90,7 @@ fn a_full_disk_pauses_ingest_and_it_resumes_with_every_line() {
     let sender = std::thread::spawn(move || {
         let mut tcp = BufWriter::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
         for n in 0..LINES {
-            writeln!(tcp, "{}", line(n)).unwrap();
+            writeln!(tcp, "{}", failed_logon_line(n)).unwrap();
         }
         tcp.flush().unwrap();
         done.store(true, Ordering::SeqCst);

@@ -9,6 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// A failed sshd logon by `user{n}`, a distinct line for each `n`, dated Nov 20.
+pub fn failed_logon_line(n: usize) -> String {
+    format!(
+        "Nov 20 09:{:02}:{:02} srv-core01 sshd[7]: Failed password for user{n} from 10.20.1.5 port {} ssh2",
+        n / 60 % 60,
+        n % 60,
+        1000 + n % 60000
+    )
+}
+
 /// The binary under test.
 pub fn sanso() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sanso"))
