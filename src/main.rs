@@ -38,6 +38,10 @@ use crate::causes::Causes;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
 
+/// Queries allocate and free buffers on every thread; see [`sanso_query::allocator`].
+#[global_allocator]
+static ALLOCATOR: sanso_query::allocator::Jemalloc = sanso_query::allocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -76,12 +80,6 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             )
         })
     };
-    if matches!(
-        cli.command,
-        Command::Sql(_) | Command::Shell | Command::Hunt(_)
-    ) {
-        keep_freed_query_memory();
-    }
     match cli.command {
         Command::Run(args) => run::run(&config, &lake, &args),
         Command::Import(args) => import::import(&config, &lake, &args),
@@ -111,16 +109,6 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             &config.detection,
             &args,
         ),
-    }
-}
-
-/// `sql`, `shell` and `hunt` are query processes (`hunt` at most stores the alerts it found,
-/// at the end), so they keep the memory a query frees for its next batch
-/// ([`sanso_query::allocator`]). `run` keeps glibc's defaults: its ingest works under a
-/// bound on resident memory.
-fn keep_freed_query_memory() {
-    if !sanso_query::allocator::keep_freed_memory() {
-        tracing::debug!("the allocator took no thresholds; queries run on its defaults");
     }
 }
 

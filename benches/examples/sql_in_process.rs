@@ -1,8 +1,8 @@
 //! sanso's query engine embedded in a process of its own, for `benches/sql_vs_duckdb.py`:
 //! DuckDB runs inside the Python process, and this is sanso on the same footing, with
-//! no server, network or client driver between the query and its result. It keeps the
-//! memory its queries free and opens the lake once with `Lake::open`, as `sanso sql`
-//! does, and answers queries until its input ends.
+//! no server, network or client driver between the query and its result. It runs on
+//! `sanso`'s allocator, opens the lake once with `Lake::open`, as `sanso sql` does, and
+//! answers queries until its input ends.
 //!
 //! ```text
 //! sql_in_process LAKE
@@ -33,6 +33,10 @@ use sanso_query::Lake;
 mod process_cpu;
 use process_cpu::process_cpu_seconds;
 
+/// The allocator of the `sanso` binary, so that the harness measures what it runs.
+#[global_allocator]
+static ALLOCATOR: sanso_query::allocator::Jemalloc = sanso_query::allocator::Jemalloc;
+
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
@@ -52,7 +56,6 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(root: &str) -> Result<()> {
-    sanso_query::allocator::keep_freed_memory();
     // The bench's queries do not call `zone_of`, the one function that reads zones.
     let lake = Lake::open(PathBuf::from(root), Arc::new(ZoneMap::default())).await?;
     let mut stdout = std::io::stdout().lock();

@@ -10,8 +10,8 @@
 //! The [`lake`] module decides the layout and writes files atomically (write, fsync,
 //! rename), so a reader never sees half a file; [`session`] registers the tables over
 //! that layout and runs read-only SQL. The schemas themselves come from
-//! [`sanso_ingest::schema`], the single place they are defined. A process that only
-//! queries can ask the allocator to keep what its queries free ([`allocator`]).
+//! [`sanso_ingest::schema`], the single place they are defined. sanso's processes run on
+//! the allocator that [`allocator`] names.
 
 pub mod allocator;
 pub mod error;
