@@ -12,6 +12,7 @@
 #   PARTITIONS  partitions of the topic (default 2)
 #   KEEP=1      keep the temporary directory (config, lake, logs)
 #   KAFKA_OPTIONS  librdkafka settings for both consumers, "key=value,..."
+#   SANSO       a sanso binary to use instead of building one (to compare two builds)
 #
 # The topic is filled first, then read twice from the beginning: by the bare consumer,
 # then by sanso. Each figure runs from the first message received to the last one
@@ -26,9 +27,12 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/sanso/target}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TANSU=${TANSU:-$(command -v tansu || echo "$HOME/.cargo/bin/tansu")}
 
-echo "building sanso and the Kafka peer (release)..." >&2
-(cd "$root" && cargo build --release --bin sanso && cargo build --release -p sanso-benches --example kafka_peer) >&2
-SANSO=$CARGO_TARGET_DIR/release/sanso
+echo "building the Kafka peer (release), and sanso unless SANSO names one..." >&2
+if [[ -z ${SANSO:-} ]]; then
+    (cd "$root" && cargo build --release --bin sanso) >&2
+    SANSO=$CARGO_TARGET_DIR/release/sanso
+fi
+(cd "$root" && cargo build --release -p sanso-benches --example kafka_peer) >&2
 PEER=$CARGO_TARGET_DIR/release/examples/kafka_peer
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sanso-kafka.XXXXXX")
