@@ -613,42 +613,41 @@ impl ConsumerContext for Context {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::path::Path;
 
     use super::{FETCH_QUEUE_BACKOFF_MS, NextOffsets, client_config};
-    use crate::config::KafkaSource;
+    use crate::config::{Config, KafkaSource, Source};
 
-    fn source(options: &[(&str, &str)]) -> KafkaSource {
-        KafkaSource {
-            brokers: "kafka1:9092".into(),
-            group: "sanso".into(),
-            topics: Vec::new(),
-            options: options
-                .iter()
-                .map(|&(key, value)| (key.to_owned(), value.to_owned()))
-                .collect::<BTreeMap<_, _>>(),
+    /// The Kafka source of a configuration whose `kafka_options` are `options`, as a user
+    /// writes them.
+    fn source(options: &str) -> KafkaSource {
+        let text = format!(
+            "[[sources]]\nkind = \"kafka\"\nbrokers = \"kafka1:9092\"\ntopics = [\"fw\"]\n\
+             group = \"sanso\"\nkafka_options = {{ {options} }}\n"
+        );
+        let config = Config::parse(&text, Path::new("sanso.toml")).expect("a valid source");
+        match config.sources.into_iter().next() {
+            Some(Source::Kafka(kafka)) => kafka,
+            other => panic!("not a Kafka source: {other:?}"),
         }
     }
 
     #[test]
     fn a_full_fetch_queue_is_refilled_within_milliseconds_unless_configured_otherwise() {
-        let config = client_config(&source(&[]));
+        let config = client_config(&source(""));
         assert_eq!(
             config.get("fetch.queue.backoff.ms"),
             Some(FETCH_QUEUE_BACKOFF_MS)
         );
-        let config = client_config(&source(&[("fetch.queue.backoff.ms", "500")]));
+        let config = client_config(&source(r#""fetch.queue.backoff.ms" = "500""#));
         assert_eq!(config.get("fetch.queue.backoff.ms"), Some("500"));
     }
 
     #[test]
     fn options_cannot_turn_off_what_exactly_once_depends_on() {
-        let config = client_config(&source(&[
-            ("enable.auto.commit", "true"),
-            ("partition.assignment.strategy", "cooperative-sticky"),
-            ("group.id", "other"),
-            ("security.protocol", "ssl"),
-        ]));
+        let config = client_config(&source(
+            r#""enable.auto.commit" = "true", "partition.assignment.strategy" = "cooperative-sticky", "group.id" = "other", "security.protocol" = "ssl""#,
+        ));
         assert_eq!(config.get("enable.auto.commit"), Some("false"));
         assert_eq!(config.get("partition.assignment.strategy"), Some("range"));
         assert_eq!(config.get("group.id"), Some("sanso"));
