@@ -41,7 +41,9 @@ use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{KeyValue, SortingColumn};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{
+    DEFAULT_MAX_ROW_GROUP_ROW_COUNT, EnabledStatistics, WriterProperties,
+};
 use parquet::schema::types::ColumnPath;
 use sanso_ingest::schema::{Table, col};
 
@@ -526,7 +528,7 @@ fn encode_parquet<W: Write + Send>(
     rows: &mut FileRows,
     metadata: &[KeyValue],
 ) -> Result<W, ParquetError> {
-    let properties = properties(rows.schema(), rows.sorting_columns());
+    let properties = properties(rows.schema(), rows.sorting_columns(), rows.len());
     let mut writer = ArrowWriter::try_new(sink, Arc::clone(rows.schema()), Some(properties))?;
     for entry in metadata {
         writer.append_key_value_metadata(entry.clone());
@@ -613,12 +615,20 @@ impl Drop for ObjectIo {
 /// each verdict of a file, so they are delta-encoded rather than put in a dictionary: a
 /// few bits per row, smaller than zstd made the dictionary.
 ///
+/// Each bloom filter starts sized for the file's rows, the most distinct values it can
+/// hold. Parquet's default is a million, a 1 MiB filter per column that is zeroed, hashed
+/// into and folded down again for every file, most of which hold a few thousand rows.
+///
 /// The leaves of nested columns (the vendor fields' keys and values, mail's recipient
 /// lists) get no statistics. DataFusion prunes on top-level columns only: a filter on
 /// `extra['devname']` or `array_has(recipients, …)` never reads them. Yet min/max over
 /// the twenty to forty vendor fields of every firewall row took a sixth of the encoder's
 /// time. `benches/RESULTS.md` has the sizes and times.
-fn properties(schema: &Schema, sorting_columns: Vec<SortingColumn>) -> WriterProperties {
+fn properties(
+    schema: &Schema,
+    sorting_columns: Vec<SortingColumn>,
+    rows: usize,
+) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_sorting_columns(Some(sorting_columns));
@@ -634,9 +644,12 @@ fn properties(schema: &Schema, sorting_columns: Vec<SortingColumn>) -> WriterPro
                 .set_column_encoding(path(), Encoding::DELTA_BINARY_PACKED);
         }
     }
+    let distinct_at_most = rows.clamp(1, DEFAULT_MAX_ROW_GROUP_ROW_COUNT) as u64;
     for column in BLOOM_COLUMNS {
         if schema.field_with_name(column).is_ok() {
-            builder = builder.set_column_bloom_filter_enabled(ColumnPath::from(column), true);
+            builder = builder
+                .set_column_bloom_filter_enabled(ColumnPath::from(column), true)
+                .set_column_bloom_filter_max_ndv(ColumnPath::from(column), distinct_at_most);
         }
     }
     for column in WHOLE_LINE_COLUMNS {
@@ -711,4 +724,33 @@ fn split_by_partition(table: Table, batch: &RecordBatch) -> Result<PartitionRows
         })
         .collect();
     Ok((without_zone, partitions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bloom_ndv(properties: &WriterProperties, column: &str) -> u64 {
+        properties
+            .bloom_filter_properties(&ColumnPath::from(column))
+            .unwrap_or_else(|| panic!("{column} has a bloom filter"))
+            .ndv()
+    }
+
+    /// A file of a few thousand rows gets filters for a few thousand values, not the
+    /// megabyte filters Parquet sizes for a million; a file of more rows than a row
+    /// group holds gets them for a row group.
+    #[test]
+    fn bloom_filters_are_sized_for_the_rows_of_the_file() {
+        let schema = Table::Network.file_schema();
+        let small = properties(&schema, Vec::new(), 4_000);
+        for column in ["src_ip", "dst_ip", "nat_src_ip"] {
+            assert_eq!(bloom_ndv(&small, column), 4_000, "{column}");
+        }
+        let large = properties(&schema, Vec::new(), 3 * DEFAULT_MAX_ROW_GROUP_ROW_COUNT);
+        assert_eq!(
+            bloom_ndv(&large, "src_ip"),
+            DEFAULT_MAX_ROW_GROUP_ROW_COUNT as u64
+        );
+    }
 }
