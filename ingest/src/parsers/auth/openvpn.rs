@@ -77,9 +77,24 @@ pub fn looks_like(app: Option<&str>, msg: &str) -> bool {
         return true;
     }
     let rest = strip_date(msg.trim_start());
+    // Reading a peer address costs more than all the rest, and most lines detection
+    // tries here are other programs': let them go unless an opening could start at the
+    // text or after its first word, where it follows a peer.
+    let after_first_word = rest.split_once(' ').map(|(_, after)| after.trim_start());
+    if !may_open(rest) && !after_first_word.is_some_and(may_open) {
+        return false;
+    }
     let (peer, rest) = Peer::strip(rest);
     DISTINCT_OPENINGS.iter().any(|o| rest.starts_with(o))
         || (peer.is_some() && GENERIC_OPENINGS.iter().any(|o| rest.starts_with(o)))
+}
+
+/// Whether `text` starts as an opening could: every one of [`DISTINCT_OPENINGS`] and
+/// [`GENERIC_OPENINGS`] starts with a capital letter or `[`.
+fn may_open(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(|&b| b.is_ascii_uppercase() || b == b'[')
 }
 
 /// Message openings that only OpenVPN writes.
@@ -716,10 +731,27 @@ mod tests {
         assert!(looks_like(Some("ovpn-server"), "anything"));
     }
 
+    #[test]
+    fn every_opening_passes_the_quick_check() {
+        for opening in DISTINCT_OPENINGS.iter().chain(GENERIC_OPENINGS) {
+            assert!(may_open(opening), "{opening}");
+        }
+    }
+
+    /// The check as it was before the quick rejection: the peer read for every line.
+    fn looks_like_reading_every_peer(msg: &str) -> bool {
+        let rest = strip_date(msg.trim_start());
+        let (peer, rest) = Peer::strip(rest);
+        DISTINCT_OPENINGS.iter().any(|o| rest.starts_with(o))
+            || (peer.is_some() && GENERIC_OPENINGS.iter().any(|o| rest.starts_with(o)))
+    }
+
     proptest! {
         #[test]
         fn never_panics_on_arbitrary_text(msg in "\\PC*", app in proptest::option::of("openvpn|[a-z]{0,6}")) {
-            let _ = looks_like(app.as_deref(), &msg);
+            if !looks_like(app.as_deref(), &msg) {
+                prop_assert!(!looks_like_reading_every_peer(&msg));
+            }
             let _ = parse(&msg);
         }
 
@@ -730,7 +762,7 @@ mod tests {
             words in proptest::collection::vec("depth=|error=|CN=|'|\\[|\\]|: |, |/|[a-z0-9.:]{0,8}", 0..10),
         ) {
             let line = format!("{prefix}{opening}{}", words.concat());
-            let _ = looks_like(None, &line);
+            prop_assert_eq!(looks_like(None, &line), looks_like_reading_every_peer(&line));
             if let Ok(e) = parse(&line) {
                 prop_assert!(e.src_ip.is_none_or(|ip| ip.parse::<IpAddr>().is_ok()));
             }

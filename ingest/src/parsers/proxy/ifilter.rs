@@ -292,19 +292,28 @@ impl Layout {
 /// Cheap check that `msg` is an access line in the default layout: an optional
 /// `MMM dd HH:mm:ss` log time, then a process number and a version such as `1000/01/`.
 pub fn looks_like(msg: &str) -> bool {
-    let rest = after_log_time(msg).unwrap_or(msg);
-    let mut words = rest.splitn(3, ' ');
-    let (Some(pid), Some(version), Some(_)) = (words.next(), words.next(), words.next()) else {
-        return false;
-    };
-    digits(pid).is_some() && is_version(version)
+    opens_access_record(after_log_time(msg).unwrap_or(msg))
 }
 
 /// Whether a whole line, before any syslog reading, is an access line that starts with
 /// its log time: such a line reads as an RFC 3164 header (`Sep 19 19:26:56 4872 ...`)
 /// and must be taken whole, or the process number would become the device.
 pub fn is_bare_line(line: &str) -> bool {
-    after_log_time(line).is_some() && looks_like(line)
+    after_log_time(line).is_some_and(opens_access_record)
+}
+
+/// Whether `text` opens with a process number, a version and more words. Every line is
+/// asked this while its format is detected, so a line that does not start with a digit
+/// is let go before it is split into words.
+fn opens_access_record(text: &str) -> bool {
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let mut words = text.splitn(3, ' ');
+    let (Some(pid), Some(version), Some(_)) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    digits(pid).is_some() && is_version(version)
 }
 
 /// The text after a leading `MMM dd HH:mm:ss `.
