@@ -623,7 +623,11 @@ impl Drop for ObjectIo {
 /// lists) get no statistics. DataFusion prunes on top-level columns only: a filter on
 /// `extra['devname']` or `array_has(recipients, …)` never reads them. Yet min/max over
 /// the twenty to forty vendor fields of every firewall row took a sixth of the encoder's
-/// time. `benches/RESULTS.md` has the sizes and times.
+/// time. The vendor fields' keys and values are also written without a dictionary:
+/// interning each of them was a tenth of an import's work, and zstd shrinks the plain
+/// keys, which repeat row after row, and the values, most of which a dictionary could
+/// not share, to files within 1 % of the size. `benches/RESULTS.md` has the sizes and
+/// times.
 fn properties(
     schema: &Schema,
     sorting_columns: Vec<SortingColumn>,
@@ -660,6 +664,9 @@ fn properties(
         }
     }
     for leaf in nested_leaves(schema) {
+        if leaf.parts()[0] == col::EXTRA {
+            builder = builder.set_column_dictionary_enabled(leaf.clone(), false);
+        }
         builder = builder.set_column_statistics_enabled(leaf, EnabledStatistics::None);
     }
     builder.build()
